@@ -1,0 +1,102 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** True when the Debian `memcached` binary is on PATH. */
+export function hasBinary(name: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether tests that need a real peer binary should run. Under CI=true a missing binary is a
+ * failure, never a skip: CI installs it, so its absence means the pipeline is broken.
+ */
+export function requireBinary(name: string): boolean {
+  if (hasBinary(name)) return true;
+  if (process.env.CI) throw new Error(`${name} is required under CI=true but is not installed`);
+  return false;
+}
+
+/** Asks the kernel for a free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => {
+        if (addr && typeof addr === 'object') resolve(addr.port);
+        else reject(new Error('no port'));
+      });
+    });
+  });
+}
+
+/** A real memcached process started for a test. */
+export interface RealMemcached {
+  host: string;
+  port: number;
+  address: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts Debian's memcached on an ephemeral loopback port and waits until it accepts. */
+export async function startRealMemcached(extraArgs: string[] = []): Promise<RealMemcached> {
+  const host = '127.0.0.1';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const child = spawn(
+      'memcached',
+      ['-l', host, '-p', String(port), '-U', '0', '-u', 'root', ...extraArgs],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const ok = await waitForPort(host, port, child);
+    if (ok) {
+      return {
+        host,
+        port,
+        address: `${host}:${port}`,
+        process: child,
+        stop: () =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGKILL');
+          }),
+      };
+    }
+    child.kill('SIGKILL');
+    if (!stderr.includes('Address already in use'))
+      throw new Error(`memcached failed to start: ${stderr}`);
+  }
+  throw new Error('memcached failed to start after 5 attempts');
+}
+
+async function waitForPort(host: string, port: number, child: ChildProcess): Promise<boolean> {
+  const { connect } = await import('node:net');
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) return false;
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, host);
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
