@@ -57,11 +57,18 @@ export async function startRealMemcached(extraArgs: string[] = []): Promise<Real
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );
+    // 'close' fires after stderr is drained, so the EADDRINUSE message is in by then.
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    const ok = await waitForPort(host, port, child);
+    // A port from freePort() can be handed to a parallel test file at the same time; the
+    // other memcached then answers our connect while ours dies with EADDRINUSE. Asking the
+    // listener for its pid tells the two apart.
+    const tls = extraArgs.includes('-Z') || extraArgs.includes('--enable-ssl');
+    const ok =
+      (await waitForPort(host, port, child)) && (await listenerPid(host, port, tls)) === child.pid;
     if (ok) {
       return {
         host,
@@ -77,6 +84,7 @@ export async function startRealMemcached(extraArgs: string[] = []): Promise<Real
       };
     }
     child.kill('SIGKILL');
+    await closed;
     if (!stderr.includes('Address already in use'))
       throw new Error(`memcached failed to start: ${stderr}`);
   }
@@ -99,4 +107,33 @@ async function waitForPort(host: string, port: number, child: ChildProcess): Pro
     await new Promise((r) => setTimeout(r, 25));
   }
   return false;
+}
+
+/** The pid reported by `stats` on host:port, or undefined when nothing sane answers. */
+async function listenerPid(host: string, port: number, tls = false): Promise<number | undefined> {
+  const { connect } = await import('node:net');
+  const tlsModule = await import('node:tls');
+  return new Promise((resolve) => {
+    // A TLS listener (-Z) is asked over TLS; the test's certificate is not verified here.
+    const s = tls
+      ? tlsModule.connect({ port, host, rejectUnauthorized: false })
+      : connect(port, host);
+    let data = '';
+    const done = (pid: number | undefined) => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(pid);
+    };
+    const timer = setTimeout(() => done(undefined), 2000);
+    s.on('data', (d: Buffer) => {
+      data += d.toString('latin1');
+      if (data.includes('END\r\n')) {
+        const m = /STAT pid (\d+)/.exec(data);
+        done(m ? Number(m[1]) : undefined);
+      }
+    });
+    s.once('error', () => done(undefined));
+    s.once('close', () => done(undefined));
+    s.write('stats\r\n');
+  });
 }

@@ -1,5 +1,40 @@
 // @memkit/core public API. Named exports only; src/internal/ is never re-exported.
 
+// --- client ---
+export type {
+  CacheAsideOptions,
+  CachedOptions,
+  CasResult,
+  ClientEvents,
+  ClientOptions,
+  CompressionOptions,
+  FailureEvent,
+  IncrOptions,
+  Loader,
+  ManyLoader,
+  MemcachedLogger,
+  MetaFlags,
+  MetaResult,
+  MetaStatus,
+  ReconnectEvent,
+  ReconnectingEvent,
+  RemoveEvent,
+  ResolvedClientOptions,
+  Serializer,
+  SerializerName,
+  ServerAddress,
+  ServerList,
+  ServerSpec,
+  ServerStats,
+  SetOptions,
+} from './client/index.js';
+export {
+  DEFAULT_CLIENT_OPTIONS,
+  MemcachedClient,
+  Namespace,
+  parseServerList,
+  resolveClientOptions,
+} from './client/index.js';
 export type { MemcachedErrorCode, MemcachedErrorOptions } from './errors.js';
 // --- errors ---
 export {
@@ -13,7 +48,12 @@ export {
   MemcachedTimeoutError,
   MemcachedValueTooLargeError,
 } from './errors.js';
-
 // --- server (in-process memcached) ---
-
-// --- client ---
+export type {
+  MemcachedServer,
+  ServerBufferStats,
+  ServerLogger,
+  ServerOptions,
+  ServerStatsSnapshot,
+} from './server/index.js';
+export { startServer } from './server/index.js';

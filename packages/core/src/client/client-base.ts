@@ -1,0 +1,295 @@
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { MemcachedError, MemcachedProtocolError, MemcachedSerializationError } from '../errors.js';
+import type { Reply } from '../protocol/reply-parser.js';
+import type { ClientEvents } from './client-events.js';
+import { Cluster, type ClusterListener, unavailable } from './cluster.js';
+import { CODEC_FLAGS_MASK, ValueCodec } from './codec.js';
+import { SingleGet } from './get-sinks.js';
+import { LineRequest, type RawItem } from './in-flight.js';
+import { toWireKey } from './keys.js';
+import { encodeMetaFlags, type MetaFlags, type MetaResult, parseMetaReply } from './meta.js';
+import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
+import { parseServerList, type ServerList } from './server-list.js';
+import type { ServerNode } from './server-node.js';
+import { toExptime } from './ttl.js';
+
+/** Options of the storage commands. */
+export interface SetOptions {
+  /** Seconds until expiry; 0 never expires. Over 30 days is sent as an absolute time. @default 0 */
+  ttl?: number;
+  /** Application flag bits stored with the value; bits 0-7 belong to the codec. @default 0 */
+  flags?: number;
+}
+
+/** Options of `incr`/`decr`. */
+export interface IncrOptions {
+  /** When given, a missing counter is created with this value (atomically, via meta `ma`). */
+  initial?: number;
+  /** TTL in seconds of a counter created from `initial`. @default 0 */
+  ttl?: number;
+}
+
+/**
+ * The plumbing under {@link MemcachedClient}: options, placement, request building and reply
+ * checking. Its public API lives in the subclass.
+ */
+export abstract class ClientBase extends EventEmitter<ClientEvents> {
+  /** The resolved options. */
+  readonly options: ResolvedClientOptions;
+  protected readonly cluster: Cluster;
+  protected readonly codec: ValueCodec;
+  protected readonly keyOptions: { hashLongKeys: boolean };
+  protected readonly timeoutMs: number;
+  protected closed = false;
+
+  constructor(servers?: ServerList, options: ClientOptions = {}) {
+    super();
+    this.options = resolveClientOptions(options);
+    const o = this.options;
+    this.timeoutMs = o.timeoutMs;
+    this.keyOptions = { hashLongKeys: o.hashLongKeys };
+    this.codec = new ValueCodec({
+      serializer: o.serializer,
+      compress: o.compress,
+      maxValueSize: o.maxValueSize,
+    });
+    const gutter = o.gutter === undefined ? [] : parseServerList(o.gutter, {});
+    this.cluster = new Cluster(parseServerList(servers), gutter, o, this.clusterListener());
+  }
+
+  protected assertOpen(): void {
+    if (this.closed) {
+      throw new MemcachedError('ERR_MEMCACHED_CLOSED', 'The client is closed.');
+    }
+  }
+
+  protected node(wire: string, key: string): ServerNode {
+    const node = this.cluster.route(wire);
+    if (node === undefined) throw unavailable(key);
+    return node;
+  }
+
+  protected fetch(key: string): Promise<RawItem | null> {
+    this.assertOpen();
+    const wire = toWireKey(key, this.keyOptions);
+    const sink = new SingleGet(performance.now() + this.timeoutMs);
+    this.node(wire, key).connection().get(latin1(wire), sink);
+    return sink.promise;
+  }
+
+  protected decode(item: RawItem): unknown {
+    return this.codec.decode(item.data, item.flags);
+  }
+
+  protected exptime(ttl: number | undefined, node: ServerNode): number {
+    if (node.gutter) {
+      // Gutter servers hold keys only while their server is out: cap TTLs so stale copies age
+      // out quickly once it is back.
+      const cap = this.options.gutterTtl;
+      return toExptime(ttl === undefined || ttl === 0 || ttl > cap ? cap : ttl);
+    }
+    return toExptime(ttl);
+  }
+
+  protected async store(
+    command: 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas',
+    key: string,
+    value: unknown,
+    options: SetOptions | undefined,
+    cas: string | undefined,
+  ): Promise<boolean> {
+    this.assertOpen();
+    const wire = toWireKey(key, this.keyOptions);
+    let data: Buffer;
+    let flags = 0;
+    if (command === 'append' || command === 'prepend') {
+      data = value as Buffer;
+    } else {
+      const encoded = this.codec.encode(value);
+      data = encoded.data;
+      flags = encoded.flags;
+      const extra = options?.flags;
+      if (extra !== undefined) {
+        if (
+          !Number.isInteger(extra) ||
+          extra < 0 ||
+          extra > 0xffffffff ||
+          extra & CODEC_FLAGS_MASK
+        ) {
+          throw new RangeError(
+            `Invalid flags ${extra}: expected an integer with bits 0-7 clear (they belong to the codec).`,
+          );
+        }
+        flags = (flags | extra) >>> 0;
+      }
+    }
+    const node = this.node(wire, key);
+    const exptime = this.exptime(options?.ttl, node);
+    const tail = cas === undefined ? '\r\n' : ` ${cas}\r\n`;
+    const request = new LineRequest(performance.now() + this.timeoutMs);
+    node
+      .connection()
+      .send(request, `${command} ${latin1(wire)} ${flags} ${exptime} ${data.length}${tail}`, data);
+    const { line } = await request.promise;
+    if (line === 'STORED') return true;
+    if (line === 'NOT_STORED' || line === 'EXISTS' || line === 'NOT_FOUND') return false;
+    throw protocolError(line, node.id);
+  }
+
+  protected async simple(
+    key: string,
+    command: (onWire: string, node: ServerNode) => string,
+  ): Promise<Reply> {
+    this.assertOpen();
+    const wire = toWireKey(key, this.keyOptions);
+    const node = this.node(wire, key);
+    return this.line(node, command(latin1(wire), node));
+  }
+
+  protected line(node: ServerNode, command: string): Promise<Reply> {
+    const request = new LineRequest(performance.now() + this.timeoutMs);
+    node.connection().send(request, command);
+    return request.promise;
+  }
+
+  protected async arithmetic(
+    command: 'incr' | 'decr',
+    key: string,
+    delta: number,
+    options: IncrOptions | undefined,
+  ): Promise<number | null> {
+    counter('delta', delta);
+    const initial = options?.initial;
+    let server = '';
+    if (initial === undefined) {
+      const { line } = await this.simple(key, (k, node) => {
+        server = node.id;
+        return `${command} ${k} ${delta}\r\n`;
+      });
+      if (line === 'NOT_FOUND') return null;
+      if (!/^\d+$/.test(line)) throw protocolError(line, server);
+      return Number(line);
+    }
+    counter('initial', initial);
+    const reply = await this.simple(key, (k, node) => {
+      server = node.id;
+      const mode = command === 'decr' ? ' MD' : '';
+      return `ma ${k} N${this.exptime(options?.ttl, node)} J${initial} D${delta} v${mode}\r\n`;
+    });
+    const result = parseMetaReply(reply, server);
+    if (result.status === 'NF') return null;
+    if (result.status !== 'VA' || result.value === undefined) {
+      throw protocolError(reply.line, server);
+    }
+    return Number(result.value.toString('latin1'));
+  }
+
+  protected async meta(
+    command: 'mg' | 'ms' | 'md' | 'ma',
+    key: string,
+    flags: MetaFlags,
+    data: Buffer | undefined,
+  ): Promise<MetaResult> {
+    this.assertOpen();
+    const tail = encodeMetaFlags(flags);
+    const wire = toWireKey(key, this.keyOptions);
+    const node = this.node(wire, key);
+    const size = data === undefined ? '' : ` ${data.length}`;
+    const request = new LineRequest(performance.now() + this.timeoutMs);
+    node.connection().send(request, `${command} ${latin1(wire)}${size}${tail}\r\n`, data);
+    return parseMetaReply(await request.promise, node.id);
+  }
+
+  protected async broadcast<R>(run: (node: ServerNode) => Promise<R>): Promise<[string, R][]> {
+    this.assertOpen();
+    const nodes = this.cluster.liveNodes();
+    if (nodes.length === 0) {
+      throw new MemcachedError('ERR_MEMCACHED_NO_SERVERS', 'Every server is ejected.');
+    }
+    const results = await Promise.all(nodes.map((n) => run(n)));
+    return nodes.map((n, i) => [n.id, results[i] as R]);
+  }
+
+  protected clusterListener(): ClusterListener {
+    const log = this.options.logger;
+    return {
+      failure: (node, error) => {
+        log?.warn({ server: node.id, err: error, failures: node.failures }, 'memcached failure');
+        this.emit('failure', { server: node.id, error, failures: node.failures });
+      },
+      remove: (node, error) => {
+        const retryDelayMs = this.options.retryDelayMs;
+        log?.error({ server: node.id, err: error, retryDelayMs }, 'memcached server ejected');
+        this.emit('remove', { server: node.id, error, retryDelayMs });
+      },
+      reconnecting: (node) => {
+        log?.debug({ server: node.id }, 'memcached reconnecting');
+        this.emit('reconnecting', { server: node.id });
+      },
+      reconnect: (node) => {
+        log?.info({ server: node.id }, 'memcached server back');
+        this.emit('reconnect', { server: node.id });
+      },
+      probeFailed: (node, cause) => {
+        log?.warn({ server: node.id, err: cause }, 'memcached probe failed');
+        if (this.listenerCount('error') > 0) {
+          const error =
+            cause instanceof MemcachedError
+              ? cause
+              : new MemcachedError('ERR_MEMCACHED_CONNECTION', `Probe of ${node.id} failed`, {
+                  server: node.id,
+                  cause,
+                });
+          this.emit('error', error);
+        }
+      },
+    };
+  }
+}
+
+/** The wire key as the latin1 string whose bytes are its UTF-8 (ASCII keys are unchanged). */
+export function latin1(wire: string): string {
+  for (let i = 0; i < wire.length; i++) {
+    if (wire.charCodeAt(i) > 0x7f) return Buffer.from(wire, 'utf8').toString('latin1');
+  }
+  return wire;
+}
+
+/** Bytes for append/prepend/metaSet: a string as UTF-8, a Buffer as is. */
+export function rawBytes(data: string | Buffer): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (Buffer.isBuffer(data)) return data;
+  throw new MemcachedSerializationError('append/prepend/metaSet take a string or a Buffer.');
+}
+
+/** Tells entry iterables from plain records in `setMulti`. */
+export function isIterable(value: object): value is Iterable<readonly [string, unknown]> {
+  return typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
+}
+
+/** @throws RangeError unless `value` is a non-negative safe integer. */
+export function counter(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`Invalid ${name} ${value}: expected a non-negative safe integer.`);
+  }
+}
+
+/** Maps the two expected reply lines to true/false; anything else is a protocol error. */
+export function expect(line: string, yes: string, no: string): boolean {
+  if (line === yes) return true;
+  if (line === no) return false;
+  throw protocolError(line, undefined);
+}
+
+/** @throws MemcachedProtocolError unless the reply is `ok`. */
+export function expectOk(line: string, ok: string, server: string): void {
+  if (line !== ok) throw protocolError(line, server);
+}
+
+/** The error for a reply line that makes no sense for the request. */
+export function protocolError(line: string, server: string | undefined): MemcachedProtocolError {
+  return new MemcachedProtocolError(`Unexpected reply ${JSON.stringify(line.slice(0, 80))}`, {
+    server,
+  });
+}

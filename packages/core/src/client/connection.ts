@@ -1,0 +1,341 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import {
+  MemcachedClientError,
+  MemcachedConnectionError,
+  type MemcachedError,
+  MemcachedProtocolError,
+  MemcachedServerError,
+  MemcachedTimeoutError,
+} from '../errors.js';
+import { type Reply, ReplyParser } from '../protocol/reply-parser.js';
+import { GetBatch, type GetSink, MAX_BATCH_KEYS } from './get-batch.js';
+import type { InFlight } from './in-flight.js';
+import type { ServerAddress } from './server-list.js';
+
+/** What a connection needs to know about its settings. */
+export interface ConnectionSettings {
+  readonly connectTimeoutMs: number;
+  readonly tls: ConnectionOptions | undefined;
+}
+
+/** How a connection reports to its server node. */
+export interface ConnectionOwner {
+  /** A reply arrived: the server is alive. */
+  onReplyReceived(): void;
+  /** The socket connected (and finished its TLS handshake). */
+  onConnected(connection: Connection): void;
+  /** The connection is gone. `error` is undefined for a close we asked for. */
+  onClosed(connection: Connection, error: MemcachedError | undefined): void;
+}
+
+// Values up to this size are appended to the pending request text as latin1 instead of being
+// written as separate buffers: one string and one Buffer.from per flush beat many small writes.
+const INLINE_VALUE_BYTES = 4096;
+
+/**
+ * One socket to one server: requests are pipelined, replies matched to them through a FIFO.
+ * Everything enqueued in one tick goes out in one write; `get`s of one tick become one `gets`.
+ * A request that outlives its deadline destroys the connection: past a lost reply the FIFO can
+ * no longer be trusted, so every other request on it fails too rather than risk mis-delivery.
+ */
+export class Connection {
+  readonly server: string;
+  private readonly address: ServerAddress;
+  private readonly settings: ConnectionSettings;
+  private readonly owner: ConnectionOwner;
+  private socket: Socket | undefined;
+  private state: 'connecting' | 'open' | 'closed' = 'connecting';
+  private readonly parser: ReplyParser;
+  // FIFO as an array with a moving head: shift() on long arrays is O(n).
+  private queue: InFlight[] = [];
+  private head = 0;
+  private out = '';
+  private parts: (string | Buffer)[] = [];
+  private batch: GetBatch | undefined;
+  private flushScheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private connectTimer: NodeJS.Timeout | undefined;
+  private endWhenIdle: (() => void) | undefined;
+  private readonly flushBound = () => this.flush();
+  private readonly onTimerBound = () => this.onTimer();
+
+  constructor(address: ServerAddress, settings: ConnectionSettings, owner: ConnectionOwner) {
+    this.address = address;
+    this.server = address.id;
+    this.settings = settings;
+    this.owner = owner;
+    this.parser = new ReplyParser((reply) => this.onReply(reply));
+    this.open();
+  }
+
+  /** Requests waiting for replies (including those not yet written). */
+  get pending(): number {
+    return this.queue.length - this.head + (this.batch === undefined ? 0 : 1);
+  }
+
+  /** False once the connection has failed or been closed: the owner drops it. */
+  get usable(): boolean {
+    return this.state !== 'closed';
+  }
+
+  /** Enqueues a request with its bytes; `data` is a value block (its `\r\n` is added). */
+  send(request: InFlight, text: string, data?: Buffer): void {
+    if (this.state === 'closed') {
+      request.fail(
+        new MemcachedConnectionError(`Connection to ${this.server} is closed`, this.opts()),
+      );
+      return;
+    }
+    if (this.batch !== undefined) this.sealBatch();
+    this.out += text;
+    if (data !== undefined) {
+      if (data.length <= INLINE_VALUE_BYTES) {
+        this.out += data.toString('latin1');
+        this.out += '\r\n';
+      } else {
+        if (this.out !== '') this.parts.push(this.out);
+        this.parts.push(data);
+        this.out = '\r\n';
+      }
+    }
+    this.push(request);
+  }
+
+  /** Adds a key to this tick's multi-get; `wireKey` is already in latin1 form. */
+  get(wireKey: string, sink: GetSink): void {
+    if (this.state === 'closed') {
+      sink.joined();
+      sink.fail(
+        new MemcachedConnectionError(`Connection to ${this.server} is closed`, this.opts()),
+      );
+      return;
+    }
+    let batch = this.batch;
+    if (batch === undefined) {
+      batch = this.batch = new GetBatch(sink.deadline);
+      this.armTimer(sink.deadline);
+      this.scheduleFlush();
+    }
+    batch.add(wireKey, sink);
+    if (batch.keys.length >= MAX_BATCH_KEYS) this.sealBatch();
+  }
+
+  /** Closes once every request in flight has settled (or timed out). */
+  end(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.state === 'closed') return resolve();
+      this.endWhenIdle = resolve;
+      if (this.pending === 0) this.close(undefined);
+    });
+  }
+
+  /** Fails every request in flight with `error` and closes the socket. */
+  destroy(error: MemcachedError): void {
+    this.close(error);
+  }
+
+  private opts() {
+    return { server: this.server };
+  }
+
+  private open(): void {
+    const { host, port } = this.address;
+    const tls = this.settings.tls;
+    const socket = tls
+      ? tlsConnect({ servername: isIp(host) ? undefined : host, ...tls, host, port })
+      : netConnect({ host, port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    this.connectTimer = setTimeout(() => {
+      this.close(
+        new MemcachedTimeoutError(
+          `Could not connect to ${this.server} within ${this.settings.connectTimeoutMs} ms`,
+          this.opts(),
+        ),
+      );
+    }, this.settings.connectTimeoutMs);
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
+      clearTimeout(this.connectTimer);
+      if (this.state !== 'connecting') return;
+      this.state = 'open';
+      socket.setKeepAlive(true, 60_000);
+      this.owner.onConnected(this);
+      this.flush();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.parser.push(chunk);
+      } catch (err) {
+        const error =
+          err instanceof MemcachedProtocolError
+            ? err
+            : new MemcachedProtocolError(`Bad reply from ${this.server}`, {
+                ...this.opts(),
+                cause: err,
+              });
+        this.close(error);
+      }
+    });
+    socket.on('error', (err: Error) => {
+      this.close(
+        new MemcachedConnectionError(`Connection to ${this.server} failed: ${err.message}`, {
+          ...this.opts(),
+          cause: err,
+        }),
+      );
+    });
+    socket.on('close', () => {
+      this.close(
+        new MemcachedConnectionError(
+          `Connection to ${this.server} closed by the server`,
+          this.opts(),
+        ),
+      );
+    });
+  }
+
+  private push(request: InFlight): void {
+    this.queue.push(request);
+    this.armTimer(request.deadline);
+    this.scheduleFlush();
+  }
+
+  private sealBatch(): void {
+    const batch = this.batch;
+    if (batch === undefined) return;
+    this.batch = undefined;
+    this.out += batch.encode();
+    this.queue.push(batch);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // nextTick scheduled from a promise continuation runs after the whole microtask queue, so
+    // every caller resumed by the same socket read gets to enqueue before the write.
+    process.nextTick(this.flushBound);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.batch !== undefined) this.sealBatch();
+    if (this.state !== 'open' || this.socket === undefined) return;
+    const socket = this.socket;
+    if (this.parts.length === 0) {
+      if (this.out === '') return;
+      socket.write(this.out, 'latin1');
+    } else {
+      const parts = this.parts;
+      if (this.out !== '') parts.push(this.out);
+      socket.cork();
+      for (const part of parts) {
+        if (typeof part === 'string') socket.write(part, 'latin1');
+        else socket.write(part);
+      }
+      socket.uncork();
+      this.parts = [];
+    }
+    this.out = '';
+  }
+
+  private onReply(reply: Reply): void {
+    const request = this.queue[this.head];
+    if (request === undefined) {
+      throw new MemcachedProtocolError(
+        `Reply with no request waiting: ${JSON.stringify(reply.line.slice(0, 80))}`,
+        this.opts(),
+      );
+    }
+    const line = reply.line;
+    const c = line.charCodeAt(0);
+    // 'S'ERVER_ERROR, 'C'LIENT_ERROR, 'E'RROR: any request can end in one of these.
+    if ((c === 0x53 || c === 0x43 || c === 0x45) && isErrorLine(line)) {
+      this.shift();
+      request.fail(errorFor(line, this.server));
+    } else if (request.onReply(reply)) {
+      this.shift();
+    }
+    this.owner.onReplyReceived();
+  }
+
+  private shift(): void {
+    this.queue[this.head] = undefined as unknown as InFlight;
+    this.head++;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+      if (this.endWhenIdle !== undefined && this.batch === undefined) this.close(undefined);
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private armTimer(deadline: number): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(this.onTimerBound, Math.max(0, deadline - performance.now()) + 1);
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    const oldest = this.queue[this.head] ?? this.batch;
+    if (oldest === undefined || this.state === 'closed') return;
+    const late = performance.now() - oldest.deadline;
+    if (late < 0) {
+      this.armTimer(oldest.deadline);
+      return;
+    }
+    this.close(
+      new MemcachedTimeoutError(
+        `Request to ${this.server} timed out (no reply by its deadline; the connection was reset)`,
+        this.opts(),
+      ),
+    );
+  }
+
+  private close(error: MemcachedError | undefined): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearTimeout(this.timer);
+    clearTimeout(this.connectTimer);
+    this.timer = undefined;
+    if (this.batch !== undefined) this.sealBatch();
+    const failed = this.queue.slice(this.head);
+    this.queue = [];
+    this.head = 0;
+    this.out = '';
+    this.parts = [];
+    this.parser.reset();
+    // Nothing is in flight on a graceful close, so the socket is simply closed: a half-close
+    // (end) would leave it to the server to finish, and a TLS peer may never do so.
+    this.socket?.destroy();
+    const failure =
+      error ?? new MemcachedConnectionError(`Connection to ${this.server} was closed`, this.opts());
+    for (const request of failed) request.fail(failure);
+    this.owner.onClosed(this, error);
+    this.endWhenIdle?.();
+    this.endWhenIdle = undefined;
+  }
+}
+
+function isErrorLine(line: string): boolean {
+  return (
+    line === 'ERROR' ||
+    line.startsWith('ERROR ') ||
+    line.startsWith('SERVER_ERROR') ||
+    line.startsWith('CLIENT_ERROR')
+  );
+}
+
+function errorFor(line: string, server: string): MemcachedError {
+  if (line.startsWith('SERVER_ERROR')) {
+    return new MemcachedServerError(`${server} answered ${line}`, { server });
+  }
+  return new MemcachedClientError(`${server} answered ${line}`, { server });
+}
+
+function isIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
+}

@@ -1,0 +1,129 @@
+import type { MemcachedError } from '../errors.js';
+import { MemcachedProtocolError } from '../errors.js';
+import type { Reply } from '../protocol/reply-parser.js';
+
+/**
+ * A request written (or about to be written) to a connection, waiting for its replies. The
+ * connection keeps these in a FIFO: memcached answers in order, so the head owns the next reply.
+ */
+export interface InFlight {
+  /** `performance.now()` after which the request has failed. */
+  readonly deadline: number;
+  /** Consumes one reply; returns true when the request is complete. May throw on garbage. */
+  onReply(reply: Reply): boolean;
+  /** Settles the request with a failure. Called at most once, instead of completing. */
+  fail(error: MemcachedError): void;
+}
+
+/** A request answered by exactly one reply (storage, delete, touch, incr, meta, version...). */
+export class LineRequest implements InFlight {
+  readonly deadline: number;
+  readonly promise: Promise<Reply>;
+  private resolve!: (reply: Reply) => void;
+  private reject!: (error: MemcachedError) => void;
+
+  constructor(deadline: number) {
+    this.deadline = deadline;
+    this.promise = new Promise<Reply>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  onReply(reply: Reply): boolean {
+    this.resolve(reply);
+    return true;
+  }
+
+  fail(error: MemcachedError): void {
+    this.reject(error);
+  }
+}
+
+/**
+ * A request answered by lines up to `END` (stats): resolves with every line before it. `RESET`
+ * and `OK` also end it (`stats reset`, `stats detail on`).
+ */
+export class LinesRequest implements InFlight {
+  readonly deadline: number;
+  readonly promise: Promise<string[]>;
+  private readonly lines: string[] = [];
+  private resolve!: (lines: string[]) => void;
+  private reject!: (error: MemcachedError) => void;
+
+  constructor(deadline: number) {
+    this.deadline = deadline;
+    this.promise = new Promise<string[]>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  onReply(reply: Reply): boolean {
+    const line = reply.line;
+    if (line === 'END' || line === 'RESET' || line === 'OK') {
+      this.resolve(this.lines);
+      return true;
+    }
+    this.lines.push(line);
+    return false;
+  }
+
+  fail(error: MemcachedError): void {
+    this.reject(error);
+  }
+}
+
+/** One stored item as it came off the wire. */
+export interface RawItem {
+  data: Buffer;
+  flags: number;
+  cas: string;
+}
+
+/**
+ * Parses `VALUE <key> <flags> <bytes> [<cas>]` into its key, flags and cas.
+ * @throws MemcachedProtocolError when the line is not one.
+ */
+export function parseValueLine(line: string): { key: string; flags: number; cas: string } {
+  const a = line.indexOf(' ', 6);
+  const b = a < 0 ? -1 : line.indexOf(' ', a + 1);
+  if (!line.startsWith('VALUE ') || a < 0 || b < 0) {
+    throw new MemcachedProtocolError(`Unexpected reply line: ${JSON.stringify(line.slice(0, 80))}`);
+  }
+  const c = line.indexOf(' ', b + 1);
+  const flags = Number(line.slice(a + 1, b));
+  return { key: line.slice(6, a), flags, cas: c < 0 ? '' : line.slice(c + 1) };
+}
+
+/** A single-key retrieval not coalesced with others (`gat`): resolves with the item or null. */
+export class ValueRequest implements InFlight {
+  readonly deadline: number;
+  readonly promise: Promise<RawItem | null>;
+  private item: RawItem | null = null;
+  private resolve!: (item: RawItem | null) => void;
+  private reject!: (error: MemcachedError) => void;
+
+  constructor(deadline: number) {
+    this.deadline = deadline;
+    this.promise = new Promise<RawItem | null>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  onReply(reply: Reply): boolean {
+    if (reply.line === 'END') {
+      this.resolve(this.item);
+      return true;
+    }
+    const { flags, cas } = parseValueLine(reply.line);
+    if (reply.data === undefined) throw new MemcachedProtocolError('VALUE line without data');
+    this.item = { data: reply.data, flags, cas };
+    return false;
+  }
+
+  fail(error: MemcachedError): void {
+    this.reject(error);
+  }
+}

@@ -1,0 +1,187 @@
+import type { ConnectionOptions } from 'node:tls';
+import type { CompressionOptions, Serializer, SerializerName } from './codec.js';
+import type { ServerList } from './server-list.js';
+
+/** A pino-compatible logger; memkit never writes to the console. */
+export interface MemcachedLogger {
+  debug(obj: Record<string, unknown>, msg?: string): void;
+  info(obj: Record<string, unknown>, msg?: string): void;
+  warn(obj: Record<string, unknown>, msg?: string): void;
+  error(obj: Record<string, unknown>, msg?: string): void;
+}
+
+/** Options of {@link MemcachedClient}. Durations carry their unit; TTLs are seconds. */
+export interface ClientOptions {
+  /** Connections per server; requests are pipelined on each. @default 1 */
+  poolSize?: number;
+  /** Per-request deadline, measured from the call; no other traffic extends it. @default 500 */
+  timeoutMs?: number;
+  /** Bound on establishing a TCP (and TLS) connection. @default 1000 */
+  connectTimeoutMs?: number;
+  /** Consecutive failures after which a server is ejected. @default 2 */
+  failureLimit?: number;
+  /** How long an ejected server stays out before it is probed and re-added. @default 5000 */
+  retryDelayMs?: number;
+  /**
+   * Whether an ejected server's keys go to the other servers (`true`) or its requests fail fast
+   * with `ERR_MEMCACHED_CONNECTION` (`false`). Ignored for keys a `gutter` pool takes.
+   * @default true
+   */
+  remove?: boolean;
+  /** Spare servers that take an ejected server's keys instead of the live ones. @default none */
+  gutter?: ServerList;
+  /** Cap, in seconds, on TTLs written to the gutter pool. @default 10 */
+  gutterTtl?: number;
+  /** Replace keys over 250 bytes by a prefix plus their SHA-256 instead of rejecting them. @default false */
+  hashLongKeys?: boolean;
+  /** How values become bytes: `json` keeps the JS type in the flags. @default 'json' */
+  serializer?: SerializerName | Serializer;
+  /** Compress values over `threshold` bytes when that makes them smaller. @default false */
+  compress?: CompressionOptions | false;
+  /** Largest encoded value accepted; bigger values are refused before sending. @default 1048576 */
+  maxValueSize?: number;
+  /** TLS (memcached's `-Z`): `true` for defaults or node's `tls.ConnectionOptions`. @default false */
+  tls?: boolean | ConnectionOptions;
+  /** Receives connection failures, ejections and re-additions. @default none */
+  logger?: MemcachedLogger;
+}
+
+/** {@link ClientOptions} after defaults and validation. */
+export interface ResolvedClientOptions {
+  readonly poolSize: number;
+  readonly timeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly failureLimit: number;
+  readonly retryDelayMs: number;
+  readonly remove: boolean;
+  readonly gutter: ServerList | undefined;
+  readonly gutterTtl: number;
+  readonly hashLongKeys: boolean;
+  readonly serializer: SerializerName | Serializer;
+  readonly compress: CompressionOptions | false;
+  readonly maxValueSize: number;
+  readonly tls: ConnectionOptions | undefined;
+  readonly logger: MemcachedLogger | undefined;
+}
+
+/** The defaults applied by {@link resolveClientOptions}. */
+export const DEFAULT_CLIENT_OPTIONS = Object.freeze({
+  poolSize: 1,
+  timeoutMs: 500,
+  connectTimeoutMs: 1000,
+  failureLimit: 2,
+  retryDelayMs: 5000,
+  remove: true,
+  gutterTtl: 10,
+  hashLongKeys: false,
+  serializer: 'json',
+  compress: false,
+  maxValueSize: 1_048_576,
+} as const);
+
+// A Record over every key keeps the unknown-option check in step with the type at compile time.
+const KNOWN_KEYS: Record<keyof ClientOptions, true> = {
+  poolSize: true,
+  timeoutMs: true,
+  connectTimeoutMs: true,
+  failureLimit: true,
+  retryDelayMs: true,
+  remove: true,
+  gutter: true,
+  gutterTtl: true,
+  hashLongKeys: true,
+  serializer: true,
+  compress: true,
+  maxValueSize: true,
+  tls: true,
+  logger: true,
+};
+
+/**
+ * Applies defaults, validates and freezes client options.
+ * @throws RangeError on an unknown option or a bad value, naming both.
+ */
+export function resolveClientOptions(options: ClientOptions = {}): ResolvedClientOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new RangeError(`Invalid options: expected an object, got ${String(options)}.`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!(key in KNOWN_KEYS)) {
+      throw new RangeError(
+        `Invalid option "${key}": unknown option. Known options: ${Object.keys(KNOWN_KEYS).join(', ')}.`,
+      );
+    }
+  }
+  const o = options;
+  const d = DEFAULT_CLIENT_OPTIONS;
+  const serializer = o.serializer ?? d.serializer;
+  if (
+    typeof serializer === 'string'
+      ? !['json', 'string', 'buffer'].includes(serializer)
+      : typeof serializer?.serialize !== 'function' || typeof serializer.deserialize !== 'function'
+  ) {
+    throw new RangeError(
+      `Invalid option "serializer": expected 'json', 'string', 'buffer' or { serialize, deserialize }, got ${String(serializer)}.`,
+    );
+  }
+  const compress = o.compress ?? d.compress;
+  if (compress !== false) {
+    if (typeof compress !== 'object' || compress === null) {
+      throw new RangeError(
+        `Invalid option "compress": expected false or { threshold, algorithm? }, got ${String(compress)}.`,
+      );
+    }
+    nonNegativeInteger('compress.threshold', compress.threshold);
+  }
+  const tls = o.tls === true ? {} : o.tls === false || o.tls === undefined ? undefined : o.tls;
+  if (tls !== undefined && typeof tls !== 'object') {
+    throw new RangeError(
+      `Invalid option "tls": expected a boolean or tls.ConnectionOptions, got ${String(o.tls)}.`,
+    );
+  }
+  const logger = o.logger;
+  if (logger !== undefined && (typeof logger !== 'object' || typeof logger.warn !== 'function')) {
+    throw new RangeError('Invalid option "logger": expected a pino-compatible logger.');
+  }
+  return Object.freeze({
+    poolSize: positiveInteger('poolSize', o.poolSize ?? d.poolSize),
+    timeoutMs: positiveInteger('timeoutMs', o.timeoutMs ?? d.timeoutMs),
+    connectTimeoutMs: positiveInteger('connectTimeoutMs', o.connectTimeoutMs ?? d.connectTimeoutMs),
+    failureLimit: positiveInteger('failureLimit', o.failureLimit ?? d.failureLimit),
+    retryDelayMs: positiveInteger('retryDelayMs', o.retryDelayMs ?? d.retryDelayMs),
+    remove: bool('remove', o.remove ?? d.remove),
+    gutter: o.gutter,
+    gutterTtl: positiveInteger('gutterTtl', o.gutterTtl ?? d.gutterTtl),
+    hashLongKeys: bool('hashLongKeys', o.hashLongKeys ?? d.hashLongKeys),
+    serializer,
+    compress,
+    maxValueSize: positiveInteger('maxValueSize', o.maxValueSize ?? d.maxValueSize),
+    tls,
+    logger,
+  });
+}
+
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `Invalid option "${name}": expected a positive integer, got ${String(value)}.`,
+    );
+  }
+  return value;
+}
+
+function nonNegativeInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new RangeError(
+      `Invalid option "${name}": expected a non-negative integer, got ${String(value)}.`,
+    );
+  }
+  return value;
+}
+
+function bool(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') {
+    throw new RangeError(`Invalid option "${name}": expected a boolean, got ${String(value)}.`);
+  }
+  return value;
+}

@@ -1,0 +1,424 @@
+import type { Socket } from 'node:net';
+import type { CommandContext, CommandHandler, ServerContext } from './command.js';
+import { OutputBuffer } from './output-buffer.js';
+
+/** memcached's limit for a request line that has no newline yet (get/gets excepted). */
+const LINE_LIMIT = 2048;
+/** memcached reads into a 16 KiB buffer: a longer non-get line never shows its newline. */
+const READ_BUFFER_SIZE = 16 * 1024;
+/**
+ * Upper bound for one multi-get line. memcached lets these grow without limit; we stop at
+ * 8 MiB (over 30 000 keys of 250 bytes) so a client cannot make us buffer without bound.
+ */
+const MULTIGET_LINE_LIMIT = 8 * 1024 * 1024;
+/**
+ * Replies queued to a socket (written but not yet flushed by the kernel) above which we stop
+ * reading from it until it drains: back-pressure for clients that pipeline without reading.
+ */
+export const OUTPUT_HIGH_WATER = 2 * 1024 * 1024;
+/** Replies gathered from one read are written out early once they reach this size. */
+const OUTPUT_BATCH_LIMIT = 256 * 1024;
+
+const MODE_COMMAND = 0;
+const MODE_DATA = 1;
+const MODE_SWALLOW = 2;
+
+/** What a connection needs from the server that owns it. */
+export interface ConnectionHost {
+  readonly commands: ReadonlyMap<string, CommandHandler>;
+  /** When true, nothing is read from any socket (the `hang()` control). */
+  readonly hung: boolean;
+  /** Milliseconds every reply batch is held back (the `delay()` control). */
+  readonly delayMs: number;
+  /** Called once when the socket is gone. */
+  connectionClosed(conn: Connection): void;
+  /** Records the largest output this server ever held for one connection. */
+  noteBuffered(outputBytes: number, inputBytes: number): void;
+}
+
+interface DelayedBatch {
+  readonly due: number;
+  readonly data: Buffer;
+}
+
+/**
+ * One client socket: incremental line parsing on Buffers, data blocks of storage commands,
+ * memcached's line-length rules, output batching and back-pressure. Implements the
+ * {@link CommandContext} handed to command handlers.
+ */
+export class Connection implements CommandContext {
+  noreply = false;
+  /** Unix seconds of the last command, for `stats conns`. */
+  lastCommandAt = 0;
+  /** A small id standing in for memcached's fd in `stats conns`. */
+  readonly id: number;
+  private input: Buffer | undefined;
+  private mode = MODE_COMMAND;
+  private dataLength = 0;
+  private dataFilled = 0;
+  private dataValue: Buffer | undefined;
+  private dataTerm = 0;
+  private dataValid = true;
+  private dataDone: ((value: Buffer | undefined) => void) | undefined;
+  private swallowLeft = 0;
+  private readonly out = new OutputBuffer();
+  private closing = false;
+  private closed = false;
+  private pausedForOutput = false;
+  private delayed: DelayedBatch[] = [];
+  private delayedBytes = 0;
+  private delayTimer: NodeJS.Timeout | undefined;
+  private pendingBefore = 0;
+
+  constructor(
+    readonly server: ServerContext,
+    readonly socket: Socket,
+    private readonly host: ConnectionHost,
+    id: number,
+  ) {
+    this.id = id;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', () => socket.destroy());
+    socket.on('end', () => {
+      // The client is done sending; answer what it sent, then close our side.
+      this.closing = true;
+      if (this.delayed.length === 0 && !this.closed) socket.end();
+    });
+    socket.on('close', () => this.onClose());
+    if (host.hung) socket.pause();
+  }
+
+  // ---- CommandContext ----
+
+  write(data: string): void {
+    this.out.write(data);
+  }
+
+  writeBuffer(data: Buffer): void {
+    this.out.writeBuffer(data);
+  }
+
+  reply(line: string): void {
+    if (this.noreply) {
+      this.noreply = false;
+      return;
+    }
+    this.out.write(`${line}\r\n`);
+  }
+
+  error(line: string): void {
+    this.noreply = false;
+    this.out.write(`${line}\r\n`);
+  }
+
+  readData(length: number, done: (value: Buffer | undefined) => void): void {
+    this.mode = MODE_DATA;
+    this.dataLength = length;
+    this.dataFilled = 0;
+    this.dataTerm = 0;
+    this.dataValid = true;
+    this.dataValue = undefined;
+    this.dataDone = done;
+  }
+
+  swallow(length: number): void {
+    this.mode = MODE_SWALLOW;
+    this.swallowLeft = length + 2;
+  }
+
+  close(): void {
+    this.closing = true;
+  }
+
+  hasPendingOutput(): boolean {
+    return this.pendingBefore > 0;
+  }
+
+  discardPendingOutput(): void {
+    this.out.clear();
+    this.pendingBefore = 0;
+  }
+
+  // ---- controls ----
+
+  /** Resumes reading after `hang()` ended. */
+  unhang(): void {
+    if (!this.pausedForOutput && !this.closed) {
+      this.socket.resume();
+      this.guardedProcess();
+    }
+  }
+
+  /** Stops reading (the `hang()` control). */
+  hang(): void {
+    this.socket.pause();
+  }
+
+  /** Whether reading is paused because too many replies are queued. */
+  get backPressured(): boolean {
+    return this.pausedForOutput;
+  }
+
+  /** Bytes of replies held by this connection: queued in the socket or delayed. */
+  bufferedOutput(): number {
+    return this.socket.writableLength + this.delayedBytes + this.out.length;
+  }
+
+  // ---- input ----
+
+  private onData(chunk: Buffer): void {
+    this.server.stats.bytesRead += chunk.length;
+    if (this.closing) return;
+    this.input = this.input === undefined ? chunk : Buffer.concat([this.input, chunk]);
+    this.guardedProcess();
+  }
+
+  /**
+   * A bug in a handler must never take down the process that embeds the server: it costs
+   * this connection (as a crash would in memcached) and is logged.
+   */
+  private guardedProcess(): void {
+    try {
+      this.process();
+    } catch (err) {
+      this.server.settings.logger?.error(
+        `memkit-server: closing connection ${this.id} after an internal error: ${
+          err instanceof Error ? (err.stack ?? err.message) : String(err)
+        }`,
+      );
+      this.out.clear();
+      this.out.write('SERVER_ERROR internal error\r\n');
+      this.closing = true;
+      this.input = undefined;
+      this.flush();
+      this.socket.destroySoon();
+    }
+  }
+
+  private process(): void {
+    const buf = this.input;
+    if (buf === undefined || this.closing) return;
+    if (this.host.hung) {
+      this.socket.pause();
+      return;
+    }
+    let pos = 0;
+    const len = buf.length;
+    while (pos < len && !this.closing) {
+      const mode = this.mode;
+      if (mode === MODE_DATA) {
+        pos = this.readDataBytes(buf, pos);
+        continue;
+      }
+      if (mode === MODE_SWALLOW) {
+        const n = Math.min(len - pos, this.swallowLeft);
+        pos += n;
+        this.swallowLeft -= n;
+        if (this.swallowLeft === 0) this.mode = MODE_COMMAND;
+        continue;
+      }
+      if (this.out.length >= OUTPUT_BATCH_LIMIT) this.flushOutput();
+      const held = this.socket.writableLength + this.delayedBytes;
+      if (held > OUTPUT_HIGH_WATER) {
+        this.pauseForOutput();
+        break;
+      }
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) {
+        if (len - pos > LINE_LIMIT && !this.isMultiGet(buf, pos, len)) {
+          this.abort();
+          return;
+        }
+        if (len - pos > MULTIGET_LINE_LIMIT) {
+          this.abort();
+          return;
+        }
+        break;
+      }
+      if (nl - pos > READ_BUFFER_SIZE && !this.isMultiGet(buf, pos, nl)) {
+        this.abort();
+        return;
+      }
+      const end = nl - pos > 1 && buf[nl - 1] === 13 ? nl - 1 : nl;
+      const line = buf.toString('latin1', pos, end);
+      pos = nl + 1;
+      this.execute(line);
+    }
+    this.input = pos < len ? buf.subarray(pos) : undefined;
+    if (this.input !== undefined) this.host.noteBuffered(0, this.input.length);
+    this.flush();
+  }
+
+  /** Whether an unterminated long line may keep growing: memcached's multi-get exception. */
+  private isMultiGet(buf: Buffer, pos: number, end: number): boolean {
+    let p = pos;
+    while (p < end && buf[p] === 32) p++;
+    if (p - pos > 100) return false;
+    if (buf[p] !== 0x67 || buf[p + 1] !== 0x65 || buf[p + 2] !== 0x74) return false; // "get"
+    const c = buf[p + 3];
+    return c === 32 || (c === 0x73 && buf[p + 4] === 32);
+  }
+
+  private readDataBytes(buf: Buffer, pos: number): number {
+    const len = buf.length;
+    const need = this.dataLength;
+    if (this.dataFilled === 0 && this.dataValue === undefined) {
+      if (len - pos >= need + 2) {
+        // Whole block in this chunk: the common case, one copy.
+        const value = Buffer.allocUnsafe(need);
+        buf.copy(value, 0, pos, pos + need);
+        const ok = buf[pos + need] === 13 && buf[pos + need + 1] === 10;
+        this.finishData(ok ? value : undefined);
+        return pos + need + 2;
+      }
+      this.dataValue = Buffer.allocUnsafe(need);
+    }
+    const value = this.dataValue!;
+    if (this.dataFilled < need) {
+      const n = Math.min(need - this.dataFilled, len - pos);
+      buf.copy(value, this.dataFilled, pos, pos + n);
+      this.dataFilled += n;
+      pos += n;
+    }
+    while (this.dataFilled === need && this.dataTerm < 2 && pos < len) {
+      const expected = this.dataTerm === 0 ? 13 : 10;
+      if (buf[pos] !== expected) this.dataValid = false;
+      this.dataTerm++;
+      pos++;
+    }
+    if (this.dataFilled === need && this.dataTerm === 2) {
+      this.finishData(this.dataValid ? value : undefined);
+    }
+    return pos;
+  }
+
+  private finishData(value: Buffer | undefined): void {
+    const done = this.dataDone!;
+    this.mode = MODE_COMMAND;
+    this.dataDone = undefined;
+    this.dataValue = undefined;
+    this.pendingBefore = this.out.length;
+    done(value);
+  }
+
+  private execute(line: string): void {
+    this.noreply = false;
+    this.pendingBefore = this.out.length;
+    const server = this.server;
+    this.lastCommandAt = server.clock.now();
+    // memcached reads the line as a C string: a NUL byte ends it.
+    const nul = line.indexOf('\0');
+    if (nul >= 0) line = line.slice(0, nul);
+    const tokens = tokenize(line);
+    if (server.verbosity > 1) server.settings.logger?.debug(`<${this.id} ${line}`);
+    const name = tokens[0];
+    if (name === undefined || name.length < 2) {
+      this.out.write('ERROR\r\n');
+      return;
+    }
+    const handler = this.host.commands.get(name);
+    if (handler === undefined) {
+      this.out.write('ERROR\r\n');
+      return;
+    }
+    handler(this, tokens);
+  }
+
+  // ---- output ----
+
+  private flushOutput(): void {
+    const data = this.out.take();
+    if (data === undefined) return;
+    if (this.host.delayMs > 0 || this.delayed.length > 0) this.delay(data);
+    else this.send(data);
+  }
+
+  private flush(): void {
+    this.flushOutput();
+    if (this.closing && this.delayed.length === 0 && !this.closed) this.socket.end();
+  }
+
+  private send(data: Buffer): void {
+    if (this.closed) return;
+    this.server.stats.bytesWritten += data.length;
+    this.socket.write(data);
+    const queued = this.socket.writableLength;
+    if (queued > 0) this.host.noteBuffered(queued, 0);
+  }
+
+  private delay(data: Buffer): void {
+    const now = Date.now();
+    this.delayed.push({ due: now + this.host.delayMs, data });
+    this.delayedBytes += data.length;
+    this.host.noteBuffered(this.delayedBytes + this.socket.writableLength, 0);
+    if (this.delayTimer === undefined) this.armDelay(now);
+  }
+
+  private armDelay(now: number): void {
+    const first = this.delayed[0];
+    if (first === undefined) return;
+    this.delayTimer = setTimeout(() => this.releaseDelayed(), Math.max(0, first.due - now));
+  }
+
+  private releaseDelayed(): void {
+    this.delayTimer = undefined;
+    const now = Date.now();
+    while (this.delayed.length > 0 && this.delayed[0]!.due <= now) {
+      const batch = this.delayed.shift()!;
+      this.delayedBytes -= batch.data.length;
+      this.send(batch.data);
+    }
+    if (this.delayed.length > 0) this.armDelay(now);
+    else if (this.closing && !this.closed) this.socket.end();
+    else if (this.pausedForOutput) this.onDrain();
+  }
+
+  private pauseForOutput(): void {
+    if (this.pausedForOutput) return;
+    this.pausedForOutput = true;
+    this.socket.pause();
+  }
+
+  private onDrain(): void {
+    if (!this.pausedForOutput || this.closed) return;
+    if (this.socket.writableLength + this.delayedBytes > OUTPUT_HIGH_WATER / 2) return;
+    this.pausedForOutput = false;
+    if (!this.host.hung) this.socket.resume();
+    this.guardedProcess();
+  }
+
+  /** memcached's conn_closing without a reply (garbage line, oversized line). */
+  private abort(): void {
+    this.closing = true;
+    this.input = undefined;
+    this.out.clear();
+    this.socket.destroy();
+  }
+
+  /** Destroys the socket now (dropConnections, server close). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing = true;
+    if (this.delayTimer !== undefined) clearTimeout(this.delayTimer);
+    this.delayed = [];
+    this.delayedBytes = 0;
+    this.input = undefined;
+    this.host.connectionClosed(this);
+  }
+}
+
+/** memcached's tokenizer: split on single spaces, empty tokens dropped. Tabs stay in tokens. */
+export function tokenize(line: string): string[] {
+  const parts = line.split(' ');
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i] === '') return parts.filter((p) => p !== '');
+  }
+  return parts;
+}

@@ -1,0 +1,8 @@
+// Public surface of the in-process server.
+export type { ServerLogger, ServerOptions } from './options.js';
+export type {
+  MemcachedServer,
+  ServerBufferStats,
+  ServerStatsSnapshot,
+} from './server.js';
+export { startServer } from './server.js';

@@ -1,0 +1,143 @@
+import type { SecureContextOptions } from 'node:tls';
+
+/** A pino-compatible logger; the server never writes to the console itself. */
+export interface ServerLogger {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+  debug(msg: string): void;
+}
+
+/** Options of {@link startServer}. Every field is optional. */
+export interface ServerOptions {
+  /** TCP port; 0 picks a free ephemeral port. @default 0 */
+  port?: number | undefined;
+  /** Address to listen on. @default '127.0.0.1' */
+  host?: string | undefined;
+  /** Item memory limit in megabytes (memcached's -m). @default 64 */
+  memoryLimitMb?: number | undefined;
+  /** Largest value accepted, in bytes (memcached's -I). @default 1048576 */
+  maxItemSize?: number | undefined;
+  /** Simultaneous client connections (memcached's -c). @default 1024 */
+  maxConnections?: number | undefined;
+  /** Whether `flush_all` is allowed (memcached's -F turns it off). @default true */
+  flushEnabled?: boolean | undefined;
+  /** Whether CAS values are kept (memcached's -C turns them off). @default true */
+  casEnabled?: boolean | undefined;
+  /** Serve TLS with these credentials (memcached's -Z). @default undefined (plain TCP) */
+  tls?: SecureContextOptions | undefined;
+  /** Receives diagnostics (`-v` level messages at info/debug). @default undefined */
+  logger?: ServerLogger | undefined;
+  /** memcached's -v count: 1 logs errors and warnings, 2 also client commands. @default 0 */
+  verbosity?: number | undefined;
+}
+
+/** The validated options a running server uses. */
+export interface ResolvedServerOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly memoryLimitMb: number;
+  readonly maxItemSize: number;
+  readonly maxConnections: number;
+  readonly flushEnabled: boolean;
+  readonly casEnabled: boolean;
+  readonly tls: SecureContextOptions | undefined;
+  readonly logger: ServerLogger | undefined;
+  readonly verbosity: number;
+}
+
+/** Defaults of {@link ServerOptions}, matching memcached 1.6's own defaults. */
+export const DEFAULT_SERVER_OPTIONS: ResolvedServerOptions = Object.freeze({
+  port: 0,
+  host: '127.0.0.1',
+  memoryLimitMb: 64,
+  maxItemSize: 1024 * 1024,
+  maxConnections: 1024,
+  flushEnabled: true,
+  casEnabled: true,
+  tls: undefined,
+  logger: undefined,
+  verbosity: 0,
+});
+
+const KNOWN: Record<keyof ServerOptions, true> = {
+  port: true,
+  host: true,
+  memoryLimitMb: true,
+  maxItemSize: true,
+  maxConnections: true,
+  flushEnabled: true,
+  casEnabled: true,
+  tls: true,
+  logger: true,
+  verbosity: true,
+};
+
+function fail(name: string, expected: string, got: unknown): never {
+  const shown = typeof got === 'string' ? JSON.stringify(got) : String(got);
+  throw new RangeError(`Invalid option "${name}": expected ${expected}, got ${shown}.`);
+}
+
+function int(name: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    fail(name, `an integer from ${min} to ${max}`, v);
+  return v;
+}
+
+function bool(name: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') fail(name, 'a boolean', v);
+  return v;
+}
+
+/**
+ * Applies defaults and validates.
+ * @throws RangeError naming the option when a value is out of range or the key is unknown.
+ */
+export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
+  for (const key of Object.keys(options)) {
+    if (!(key in KNOWN)) fail(key, `one of ${Object.keys(KNOWN).join(', ')}`, 'an unknown option');
+  }
+  const d = DEFAULT_SERVER_OPTIONS;
+  const o = options;
+  const memoryLimitMb =
+    o.memoryLimitMb === undefined
+      ? d.memoryLimitMb
+      : int('memoryLimitMb', o.memoryLimitMb, 1, 1 << 20);
+  const maxItemSize =
+    o.maxItemSize === undefined
+      ? d.maxItemSize
+      : int('maxItemSize', o.maxItemSize, 1024, 1024 * 1024 * 1024);
+  // memcached refuses an item size above half of the memory limit in the same way.
+  if (maxItemSize > memoryLimitMb * 1024 * 1024)
+    fail(
+      'maxItemSize',
+      `at most memoryLimitMb (${memoryLimitMb * 1024 * 1024} bytes)`,
+      maxItemSize,
+    );
+  const host = o.host === undefined ? d.host : o.host;
+  if (typeof host !== 'string' || host.length === 0) fail('host', 'a non-empty string', host);
+  const logger = o.logger;
+  if (
+    logger !== undefined &&
+    (typeof logger !== 'object' || logger === null || typeof logger.info !== 'function')
+  )
+    fail('logger', 'an object with info/warn/error/debug methods', logger);
+  if (o.tls !== undefined && (typeof o.tls !== 'object' || o.tls === null))
+    fail('tls', 'tls.SecureContextOptions', o.tls);
+  return Object.freeze({
+    port: o.port === undefined ? d.port : int('port', o.port, 0, 65535),
+    host,
+    memoryLimitMb,
+    maxItemSize,
+    maxConnections:
+      o.maxConnections === undefined
+        ? d.maxConnections
+        : int('maxConnections', o.maxConnections, 1, 1 << 20),
+    flushEnabled:
+      o.flushEnabled === undefined ? d.flushEnabled : bool('flushEnabled', o.flushEnabled),
+    casEnabled: o.casEnabled === undefined ? d.casEnabled : bool('casEnabled', o.casEnabled),
+    tls: o.tls,
+    logger,
+    verbosity: o.verbosity === undefined ? d.verbosity : int('verbosity', o.verbosity, 0, 10),
+  });
+}

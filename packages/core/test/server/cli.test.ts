@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient } from './raw-client.js';
+
+// The bin runs the compiled CLI: `pnpm test` builds first (`pnpm build` when running alone).
+const BIN = fileURLToPath(new URL('../../bin/memkit-server.js', import.meta.url));
+const BUILT = fileURLToPath(new URL('../../dist/cli/memkit-server.js', import.meta.url));
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+function run(args: string[]): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return { child, output: () => out, exited };
+}
+
+/** Starts the bin and waits for its "listening on host:port" line. */
+async function listen(args: string[]) {
+  const proc = run(args);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const m = /listening on ([\d.]+):(\d+)/.exec(proc.output());
+    if (m) return { ...proc, port: Number(m[2]) };
+    if (proc.child.exitCode !== null) throw new Error(`exited early: ${proc.output()}`);
+    if (Date.now() > deadline) throw new Error(`never listened: ${proc.output()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('memkit-server bin', () => {
+  beforeAll(() => {
+    if (!existsSync(BUILT))
+      throw new Error('packages/core/dist is missing: run `pnpm build` first');
+  });
+
+  it('takes memcached flags, serves, and exits 0 on SIGTERM', async () => {
+    const proc = await listen(['-p', '0', '-l', '127.0.0.1', '-U', '0', '-u', 'root', '-t', '4']);
+    const c = await RawClient.open(proc.port);
+    expect(await c.request('set k 0 0 1\r\nx\r\nget k\r\n', 'END\r\n')).toBe(
+      'STORED\r\nVALUE k 0 1\r\nx\r\nEND\r\n',
+    );
+    c.close();
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+  });
+
+  it('applies -m -c -I -F -C and long forms, and stops on SIGINT', async () => {
+    const proc = await listen([
+      '--port=0',
+      '--listen=127.0.0.1',
+      '-m',
+      '128',
+      '--conn-limit=10',
+      '-I',
+      '2m',
+      '-F',
+      '--disable-cas',
+      '--threads=2',
+    ]);
+    const c = await RawClient.open(proc.port);
+    const settings = await c.request('stats settings\r\n', 'END\r\n');
+    expect(settings).toContain('STAT maxbytes 134217728\r\n');
+    expect(settings).toContain('STAT maxconns 10\r\n');
+    expect(settings).toContain('STAT item_size_max 2097152\r\n');
+    expect(settings).toContain('STAT flush_enabled no\r\n');
+    expect(settings).toContain('STAT cas_enabled no\r\n');
+    expect(await c.request('flush_all\r\n')).toBe('CLIENT_ERROR flush_all not allowed\r\n');
+    c.close();
+    proc.child.kill('SIGINT');
+    expect(await proc.exited).toBe(0);
+  });
+
+  it('says once that UDP is unsupported when -U is non-zero', async () => {
+    const proc = await listen(['-p', '0', '-U', '11211']);
+    expect(proc.output().match(/UDP is not supported/g)).toHaveLength(1);
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+  });
+
+  it('-vv logs client commands to stderr', async () => {
+    const proc = await listen(['-p', '0', '-vv']);
+    const c = await RawClient.open(proc.port);
+    await c.request('version\r\n');
+    c.close();
+    proc.child.kill('SIGTERM');
+    await proc.exited;
+    expect(proc.output()).toContain('version');
+  });
+
+  it('prints help and version, and rejects unknown flags', async () => {
+    const help = run(['-h']);
+    expect(await help.exited).toBe(0);
+    expect(help.output()).toContain('--memory-limit');
+    const version = run(['--version']);
+    expect(await version.exited).toBe(0);
+    expect(version.output()).toMatch(/memkit-server \d+\.\d+\.\d+/);
+    const bad = run(['-Q']);
+    expect(await bad.exited).toBe(64);
+    expect(bad.output()).toContain("invalid option -- 'Q'");
+  });
+});

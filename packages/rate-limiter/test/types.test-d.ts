@@ -1,0 +1,33 @@
+// Type tests, checked by `pnpm typecheck` (tsc includes test/): the public signatures and the
+// Fastify declaration merging.
+import Fastify from 'fastify';
+import { expectTypeOf } from 'vitest';
+import {
+  RateLimiter,
+  type RateLimitMiddleware,
+  type RateLimitResult,
+  rateLimit,
+  rateLimiter,
+} from '../src/index.js';
+
+expectTypeOf(rateLimiter(100, 3600)).toEqualTypeOf<RateLimitMiddleware>();
+expectTypeOf(
+  rateLimiter({ limit: 100, windowSeconds: 3600, algorithm: 'gcra' }),
+).toEqualTypeOf<RateLimitMiddleware>();
+// @ts-expect-error: three positional arguments are not part of the API.
+rateLimiter(100, 3600, {});
+// @ts-expect-error: an unknown algorithm.
+rateLimiter({ limit: 1, windowSeconds: 1, algorithm: 'leaky' });
+
+const limiter = new RateLimiter({ limit: 1, windowSeconds: 1 });
+expectTypeOf(limiter.consume('k')).resolves.toEqualTypeOf<RateLimitResult>();
+expectTypeOf(limiter.get('k')).resolves.toEqualTypeOf<RateLimitResult>();
+expectTypeOf(limiter.reset('k')).resolves.toBeVoid();
+
+const app = Fastify();
+void app.register(rateLimit, { limit: 100, windowSeconds: 60 });
+expectTypeOf(app.rateLimiter).toEqualTypeOf<RateLimiter>();
+app.get('/a', { config: { rateLimit: { limit: 5, windowSeconds: 10 } } }, async () => 'a');
+app.get('/b', { config: { rateLimit: false } }, async () => 'b');
+// @ts-expect-error: per-route options are checked too.
+app.get('/c', { config: { rateLimit: { limit: 'many' } } }, async () => 'c');

@@ -1,0 +1,184 @@
+import type { ServerResponse } from 'node:http';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { CacheRequest, CacheResponse } from './http-types.js';
+import type { ResponseCacheOptions, RouteCacheOptions } from './options.js';
+import { type CacheDecision, type CacheRoute, ResponseCache } from './response-cache.js';
+
+/**
+ * Options of {@link cacheResponse}: an engine to share (`cache`) plus per-route settings, or the
+ * full engine options when the middleware should create its own engine.
+ */
+export type CacheResponseOptions =
+  | (RouteCacheOptions & {
+      /** A shared engine (its client and invalidation serve every route using it). */
+      cache: ResponseCache;
+    })
+  | (ResponseCacheOptions & { cache?: undefined });
+
+/** Express middleware that caches responses; `.cache` is its engine (for invalidation, close). */
+export interface CacheResponseMiddleware extends RequestHandler {
+  /** The engine: `invalidate`, `invalidateTags`, `invalidatePrefix`, `stats`, `close`. */
+  readonly cache: ResponseCache;
+}
+
+type Forward = Extract<CacheDecision, { action: 'forward' }>;
+type Chunk = string | Buffer | Uint8Array;
+
+/**
+ * Express (4 or 5) middleware, per route or with `app.use`. Bodies sent with `res.json`,
+ * `res.send` and `res.write`/`res.end` are all captured.
+ * @example
+ * app.get('/api/users/:id', cacheResponse({ ttl: 1800 }), handler);
+ * @throws RangeError on a bad option.
+ */
+export function cacheResponse(options: CacheResponseOptions = {}): CacheResponseMiddleware {
+  let cache: ResponseCache;
+  let route: CacheRoute;
+  if (options.cache !== undefined) {
+    const { cache: shared, ...routeOptions } = options;
+    cache = shared;
+    route = cache.route(routeOptions);
+  } else {
+    const { cache: _unused, ...engineOptions } = options;
+    cache = new ResponseCache(engineOptions);
+    route = cache.route();
+  }
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    const cacheReq: CacheRequest = {
+      method: req.method,
+      url: req.originalUrl || req.url,
+      headers: req.headers,
+      params: req.params as Record<string, string> | undefined,
+    };
+    cache.begin(cacheReq, route).then((decision) => {
+      if (decision.action === 'serve') {
+        send(res, decision.response);
+        return;
+      }
+      capture(req, res, decision, cache.options.maxBodyBytes);
+      next();
+    }, next);
+  };
+  return Object.assign(middleware, { cache });
+}
+
+function send(res: ServerResponse, response: CacheResponse): void {
+  // One writeHead with every header: a hit is on the hot path and setHeader validates each call.
+  res.writeHead(response.status, response.headers);
+  res.end(response.body);
+}
+
+/** Server-sent events never end: buffering them would hold the stream forever. */
+function isEventStream(res: ServerResponse): boolean {
+  return String(res.getHeader('content-type') ?? '').startsWith('text/event-stream');
+}
+
+function toBuffer(chunk: Chunk, encoding: unknown): Buffer {
+  if (typeof chunk === 'string') {
+    return Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+  }
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+}
+
+/**
+ * Buffers the handler's response (status, headers, body) so the engine can store it, add its
+ * headers, or swap in a stale copy when the handler failed. Bodies over `maxBodyBytes` switch to
+ * pass-through and are not stored.
+ */
+function capture(req: Request, res: Response, decision: Forward, maxBodyBytes: number): void {
+  const original = { writeHead: res.writeHead, write: res.write, end: res.end };
+  type Loose = (...args: unknown[]) => unknown;
+  const rawWrite = (...args: unknown[]): unknown => (original.write as Loose).apply(res, args);
+  const rawEnd = (...args: unknown[]): unknown => (original.end as Loose).apply(res, args);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let passthrough = false;
+  let ended = false;
+  const restore = (): void => {
+    res.writeHead = original.writeHead;
+    res.write = original.write;
+    res.end = original.end;
+  };
+  res.on('close', () => {
+    if (!ended) decision.abandon();
+  });
+
+  const toPassthrough = (): void => {
+    passthrough = true;
+    decision.abandon();
+    restore();
+    res.setHeader('x-cache', 'MISS');
+    for (const c of chunks) rawWrite(c);
+    chunks.length = 0;
+  };
+
+  res.writeHead = function writeHead(this: Response, status: number, ...rest: unknown[]) {
+    // Headers are applied now but sent with the body, once the engine has seen it.
+    this.statusCode = status;
+    let headers = rest[0];
+    if (typeof headers === 'string') {
+      this.statusMessage = headers;
+      headers = rest[1];
+    }
+    if (Array.isArray(headers)) {
+      for (let i = 0; i + 1 < headers.length; i += 2) this.setHeader(headers[i], headers[i + 1]);
+    } else if (headers !== null && typeof headers === 'object') {
+      for (const [name, value] of Object.entries(headers)) {
+        if (value !== undefined) this.setHeader(name, value as string | string[]);
+      }
+    }
+    return this;
+  } as Response['writeHead'];
+
+  res.write = function write(this: Response, chunk: Chunk, encoding?: unknown, cb?: unknown) {
+    if (!passthrough && isEventStream(this)) toPassthrough();
+    if (passthrough) return rawWrite(chunk, encoding, cb) as boolean;
+    const buf = toBuffer(chunk, encoding);
+    chunks.push(buf);
+    size += buf.length;
+    if (size > maxBodyBytes) toPassthrough();
+    const callback = typeof encoding === 'function' ? encoding : cb;
+    if (typeof callback === 'function') process.nextTick(callback as () => void);
+    return true;
+  } as Response['write'];
+
+  res.end = function end(this: Response, chunk?: unknown, encoding?: unknown, cb?: unknown) {
+    ended = true;
+    const callback = [chunk, encoding, cb].find((a) => typeof a === 'function') as
+      | (() => void)
+      | undefined;
+    if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') {
+      const buf = toBuffer(chunk as Chunk, encoding);
+      if (passthrough) return rawEnd(buf, callback) as Response;
+      chunks.push(buf);
+    } else if (passthrough) {
+      return rawEnd(callback) as Response;
+    }
+    const body = Buffer.concat(chunks);
+    restore();
+    decision
+      .finish({ status: this.statusCode, headers: this.getHeaders(), body })
+      .then(
+        (result) => {
+          if (result.replacement !== undefined) {
+            for (const name of this.getHeaderNames()) this.removeHeader(name);
+            send(this, result.replacement);
+            return;
+          }
+          // flushHeaders() may have sent the head already; the body still goes out.
+          if (this.headersSent) {
+            this.end(body);
+            return;
+          }
+          for (const [name, value] of Object.entries(result.headers)) this.setHeader(name, value);
+          if (req.method !== 'HEAD' && this.statusCode !== 204 && this.statusCode !== 304) {
+            this.setHeader('content-length', body.length);
+          }
+          this.end(body);
+        },
+        () => this.end(body),
+      )
+      .finally(() => callback?.());
+    return this;
+  } as Response['end'];
+}

@@ -1,0 +1,134 @@
+import type { MemcachedClient } from '@memkit/core';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { CacheRequest } from './http-types.js';
+import type { ResponseCacheOptions, RouteCacheOptions } from './options.js';
+import { type CacheDecision, type CacheRoute, ResponseCache } from './response-cache.js';
+
+/** Options of the Fastify plugin: the engine's options plus `global`. */
+export interface MemcachedCacheOptions extends ResponseCacheOptions {
+  /**
+   * Cache every GET/HEAD route unless it says `config: { cache: false }`; when `false`, only
+   * routes with a `config.cache` object are cached.
+   * @default true
+   */
+  global?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The memcached client (the plugin's, or the one it was given). */
+    memcached: MemcachedClient;
+    /** The response cache: `invalidate`, `invalidateTags`, `invalidatePrefix`, `stats`. */
+    responseCache: ResponseCache;
+  }
+  interface FastifyContextConfig {
+    /** Per-route response caching: settings, or `false` to never cache this route. */
+    cache?: RouteCacheOptions | false;
+  }
+}
+
+const kDecision = Symbol('memkit.responseCache.decision');
+type Forward = Extract<CacheDecision, { action: 'forward' }>;
+type WithDecision = FastifyRequest & { [kDecision]?: Forward | undefined };
+
+// Options Fastify itself reads from `register()`; they are not ours to validate.
+const REGISTER_KEYS = new Set(['prefix', 'logLevel', 'logSerializers']);
+
+const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) => {
+  const { global = true, ...rest } = options;
+  const engineOptions: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rest)) if (!REGISTER_KEYS.has(k)) engineOptions[k] = v;
+  // Another memkit plugin may already have decorated a client: share it rather than open another.
+  if (
+    engineOptions.client === undefined &&
+    engineOptions.servers === undefined &&
+    app.hasDecorator('memcached')
+  ) {
+    engineOptions.client = app.memcached;
+  }
+  const cache = new ResponseCache(engineOptions as ResponseCacheOptions);
+  if (!app.hasDecorator('memcached')) app.decorate('memcached', cache.client);
+  if (!app.hasDecorator('responseCache')) app.decorate('responseCache', cache);
+
+  const routes = new WeakMap<object, CacheRoute>();
+  const defaultRoute = cache.route();
+  const routeFor = (config: RouteCacheOptions | false | undefined): CacheRoute | undefined => {
+    if (config === false || (config === undefined && !global)) return undefined;
+    if (config === undefined) return defaultRoute;
+    let route = routes.get(config);
+    if (route === undefined) {
+      route = cache.route(config);
+      routes.set(config, route);
+    }
+    return route;
+  };
+  // Validate every route's settings at startup rather than on its first request.
+  app.addHook('onRoute', (routeOptions) => {
+    routeFor(routeOptions.config?.cache);
+  });
+
+  app.addHook('onRequest', async (request: WithDecision, reply: FastifyReply) => {
+    const route = routeFor(request.routeOptions.config?.cache);
+    if (route === undefined) return;
+    const cacheReq: CacheRequest = {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      params: request.params as Record<string, string> | undefined,
+    };
+    const decision = await cache.begin(cacheReq, route);
+    if (decision.action === 'serve') {
+      const { status, headers, body } = decision.response;
+      return reply.code(status).headers(headers).send(body);
+    }
+    request[kDecision] = decision;
+  });
+
+  app.addHook('onSend', async (request: WithDecision, reply, payload) => {
+    const decision = request[kDecision];
+    if (decision === undefined) return payload;
+    request[kDecision] = undefined;
+    let body: Buffer;
+    if (typeof payload === 'string') body = Buffer.from(payload);
+    else if (Buffer.isBuffer(payload)) body = payload;
+    else if (payload === null || payload === undefined) body = Buffer.alloc(0);
+    else {
+      // A stream: passed through untouched, never buffered, never stored.
+      decision.abandon();
+      return payload;
+    }
+    const result = await decision.finish({
+      status: reply.statusCode,
+      headers: reply.getHeaders(),
+      body,
+    });
+    if (result.replacement !== undefined) {
+      for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+      reply.code(result.replacement.status).headers(result.replacement.headers);
+      return result.replacement.body;
+    }
+    reply.headers(result.headers);
+    return payload;
+  });
+
+  const abandon = async (request: WithDecision): Promise<void> => {
+    request[kDecision]?.abandon();
+    request[kDecision] = undefined;
+  };
+  app.addHook('onRequestAbort', abandon);
+  app.addHook('onResponse', abandon);
+  app.addHook('onClose', async () => {
+    await cache.close();
+  });
+};
+
+/**
+ * Fastify 5 plugin: decorates `app.memcached` and `app.responseCache`, caches GET/HEAD routes
+ * (per route `config: { cache: { ttl, tags } }` or `config: { cache: false }`).
+ * @example
+ * await app.register(memcachedCache, { servers: '127.0.0.1:11211', ttl: 60 });
+ */
+export const memcachedCache = fp(plugin, { name: '@memkit/response-cache', fastify: '5.x' });
+
+export default memcachedCache;

@@ -1,0 +1,52 @@
+/** Header values as Node, Express and Fastify hand them over. */
+export type HeaderValue = string | number | readonly string[] | undefined;
+
+/** Headers keyed by lower-case name. */
+export type IncomingHeaders = Readonly<Record<string, HeaderValue>>;
+
+/** What the engine needs of a request; adapters build it from their framework's request. */
+export interface CacheRequest {
+  /** `GET`, `HEAD`, ... (upper case). */
+  readonly method: string;
+  /** Path and query as received (`/users/42?x=1`). */
+  readonly url: string;
+  /** Request headers, lower-case names. */
+  readonly headers: IncomingHeaders;
+  /** Route parameters, when the framework parsed them (for `key` and `tags` functions). */
+  readonly params?: Readonly<Record<string, string>> | undefined;
+}
+
+/** A response produced by the route handler, body fully buffered. */
+export interface OriginResponse {
+  readonly status: number;
+  readonly headers: IncomingHeaders;
+  readonly body: Buffer;
+}
+
+/** A response for the adapter to send as is. */
+export interface CacheResponse {
+  readonly status: number;
+  /** Final headers, lower-case names. */
+  readonly headers: Record<string, string | string[]>;
+  /** Empty for 304; for HEAD, present but never written (Node drops HEAD bodies). */
+  readonly body: Buffer;
+}
+
+/** The first value of a header as a string, or undefined. */
+export function headerString(headers: IncomingHeaders, name: string): string | undefined {
+  const v = headers[name];
+  if (v === undefined) return undefined;
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return v;
+  return v.length === 0 ? undefined : v.join(', ');
+}
+
+/** Headers as plain strings (`http-cache-semantics` wants `Record<string, string>`). */
+export function flattenHeaders(headers: IncomingHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const v = headerString(headers, name);
+    if (v !== undefined && value !== undefined) out[name.toLowerCase()] = v;
+  }
+  return out;
+}

@@ -1,0 +1,92 @@
+import type { MemcachedClient } from '@memkit/core';
+
+/** One item as the engine sees it: bytes, remaining TTL and the recache flags. */
+export interface FetchedItem {
+  value: Buffer;
+  /** Remaining TTL in seconds (memcached's clock; -1 = never expires). */
+  ttl: number;
+  /** `W`: this caller won the right to regenerate. */
+  won: boolean;
+  /** `Z`: another caller already won it. */
+  alreadyWon: boolean;
+  /** `X`: marked stale by an invalidation (`md ... I`). */
+  stale: boolean;
+}
+
+/** Longest relative TTL memcached accepts; beyond it a number is read as a Unix time. */
+const MAX_RELATIVE_TTL = 60 * 60 * 24 * 30;
+
+function ttlFlag(ttl: number): string {
+  return `T${Math.min(Math.max(1, Math.floor(ttl)), MAX_RELATIVE_TTL)}`;
+}
+
+/**
+ * The handful of memcached operations the engine needs, all on the client's raw-bytes meta API,
+ * so stored bytes never pass through the client's serializer (whatever the caller configured).
+ */
+export class MetaStore {
+  readonly #client: MemcachedClient;
+
+  constructor(client: MemcachedClient) {
+    this.#client = client;
+  }
+
+  /**
+   * `mg <key> v t [N<lockTtl>] [R<recacheBelow>]`: with `lockTtl`, a miss creates an empty stub
+   * and hands `W` to exactly one caller across all instances; with `recacheBelow`, the first
+   * caller to see less than that many seconds left wins a refresh while others keep reading.
+   */
+  async fetch(
+    key: string,
+    lockTtl: number | undefined,
+    recacheBelow: number | undefined,
+  ): Promise<FetchedItem | null> {
+    const flags = ['v', 't'];
+    if (lockTtl !== undefined) flags.push(ttlFlag(lockTtl).replace('T', 'N'));
+    if (recacheBelow !== undefined && recacheBelow > 0) flags.push(`R${recacheBelow}`);
+    const r = await this.#client.metaGet(key, flags);
+    if (r.status !== 'VA' || r.value === undefined) return null;
+    const t = Number(r.flags.t ?? '-1');
+    return {
+      value: r.value,
+      ttl: Number.isFinite(t) ? t : -1,
+      won: 'W' in r.flags,
+      alreadyWon: 'Z' in r.flags,
+      stale: 'X' in r.flags,
+    };
+  }
+
+  /** Plain values of `keys` (pipelined), misses absent. */
+  async values(keys: readonly string[]): Promise<Map<string, Buffer>> {
+    const out = new Map<string, Buffer>();
+    const replies = await Promise.all(keys.map((k) => this.#client.metaGet(k, ['v'])));
+    replies.forEach((r, i) => {
+      const key = keys[i];
+      if (key !== undefined && r.status === 'VA' && r.value !== undefined) out.set(key, r.value);
+    });
+    return out;
+  }
+
+  /** Stores `value` for `ttl` seconds; `add` only when the key is absent. */
+  async store(key: string, value: Buffer, ttl: number, add = false): Promise<boolean> {
+    const flags = ttl === 0 ? ['T0'] : [ttlFlag(ttl)];
+    if (add) flags.push('ME');
+    const r = await this.#client.metaSet(key, value, flags);
+    return r.status === 'HD';
+  }
+
+  /** Deletes `key`; `false` when it did not exist. */
+  async remove(key: string): Promise<boolean> {
+    const r = await this.#client.metaDelete(key);
+    return r.status === 'HD';
+  }
+
+  /**
+   * `md <key> I`: keeps the bytes but marks them stale, so the next `mg` hands `W` to one caller
+   * (who regenerates) and `X`+`Z` to the others (who may use the stale copy on error).
+   */
+  async markStale(key: string): Promise<boolean> {
+    const r = await this.#client.metaDelete(key, ['I']);
+    return r.status === 'HD';
+  }
+}

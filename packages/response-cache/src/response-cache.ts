@@ -1,0 +1,541 @@
+import { MemcachedClient } from '@memkit/core';
+import { memcachedKey, normalizeUrl, variantKey } from './cache-key.js';
+import { decideStore, type RequestMode, requestMode } from './cache-policy.js';
+import { type ForwardReason, forwardStatus } from './cache-status.js';
+import type { CacheRequest, CacheResponse, OriginResponse } from './http-types.js';
+import { decodeBody } from './internal/body-codec.js';
+import {
+  type DecodedItem,
+  decodeItem,
+  type EntryMeta,
+  entryId,
+  type VaryPointer,
+} from './internal/entry-codec.js';
+import { chunkKey, token, type WriteContext, writeEntry } from './internal/entry-writer.js';
+import { entryClock, hitResponse } from './internal/hit-response.js';
+import { type FetchedItem, MetaStore } from './internal/meta-store.js';
+import { SingleFlight } from './internal/single-flight.js';
+import {
+  type KeyFunction,
+  type ResolvedResponseCacheOptions,
+  type ResponseCacheOptions,
+  type RouteCacheOptions,
+  resolveResponseCacheOptions,
+  resolveRouteCacheOptions,
+  type TagsOption,
+} from './options.js';
+
+/** Per-route settings merged over the cache's defaults; build with {@link ResponseCache.route}. */
+export interface CacheRoute {
+  readonly ttl: number;
+  readonly tags: TagsOption | undefined;
+  readonly key: KeyFunction | undefined;
+  readonly staleWhileRevalidate: number;
+  readonly staleIfError: number;
+}
+
+/** Counters since the cache was created. */
+export interface ResponseCacheStats {
+  /** Requests the engine was asked about. */
+  requests: number;
+  hits: number;
+  /** Stale copies served (stale-while-revalidate or stale-if-error). */
+  staleHits: number;
+  misses: number;
+  stored: number;
+  notStored: number;
+  /** Requests that skipped the cache (method, `no-store`). */
+  bypassed: number;
+  /** Requests that waited for a regeneration in this process instead of asking memcached. */
+  coalesced: number;
+  /** memcached failures the cache absorbed (fail open). */
+  errors: number;
+}
+
+/** The outcome of a forwarded request: headers to add, or a stale copy to send instead. */
+export interface ForwardResult {
+  /** Headers to set on the origin's response (`X-Cache`, `Cache-Status`, `ETag`). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** When set, send this (a stale copy) instead of the origin's error response. */
+  readonly replacement: CacheResponse | undefined;
+}
+
+/** What to do with a request. Every `forward` must end with `finish()` or `abandon()`. */
+export type CacheDecision =
+  | { readonly action: 'serve'; readonly response: CacheResponse }
+  | {
+      readonly action: 'forward';
+      /** Hands the origin's buffered response over; stores it if allowed. */
+      finish(origin: OriginResponse): Promise<ForwardResult>;
+      /** The response will never be complete (client gone, streamed body): release locks. */
+      abandon(): void;
+    };
+
+interface Forward extends WriteContext {
+  route: CacheRoute;
+  store: boolean;
+  fwd: ForwardReason;
+  detail: string | undefined;
+  lockKey: string | undefined;
+  /** Whether the locked item holds an entry (release = mark stale) or a stub (release = delete). */
+  lockOnEntry: boolean;
+  fallback: { meta: EntryMeta; body: Buffer; freshTtl: number; age: number } | undefined;
+  endFlight: () => void;
+}
+
+const NO_FLIGHT = (): void => {};
+/** Bytes of decoded bodies kept in the decode memo. */
+const MEMO_BYTES = 32 * 1024 * 1024;
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+/**
+ * The framework-free HTTP response cache: RFC 9111 storage rules (via `http-cache-semantics`),
+ * entries in memcached, one regeneration per key across every instance (meta `mg` N/R flags with
+ * W/Z/X), stale-while-revalidate and stale-if-error, tag and prefix invalidation by version keys.
+ * Fails open: a memcached failure makes a request go to the handler, never an error.
+ * @example
+ * const cache = new ResponseCache({ servers: '127.0.0.1:11211', ttl: 60 });
+ * const decision = await cache.begin({ method: 'GET', url: '/users/1', headers: {} });
+ */
+export class ResponseCache {
+  /** The resolved options. */
+  readonly options: ResolvedResponseCacheOptions;
+  /** The memcached client (injected or created from `servers`). */
+  readonly client: MemcachedClient;
+  readonly #ownsClient: boolean;
+  readonly #store: MetaStore;
+  readonly #flights = new SingleFlight();
+  readonly #defaults: CacheRoute;
+  #down = false;
+  // Entry id → decoded entry. An id names one immutable write, so this only saves re-parsing
+  // (and re-inflating) bytes; freshness and tags are still checked against memcached each hit.
+  readonly #memo = new Map<string, { item: DecodedItem; body: Buffer }>();
+  #memoBytes = 0;
+  readonly #stats: ResponseCacheStats = {
+    requests: 0,
+    hits: 0,
+    staleHits: 0,
+    misses: 0,
+    stored: 0,
+    notStored: 0,
+    bypassed: 0,
+    coalesced: 0,
+    errors: 0,
+  };
+
+  /** @throws RangeError on a bad option, naming it. */
+  constructor(options: ResponseCacheOptions = {}) {
+    this.options = resolveResponseCacheOptions(options);
+    const o = this.options;
+    this.#ownsClient = o.client === undefined;
+    this.client = o.client ?? new MemcachedClient(o.servers);
+    this.#store = new MetaStore(this.client);
+    this.#defaults = Object.freeze({
+      ttl: o.ttl,
+      tags: o.tags,
+      key: o.key,
+      staleWhileRevalidate: o.staleWhileRevalidate,
+      staleIfError: o.staleIfError,
+    });
+  }
+
+  /** A snapshot of the counters. */
+  stats(): ResponseCacheStats {
+    return { ...this.#stats };
+  }
+
+  /**
+   * Per-route settings over the defaults; adapters call it once per route.
+   * @throws RangeError on a bad option.
+   */
+  route(options: RouteCacheOptions = {}): CacheRoute {
+    const r = resolveRouteCacheOptions(options);
+    const d = this.#defaults;
+    return Object.freeze({
+      ttl: r.ttl ?? d.ttl,
+      tags: r.tags ?? d.tags,
+      key: r.key ?? d.key,
+      staleWhileRevalidate: r.staleWhileRevalidate ?? d.staleWhileRevalidate,
+      staleIfError: r.staleIfError ?? d.staleIfError,
+    });
+  }
+
+  /** Decides whether a request is served from the cache or goes to the handler. */
+  async begin(req: CacheRequest, route: CacheRoute = this.#defaults): Promise<CacheDecision> {
+    this.#stats.requests++;
+    const mode = requestMode(req);
+    if (mode.kind === 'bypass') {
+      this.#stats.bypassed++;
+      return this.#forward(this.#context(req, route, undefined), false, 'bypass', mode.reason);
+    }
+    const ctx = this.#context(req, route, this.#primary(route.key ? route.key(req) : req.url));
+    try {
+      if (mode.kind === 'refresh') {
+        ctx.tagVersions = await this.#tagVersions(ctx.tagKeys);
+        this.#recovered();
+        return this.#forward(ctx, true, 'request', undefined);
+      }
+      return await this.#lookup(ctx, mode);
+    } catch (err) {
+      this.#failure(err);
+      return this.#forward(ctx, false, 'miss', 'cache-unavailable');
+    }
+  }
+
+  /**
+   * Invalidates one key for every instance: a URL path (`/users/42`, normalized like request
+   * URLs) or a route's custom `key`. The entry is marked stale (kept for stale-if-error only).
+   * @returns whether something was there.
+   */
+  async invalidate(urlOrKey: string): Promise<boolean> {
+    const k0 = memcachedKey(this.options.keyPrefix, 'e', this.#primary(urlOrKey));
+    const item = await this.#store.fetch(k0, undefined, undefined);
+    if (item === null) return false;
+    const decoded = decodeItem(item.value);
+    // A Vary pointer is deleted: its variants become unreachable, all at once.
+    if (decoded?.kind === 'vary') return this.#store.remove(k0);
+    return this.#store.markStale(k0);
+  }
+
+  /** Invalidates every entry stored under any of `tags`, for every instance, O(1) per tag. */
+  async invalidateTags(tags: readonly string[]): Promise<void> {
+    await Promise.all(
+      tags.map((t) =>
+        this.#store.store(memcachedKey(this.options.keyPrefix, 't', t), Buffer.from(token()), 0),
+      ),
+    );
+  }
+
+  /**
+   * Invalidates every entry under a configured path prefix, for every instance, O(1).
+   * @throws RangeError when `prefix` is not in the `prefixes` option (entries record the
+   *   versions of configured prefixes only).
+   */
+  async invalidatePrefix(prefix: string): Promise<void> {
+    if (!this.options.prefixes.includes(prefix)) {
+      throw new RangeError(
+        `Invalid prefix ${JSON.stringify(prefix)}: not in the "prefixes" option (${JSON.stringify(this.options.prefixes)}). Add it there.`,
+      );
+    }
+    const key = memcachedKey(this.options.keyPrefix, 'p', prefix);
+    await this.#store.store(key, Buffer.from(token()), 0);
+  }
+
+  /** Closes the client if the cache created it (from `servers`); an injected one is left open. */
+  async close(): Promise<void> {
+    if (this.#ownsClient) await this.client.close();
+  }
+
+  #primary(urlOrKey: string): string {
+    return urlOrKey.startsWith('/') ? normalizeUrl(urlOrKey, this.options.sortQuery) : urlOrKey;
+  }
+
+  #context(req: CacheRequest, route: CacheRoute, primary: string | undefined): Forward {
+    const prefix = this.options.keyPrefix;
+    const tagKeys: string[] = [];
+    if (primary !== undefined) {
+      const tags = typeof route.tags === 'function' ? route.tags(req) : (route.tags ?? []);
+      for (const t of tags) tagKeys.push(memcachedKey(prefix, 't', t));
+      const prefixes = this.options.prefixes;
+      const path = prefixes.length === 0 ? '' : normalizeUrl(req.url).replace(/\?.*$/, '');
+      for (const p of prefixes) {
+        const base = p.endsWith('/') ? p : `${p}/`;
+        if (path === p || path.startsWith(base)) tagKeys.push(memcachedKey(prefix, 'p', p));
+      }
+    }
+    return {
+      req,
+      route,
+      primary: primary ?? '',
+      k0: primary === undefined ? '' : memcachedKey(prefix, 'e', primary),
+      pointer: undefined,
+      tagKeys,
+      tagVersions: new Map(),
+      staleWindow: Math.max(route.staleWhileRevalidate, route.staleIfError),
+      store: false,
+      fwd: 'miss',
+      detail: undefined,
+      lockKey: undefined,
+      lockOnEntry: false,
+      fallback: undefined,
+      endFlight: NO_FLIGHT,
+    };
+  }
+
+  async #tagVersions(keys: readonly string[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const raw = await this.#store.values(keys);
+    return new Map([...raw].map(([k, v]) => [k, v.toString('latin1')]));
+  }
+
+  async #lookup(
+    ctx: Forward,
+    mode: Extract<RequestMode, { kind: 'lookup' }>,
+  ): Promise<CacheDecision> {
+    let endPoll: (() => void) | undefined;
+    try {
+      return await this.#lookupLoop(ctx, mode, (end) => {
+        endPoll = end;
+      });
+    } finally {
+      endPoll?.();
+    }
+  }
+
+  async #lookupLoop(
+    ctx: Forward,
+    mode: Extract<RequestMode, { kind: 'lookup' }>,
+    onPoll: (end: () => void) => void,
+  ): Promise<CacheDecision> {
+    const head = mode.head;
+    // HEAD never takes the lock: its response has no body, so it cannot fill the cache.
+    const lockTtl = head ? undefined : this.options.lockTtl;
+    const recache = head ? undefined : ctx.staleWindow;
+    const deadline = Date.now() + this.options.lockWaitMs;
+    let backoffMs = 5;
+    let polling = false;
+    let markedStale = false;
+    for (;;) {
+      const [first, versions] = await Promise.all([
+        this.#store.fetch(ctx.k0, lockTtl, recache),
+        this.#tagVersions(ctx.tagKeys),
+      ]);
+      this.#recovered();
+      ctx.tagVersions = versions;
+      let item: FetchedItem | null = first;
+      let decoded: DecodedItem | undefined = item === null ? undefined : this.#decode(item.value);
+      let key = ctx.k0;
+      ctx.pointer = undefined;
+      if (decoded?.kind === 'vary') {
+        ctx.pointer = decoded.pointer;
+        key = this.#variantKey(ctx, decoded.pointer);
+        item = await this.#store.fetch(key, lockTtl, recache);
+        decoded = item === null ? undefined : this.#decode(item.value);
+      }
+      const entry = decoded?.kind === 'entry' ? decoded : undefined;
+      if (item === null) return this.#forward(ctx, !head, 'miss', undefined);
+      if (entry === undefined) {
+        // An empty stub: someone holds the regeneration lock, maybe us.
+        if (item.won) {
+          return this.#regenerate(ctx, key, false, undefined, ctx.pointer ? 'vary-miss' : 'miss');
+        }
+        if (head || !item.alreadyWon) return this.#forward(ctx, !head, 'miss', undefined);
+      } else if (!Object.entries(entry.meta.tags).every(([k, v]) => versions.get(k) === v)) {
+        // Invalidated by tag: mark it stale once so exactly one caller wins the regeneration.
+        if (item.won) return this.#regenerate(ctx, key, true, undefined, 'miss');
+        if (!item.alreadyWon) {
+          if (markedStale || head) return this.#forward(ctx, !head, 'miss', 'tag');
+          markedStale = true;
+          await this.#store.markStale(key);
+          continue;
+        }
+      } else {
+        const clock = entryClock(entry.meta, item.ttl);
+        const body = await this.#body(entry.meta, entry.body);
+        if (body === undefined) return this.#forward(ctx, !head, 'miss', 'chunk-missing');
+        if (!item.stale && clock.freshTtl >= 0) {
+          if (
+            (mode.maxAge !== undefined && clock.age > mode.maxAge) ||
+            (mode.minFresh !== undefined && clock.freshTtl < mode.minFresh)
+          ) {
+            return this.#forward(ctx, !head, 'request', undefined);
+          }
+          this.#stats.hits++;
+          return {
+            action: 'serve',
+            response: hitResponse(ctx.req, entry.meta, body, clock, false),
+          };
+        }
+        const sie = ctx.route.staleIfError;
+        const fallback =
+          sie > 0 && -clock.freshTtl <= sie
+            ? { meta: entry.meta, body, freshTtl: Math.min(clock.freshTtl, -1), age: clock.age }
+            : undefined;
+        if (item.won) return this.#regenerate(ctx, key, true, fallback, 'stale');
+        const withinSwr = !item.stale && -clock.freshTtl <= ctx.route.staleWhileRevalidate;
+        if (withinSwr && (item.alreadyWon || head)) {
+          this.#stats.staleHits++;
+          return { action: 'serve', response: hitResponse(ctx.req, entry.meta, body, clock, true) };
+        }
+        if (head || !item.alreadyWon || Date.now() >= deadline) {
+          return this.#forward({ ...ctx, fallback }, !head, 'stale', undefined);
+        }
+      }
+      // Another caller (here or in another instance) is regenerating: wait, then look again.
+      // In this process one request polls memcached; the others wait for it.
+      if (Date.now() >= deadline) return this.#forward(ctx, true, 'miss', 'lock-timeout');
+      if (!polling) {
+        const flight = this.#flights.current(ctx.k0);
+        if (flight !== undefined) {
+          this.#stats.coalesced++;
+          await Promise.race([flight, sleep(Math.max(0, deadline - Date.now()))]);
+          continue;
+        }
+        polling = true;
+        onPoll(this.#flights.lead(ctx.k0));
+      }
+      await sleep(Math.min(backoffMs, Math.max(0, deadline - Date.now())));
+      backoffMs = Math.min(backoffMs * 2, 50);
+    }
+  }
+
+  #variantKey(ctx: Forward, pointer: VaryPointer): string {
+    const secondary = variantKey(ctx.primary, pointer.gen, pointer.vary, ctx.req.headers);
+    return memcachedKey(this.options.keyPrefix, 'v', secondary);
+  }
+
+  #decode(value: Buffer): DecodedItem | undefined {
+    const id = entryId(value);
+    const known = id === undefined ? undefined : this.#memo.get(id);
+    return known !== undefined ? known.item : decodeItem(value);
+  }
+
+  async #body(meta: EntryMeta, inline: Buffer): Promise<Buffer | undefined> {
+    const known = this.#memo.get(meta.id);
+    if (known !== undefined) return known.body;
+    const body = await this.#assemble(meta, inline);
+    if (body !== undefined && body.length <= MEMO_BYTES / 64) {
+      if (this.#memoBytes + body.length > MEMO_BYTES) {
+        this.#memo.clear();
+        this.#memoBytes = 0;
+      }
+      this.#memo.set(meta.id, { item: { kind: 'entry', meta, body: inline }, body });
+      this.#memoBytes += body.length + 1024;
+    }
+    return body;
+  }
+
+  async #assemble(meta: EntryMeta, inline: Buffer): Promise<Buffer | undefined> {
+    if (meta.chunks === 0) return decodeBody(meta.enc, inline);
+    const keys = Array.from({ length: meta.chunks }, (_, i) =>
+      chunkKey(this.options.keyPrefix, meta.id, i),
+    );
+    const parts = await this.#store.values(keys);
+    const ordered: Buffer[] = [];
+    for (const k of keys) {
+      const part = parts.get(k);
+      if (part === undefined) return undefined;
+      ordered.push(part);
+    }
+    return decodeBody(meta.enc, Buffer.concat(ordered));
+  }
+
+  #regenerate(
+    ctx: Forward,
+    lockKey: string,
+    lockOnEntry: boolean,
+    fallback: Forward['fallback'],
+    fwd: ForwardReason,
+  ): CacheDecision {
+    return this.#forward(
+      { ...ctx, lockKey, lockOnEntry, fallback, endFlight: this.#flights.lead(ctx.k0) },
+      true,
+      fwd,
+      undefined,
+    );
+  }
+
+  #forward(
+    ctx: Forward,
+    store: boolean,
+    fwd: ForwardReason,
+    detail: string | undefined,
+  ): CacheDecision {
+    const f: Forward = { ...ctx, store, fwd, detail };
+    if (fwd !== 'bypass') this.#stats.misses++;
+    let done = false;
+    return {
+      action: 'forward',
+      finish: async (origin) => {
+        if (done) return { headers: {}, replacement: undefined };
+        done = true;
+        try {
+          return await this.#finish(f, origin);
+        } finally {
+          f.endFlight();
+        }
+      },
+      abandon: () => {
+        if (done) return;
+        done = true;
+        this.#release(f).finally(f.endFlight);
+      },
+    };
+  }
+
+  async #finish(f: Forward, origin: OriginResponse): Promise<ForwardResult> {
+    if (f.fallback !== undefined && origin.status >= 500) {
+      // stale-if-error (RFC 5861): the handler failed, a recent enough copy stands in.
+      this.#stats.staleHits++;
+      await this.#release(f);
+      const clock = { age: f.fallback.age, freshTtl: f.fallback.freshTtl };
+      const replacement = hitResponse(f.req, f.fallback.meta, f.fallback.body, clock, true);
+      return { headers: {}, replacement };
+    }
+    let stored = false;
+    let detail = f.detail;
+    let etag: string | undefined;
+    if (f.store && f.req.method === 'GET') {
+      const decision = decideStore(f.req, origin, this.options.statusCodes, f.route.ttl);
+      if (!decision.store) {
+        detail = decision.reason;
+      } else {
+        try {
+          const result = await writeEntry(this.#store, f, origin, decision, this.options);
+          if (result.stored) {
+            stored = true;
+            etag = result.etag;
+            if (f.lockKey === result.key || f.lockKey === f.k0) f.lockKey = undefined;
+          } else {
+            detail = result.reason;
+          }
+        } catch (err) {
+          this.#failure(err);
+          detail = 'cache-unavailable';
+        }
+      }
+      if (stored) this.#stats.stored++;
+      else {
+        this.#stats.notStored++;
+        this.options.logger?.debug?.({ url: f.req.url, reason: detail }, 'response not cached');
+      }
+    }
+    await this.#release(f);
+    const headers: Record<string, string> = {
+      'x-cache': 'MISS',
+      'cache-status': forwardStatus(f.fwd, origin.status, stored, stored ? undefined : detail),
+    };
+    if (etag !== undefined) headers.etag = etag;
+    return { headers, replacement: undefined };
+  }
+
+  /** Gives up a won lock so the next caller can regenerate. Never throws. */
+  async #release(f: Forward): Promise<void> {
+    const key = f.lockKey;
+    if (key === undefined) return;
+    f.lockKey = undefined;
+    try {
+      if (f.lockOnEntry) await this.#store.markStale(key);
+      else await this.#store.remove(key);
+    } catch (err) {
+      this.#failure(err);
+    }
+  }
+
+  #failure(err: unknown): void {
+    this.#stats.errors++;
+    if (this.#down) return;
+    this.#down = true;
+    this.options.logger?.warn(
+      { err },
+      'response cache: memcached unavailable, serving from handlers until it is back',
+    );
+  }
+
+  #recovered(): void {
+    if (!this.#down) return;
+    this.#down = false;
+    this.options.logger?.warn({}, 'response cache: memcached is back');
+  }
+}

@@ -1,0 +1,127 @@
+import { get } from 'node:http';
+import { MemcachedClient, startServer } from '@memkit/core';
+import express from 'express';
+import Fastify from 'fastify';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheResponse, memcachedCache, ResponseCache } from '../src/index.js';
+
+type Server = Awaited<ReturnType<typeof startServer>>;
+
+describe('adapter wiring', () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await startServer({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('fastify: creates a client from servers, decorates it, and closes it on close', async () => {
+    const app = Fastify();
+    await app.register(memcachedCache, { servers: server.address, keyPrefix: 'own:' });
+    app.get('/x', async () => 'x');
+    await app.ready();
+    expect(app.memcached).toBeInstanceOf(MemcachedClient);
+    expect(app.responseCache).toBeInstanceOf(ResponseCache);
+    expect(app.responseCache.client).toBe(app.memcached);
+    await app.inject('/x');
+    expect((await app.inject('/x')).headers['x-cache']).toBe('HIT');
+    await app.close();
+    await expect(app.memcached.get('k')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CLOSED' });
+  });
+
+  it('fastify: never closes an injected client, and caches only opted-in routes when global is false', async () => {
+    const client = new MemcachedClient(server.address);
+    const app = Fastify();
+    await app.register(memcachedCache, { client, global: false, keyPrefix: 'optin:' });
+    let calls = 0;
+    app.get('/plain', async () => `p${++calls}`);
+    app.get('/cached', { config: { cache: { ttl: 30 } } }, async () => `c${++calls}`);
+    await app.inject('/plain');
+    expect((await app.inject('/plain')).headers['x-cache']).toBeUndefined();
+    await app.inject('/cached');
+    expect((await app.inject('/cached')).headers['x-cache']).toBe('HIT');
+    await app.close();
+    expect(await client.set('still-open', 'yes')).toBe(true);
+    await client.close();
+  });
+
+  it('fastify: rejects bad route settings when routes are added', async () => {
+    const app = Fastify();
+    await app.register(memcachedCache, { servers: server.address });
+    expect(() => app.get('/bad', { config: { cache: { ttl: -5 } } }, async () => 'x')).toThrow(
+      /Invalid option "ttl"/,
+    );
+    await app.close();
+  });
+
+  it('express: a middleware with its own engine exposes it for invalidation and close', async () => {
+    const mw = cacheResponse({ servers: server.address, ttl: 30, keyPrefix: 'exp:' });
+    let calls = 0;
+    const app = express();
+    app.get('/e', mw, (_req, res) => {
+      res.type('text').send(`e${++calls}`);
+    });
+    await request(app).get('/e');
+    expect((await request(app).get('/e')).headers['x-cache']).toBe('HIT');
+    expect(await mw.cache.invalidate('/e')).toBe(true);
+    expect((await request(app).get('/e')).text).toBe('e2');
+    await mw.cache.close();
+  });
+
+  it('express: with app.use, caches every GET and passes POST through', async () => {
+    const client = new MemcachedClient(server.address);
+    const cache = new ResponseCache({ client, keyPrefix: 'use:' });
+    const app = express();
+    app.use(cacheResponse({ cache }));
+    let calls = 0;
+    app.get('/u', (_req, res) => {
+      res.json({ n: ++calls });
+    });
+    app.post('/u', (_req, res) => {
+      res.json({ n: ++calls });
+    });
+    await request(app).get('/u');
+    expect((await request(app).get('/u')).body).toEqual({ n: 1 });
+    expect((await request(app).post('/u')).body).toEqual({ n: 2 });
+    await client.close();
+  });
+
+  it('express: streams server-sent events through instead of buffering them', async () => {
+    const client = new MemcachedClient(server.address);
+    const cache = new ResponseCache({ client, keyPrefix: 'sse:' });
+    const app = express();
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    app.get('/events', cacheResponse({ cache }), (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: first\n\n');
+      void done.then(() => res.end());
+    });
+    const listener = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => listener.once('listening', () => resolve()));
+    const { port } = listener.address() as { port: number };
+    // The first event arrives while the handler still holds the stream open.
+    const first = await new Promise<string>((resolve, reject) => {
+      get({ host: '127.0.0.1', port, path: '/events' }, (res) => {
+        res.once('data', (chunk: Buffer) => resolve(chunk.toString()));
+      }).once('error', reject);
+    });
+    expect(first).toBe('data: first\n\n');
+    finish();
+    listener.closeAllConnections();
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
+    await client.close();
+  });
+
+  it('rejects client and servers together', () => {
+    const client = new MemcachedClient(server.address);
+    expect(() => new ResponseCache({ client, servers: server.address })).toThrow(
+      /either "client" or "servers"/,
+    );
+    return client.close();
+  });
+});

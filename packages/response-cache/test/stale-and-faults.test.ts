@@ -1,0 +1,180 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ResponseCacheLogger, ResponseCacheOptions } from '../src/index.js';
+import { ADAPTERS, type RouteSpec, type TestApp } from './support/apps.js';
+import { BACKENDS, type TestMemcached } from './support/backends.js';
+
+/** A promise released by the test, so "the handler is still running" needs no sleeping. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
+}
+
+// Time and faults need the in-process server's clock and hang controls.
+const inProcess = BACKENDS.find((b) => b.name === 'in-process server');
+if (inProcess === undefined) throw new Error('in-process backend missing');
+
+for (const adapter of ADAPTERS) {
+  describe(`stale serving, expiry and failures: ${adapter.name} on the in-process server`, () => {
+    let mc: TestMemcached;
+    const open: TestApp[] = [];
+    let n = 0;
+    beforeAll(async () => {
+      mc = await inProcess.start();
+    });
+    afterAll(async () => {
+      await mc?.stop();
+    });
+    afterEach(async () => {
+      mc.resume?.();
+      await Promise.all(open.splice(0).map((a) => a.close()));
+    });
+    const app = async (
+      routes: RouteSpec[],
+      options: Omit<ResponseCacheOptions, 'client' | 'servers'> = {},
+      clientOptions: { timeoutMs?: number; failureLimit?: number } = {},
+    ): Promise<TestApp> => {
+      const a = await adapter.create(
+        mc.address,
+        routes,
+        { keyPrefix: `s${++n}:`, ...options },
+        clientOptions,
+      );
+      open.push(a);
+      return a;
+    };
+    const advance = (s: number): void => mc.advanceClock?.(s);
+
+    it('expires an entry at its max-age and counts Age on the server clock', async () => {
+      let calls = 0;
+      const a = await app([
+        {
+          path: '/t',
+          handler: () => ({ headers: { 'cache-control': 'max-age=100' }, body: `v${++calls}` }),
+        },
+      ]);
+      await a.request('GET', '/t');
+      // Steps far larger than any real time a loaded machine spends between requests.
+      advance(40);
+      const aged = await a.request('GET', '/t');
+      expect(aged.headers['x-cache']).toBe('HIT');
+      expect(Number(aged.headers.age)).toBeGreaterThanOrEqual(40);
+      const ttl = Number(/ttl=(\d+)$/.exec(String(aged.headers['cache-status']))?.[1]);
+      expect(ttl).toBeGreaterThan(30);
+      expect(ttl).toBeLessThanOrEqual(60);
+      advance(70);
+      const expired = await a.request('GET', '/t');
+      expect(expired.headers['x-cache']).toBe('MISS');
+      expect(expired.text).toBe('v2');
+    });
+
+    it('serves stale while exactly one request refreshes (stale-while-revalidate)', async () => {
+      let calls = 0;
+      const refresh = gate();
+      const entered = gate();
+      const a = await app([
+        {
+          path: '/swr',
+          cache: { staleWhileRevalidate: 300 },
+          handler: async () => {
+            const call = ++calls;
+            if (call === 2) {
+              entered.open();
+              await refresh.wait;
+            }
+            return { headers: { 'cache-control': 'max-age=100' }, body: `v${call}` };
+          },
+        },
+      ]);
+      await a.request('GET', '/swr');
+      advance(150); // 50 s past freshness, inside the 300 s window
+      const refreshing = a.request('GET', '/swr');
+      await entered.wait;
+      const stale = await a.request('GET', '/swr');
+      expect(stale.text).toBe('v1');
+      expect(stale.headers['x-cache']).toBe('STALE');
+      expect(stale.headers['cache-status']).toMatch(/^memkit; hit; ttl=-\d+$/);
+      refresh.open();
+      const refreshed = await refreshing;
+      expect(refreshed.text).toBe('v2');
+      expect(refreshed.headers['cache-status']).toContain('fwd=stale');
+      const after = await a.request('GET', '/swr');
+      expect([after.text, after.headers['x-cache']]).toEqual(['v2', 'HIT']);
+      expect(calls).toBe(2);
+    });
+
+    it('serves the stale copy when the handler throws or answers 5xx (stale-if-error)', async () => {
+      let mode: 'ok' | 'throw' | '503' = 'ok';
+      const handler: RouteSpec['handler'] = () => {
+        if (mode === 'throw') throw new Error('database down');
+        if (mode === '503') return { status: 503, body: 'unavailable' };
+        return { headers: { 'cache-control': 'max-age=100' }, body: 'good copy' };
+      };
+      const a = await app([
+        { path: '/sie', cache: { staleIfError: 600 }, handler },
+        { path: '/nosie', handler },
+      ]);
+      await a.request('GET', '/sie');
+      await a.request('GET', '/nosie');
+      advance(200);
+      mode = 'throw';
+      const thrown = await a.request('GET', '/sie');
+      expect([thrown.status, thrown.text, thrown.headers['x-cache']]).toEqual([
+        200,
+        'good copy',
+        'STALE',
+      ]);
+      mode = '503';
+      const unavailable = await a.request('GET', '/sie');
+      expect([unavailable.status, unavailable.text]).toEqual([200, 'good copy']);
+      expect((await a.request('GET', '/nosie')).status).toBe(503);
+      // An explicit invalidation keeps the copy for errors only.
+      mode = 'ok';
+      await a.request('GET', '/sie');
+      await a.cache.invalidate('/sie');
+      mode = 'throw';
+      expect((await a.request('GET', '/sie')).text).toBe('good copy');
+    });
+
+    it('answers from the handler when memcached hangs, and logs the outage once', async () => {
+      const warnings: string[] = [];
+      const logger: ResponseCacheLogger = { warn: (_o, msg) => warnings.push(String(msg)) };
+      let calls = 0;
+      const a = await app(
+        [{ path: '/up', handler: () => ({ body: `v${++calls}` }) }],
+        { logger },
+        { timeoutMs: 150, failureLimit: 1000 },
+      );
+      await a.request('GET', '/up');
+      mc.hang?.();
+      for (let i = 0; i < 3; i++) {
+        const r = await a.request('GET', '/up');
+        expect(r.status).toBe(200);
+        expect(r.headers['x-cache']).toBe('MISS');
+        expect(r.headers['cache-status']).toContain('detail=cache-unavailable');
+      }
+      expect(warnings.filter((w) => w.includes('unavailable'))).toHaveLength(1);
+      expect(a.cache.stats().errors).toBeGreaterThanOrEqual(3);
+      mc.resume?.();
+      await vi.waitFor(
+        async () => expect((await a.request('GET', '/up')).headers['x-cache']).toBe('HIT'),
+        { timeout: 10_000, interval: 100 },
+      );
+      expect(warnings.some((w) => w.includes('back'))).toBe(true);
+    });
+
+    it('answers from the handler when memcached is not there at all', async () => {
+      const dead = await adapter.create(
+        '127.0.0.1:1',
+        [{ path: '/x', handler: () => ({ body: 'still here' }) }],
+        {},
+        { timeoutMs: 200 },
+      );
+      open.push(dead);
+      const r = await dead.request('GET', '/x');
+      expect([r.status, r.text, r.headers['x-cache']]).toEqual([200, 'still here', 'MISS']);
+    });
+  });
+}

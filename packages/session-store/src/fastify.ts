@@ -1,0 +1,45 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { MemcachedStore } from './memcached-store.js';
+import type { MemcachedStoreOptions } from './options.js';
+
+/** Options of {@link memcachedSessionStore}: the store's options. */
+export type MemcachedSessionStorePluginOptions = MemcachedStoreOptions;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The memcached session store, to pass as @fastify/session's `store`. */
+    memcachedSessionStore: MemcachedStore;
+  }
+}
+
+const plugin: FastifyPluginAsync<MemcachedSessionStorePluginOptions> = async (
+  fastify: FastifyInstance,
+  options,
+) => {
+  if (fastify.hasDecorator('memcachedSessionStore')) {
+    throw new Error(
+      '@memkit/session-store is already registered on this instance (memcachedSessionStore exists).',
+    );
+  }
+  const store = new MemcachedStore(options);
+  fastify.decorate('memcachedSessionStore', store);
+  // Closes only a client the store created from `servers`; an injected client is the caller's.
+  fastify.addHook('onClose', async () => {
+    await store.close();
+  });
+};
+
+/**
+ * Fastify plugin that creates a {@link MemcachedStore}, exposes it as
+ * `fastify.memcachedSessionStore` for @fastify/session's `store`, and closes it with the app.
+ * @example
+ * await app.register(memcachedSessionStore, { client });
+ * await app.register(fastifySession, { secret, store: app.memcachedSessionStore, saveUninitialized: false });
+ */
+export const memcachedSessionStore = fp(plugin, {
+  name: '@memkit/session-store',
+  fastify: '5.x',
+});
+
+export default memcachedSessionStore;

@@ -1,0 +1,25 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A digest of what a session holds, ignoring the cookie fields that move on every request
+ * (`expires`, `maxAge`, and @fastify/session's `originalExpires`): two sessions with the same fingerprint need no rewrite, only a touch.
+ * Kept as a digest so remembered reads cost 64 bytes each whatever the session's size.
+ */
+export function sessionFingerprint(session: object): string {
+  const text = JSON.stringify(session, function (this: unknown, key, value: unknown) {
+    if (this === session && key === 'cookie' && value !== null && typeof value === 'object') {
+      const {
+        expires: _e,
+        maxAge: _m,
+        _expires: _x,
+        originalExpires: _o,
+        ...rest
+      } = value as Record<string, unknown>;
+      return rest;
+    }
+    return value;
+  });
+  return createHash('sha256')
+    .update(text ?? '')
+    .digest('hex');
+}

@@ -1,0 +1,60 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifySession from '@fastify/session';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { type MemcachedSessionStorePluginOptions, memcachedSessionStore } from '../../src/index.js';
+
+declare module 'fastify' {
+  interface Session {
+    user?: string;
+    cart?: string[];
+  }
+}
+
+/** A small Fastify app using the store through the plugin, as the README shows. */
+export async function fastifyApp(
+  options: MemcachedSessionStorePluginOptions,
+  sessionOptions: { rolling?: boolean } = {},
+  cartBarrier?: () => Promise<void>,
+): Promise<FastifyInstance> {
+  const app = Fastify();
+  await app.register(fastifyCookie);
+  await app.register(memcachedSessionStore, options);
+  await app.register(fastifySession, {
+    secret: 'a secret that is at least 32 characters long',
+    store: app.memcachedSessionStore,
+    saveUninitialized: false,
+    cookie: { secure: false, maxAge: 3_600_000 },
+    ...sessionOptions,
+  });
+  app.post<{ Params: { user: string } }>('/login/:user', async (request) => {
+    await request.session.regenerate();
+    request.session.user = request.params.user;
+    request.session.cart = [];
+    await request.session.save();
+    return { id: request.session.sessionId };
+  });
+  app.get('/me', async (request) => ({
+    user: request.session.user ?? null,
+    cart: request.session.cart ?? null,
+  }));
+  app.post<{ Params: { item: string } }>('/cart/:item', async (request) => {
+    await cartBarrier?.();
+    request.session.cart = [...(request.session.cart ?? []), request.params.item];
+    return { cart: request.session.cart };
+  });
+  app.post('/logout', async (request) => {
+    await request.session.destroy();
+    return { ok: true };
+  });
+  app.setErrorHandler((err: Error & { code?: string }, _request, reply) => {
+    void reply.status(500).send({ code: err.code ?? null, message: err.message });
+  });
+  await app.ready();
+  return app;
+}
+
+/** The `name=value` part of the session cookie a response set. */
+export function sessionCookie(setCookie: string | string[] | undefined): string {
+  const first = Array.isArray(setCookie) ? setCookie[0] : setCookie;
+  return first?.split(';')[0] ?? '';
+}

@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import { startServer } from '@memkit/core';
+import { describe, expect, it } from 'vitest';
+import { requireBinary, startRealMemcached } from '../support/memcached.js';
+
+/** The 27 checks `memccapable -a` (libmemcached-tools 1.1) runs, as it lists them against memcached 1.6.18. */
+const ASCII_CHECKS = [
+  'version',
+  'quit',
+  'verbosity',
+  'set',
+  'set noreply',
+  'get',
+  'gets',
+  'mget',
+  'flush',
+  'flush noreply',
+  'add',
+  'add noreply',
+  'replace',
+  'replace noreply',
+  'cas',
+  'cas noreply',
+  'delete',
+  'delete noreply',
+  'incr',
+  'incr noreply',
+  'decr',
+  'decr noreply',
+  'append',
+  'append noreply',
+  'prepend',
+  'prepend noreply',
+  'stat',
+].map((name) => `ascii ${name}`);
+
+interface CapableRun {
+  code: number | null;
+  output: string;
+  results: Map<string, string>;
+}
+
+/** Runs memccapable without blocking the event loop (the in-process server lives on it). */
+function memccapable(port: number): Promise<CapableRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('memccapable', ['-h', '127.0.0.1', '-p', String(port), '-a', '-t', '5'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const results = new Map<string, string>();
+      for (const line of output.split('\n')) {
+        const m = /^(ascii .*?)\s+\[(\w+)\]\s*$/.exec(line);
+        if (m?.[1] !== undefined && m[2] !== undefined) results.set(m[1], m[2]);
+      }
+      resolve({ code, output, results });
+    });
+  });
+}
+
+function expectAllPassed(run: CapableRun): void {
+  const failed = [...run.results].filter(([, status]) => status !== 'pass');
+  expect(failed, `memccapable output:\n${run.output}`).toEqual([]);
+  expect([...run.results.keys()], `memccapable output:\n${run.output}`).toEqual(ASCII_CHECKS);
+  expect(run.output, `memccapable output:\n${run.output}`).toContain('All tests passed');
+  expect(run.code, `memccapable output:\n${run.output}`).toBe(0);
+}
+
+describe.skipIf(!requireBinary('memccapable') || !requireBinary('memcached'))(
+  'memccapable -a',
+  () => {
+    it('lists the same 27 checks and passes them against the real memcached', async () => {
+      const mc = await startRealMemcached();
+      try {
+        expectAllPassed(await memccapable(mc.port));
+      } finally {
+        await mc.stop();
+      }
+    });
+
+    it('passes all 27 checks against the in-process server', async () => {
+      const server = await startServer({ port: 0, host: '127.0.0.1' });
+      try {
+        expectAllPassed(await memccapable(server.port));
+      } finally {
+        await server.close();
+      }
+    });
+  },
+);
