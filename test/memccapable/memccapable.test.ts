@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { startServer } from '@memkit/core';
 import { describe, expect, it } from 'vitest';
 import { requireBinary, startRealMemcached } from '../support/memcached.js';
@@ -33,6 +35,44 @@ const ASCII_CHECKS = [
   'prepend noreply',
   'stat',
 ].map((name) => `ascii ${name}`);
+
+const BIN = fileURLToPath(new URL('../../packages/core/bin/memkit-server.js', import.meta.url));
+const BUILT_CLI = fileURLToPath(
+  new URL('../../packages/core/dist/cli/memkit-server.js', import.meta.url),
+);
+
+/** Starts the built `memkit-server` bin on a free port (it prints the address it listens on). */
+function startBin(): Promise<{ port: number; stop(): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, '-l', '127.0.0.1', '-p', '0', '-U', '0'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`memkit-server did not report its address:\n${stderr}`));
+    }, 10_000);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /listening on [^\s]*:(\d+)/.exec(stderr);
+      if (m?.[1] === undefined) return;
+      clearTimeout(timer);
+      resolve({
+        port: Number(m[1]),
+        stop: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`memkit-server exited with ${code}:\n${stderr}`));
+    });
+  });
+}
 
 interface CapableRun {
   code: number | null;
@@ -91,6 +131,17 @@ describe.skipIf(!requireBinary('memccapable') || !requireBinary('memcached'))(
         expectAllPassed(await memccapable(server.port));
       } finally {
         await server.close();
+      }
+    });
+
+    // `pnpm test` builds first; run `pnpm build` before running this file on its own.
+    it('passes all 27 checks against the memkit-server bin', async () => {
+      expect(existsSync(BUILT_CLI), `${BUILT_CLI} is missing: run pnpm build`).toBe(true);
+      const bin = await startBin();
+      try {
+        expectAllPassed(await memccapable(bin.port));
+      } finally {
+        await bin.stop();
       }
     });
   },

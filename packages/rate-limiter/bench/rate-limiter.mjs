@@ -13,7 +13,7 @@ const DURATION_SECONDS = Number(process.env.BENCH_DURATION_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const APP = fileURLToPath(new URL('./app.mjs', import.meta.url));
-const VARIANTS = [
+const ALL_VARIANTS = [
   'express-none',
   'express-memkit',
   'express-erl-memcached',
@@ -22,6 +22,10 @@ const VARIANTS = [
   'fastify-memkit',
   'fastify-rate-limit',
 ];
+// BENCH_VARIANTS=express-none,express-memkit runs a subset (the ratios need their pairs).
+const VARIANTS = process.env.BENCH_VARIANTS
+  ? ALL_VARIANTS.filter((v) => process.env.BENCH_VARIANTS.split(',').includes(v))
+  : ALL_VARIANTS;
 
 /** Debian's memcached when installed (what production runs), else the in-process server. */
 async function startMemcached() {
@@ -181,15 +185,20 @@ for (const r of rows) {
     `${r.variant.padEnd(26)} ${r.rps.toFixed(0).padStart(7)} ${String(r.p99).padStart(8)} ${String(r.errors).padStart(7)} ${r.cpuPerRequest.toFixed(0).padStart(15)} ${r.opsPerRequest.toFixed(2).padStart(19)}`,
   );
 }
-const ratio = (a, b) => (by[a].rps / by[b].rps).toFixed(2);
-const cost = (a, b) => `${((1 - by[a].rps / by[b].rps) * 100).toFixed(1)}%`;
+const have = (a, b) => by[a] !== undefined && by[b] !== undefined;
+const ratio = (a, b) => (have(a, b) ? `${(by[a].rps / by[b].rps).toFixed(2)}x` : 'n/a');
+const cost = (a, b) => (have(a, b) ? `${((1 - by[a].rps / by[b].rps) * 100).toFixed(1)}%` : 'n/a');
 // A CPU-bound server's throughput is inversely proportional to its CPU per request.
-const cpuRatio = (a, b) => (by[b].cpuPerRequest / by[a].cpuPerRequest).toFixed(2);
-const cpuCost = (a, b) => `${((1 - by[b].cpuPerRequest / by[a].cpuPerRequest) * 100).toFixed(1)}%`;
+const cpuRatio = (a, b) =>
+  have(a, b) ? `${(by[b].cpuPerRequest / by[a].cpuPerRequest).toFixed(2)}x` : 'n/a';
+const cpuCost = (a, b) =>
+  have(a, b) ? `${((1 - by[b].cpuPerRequest / by[a].cpuPerRequest) * 100).toFixed(1)}%` : 'n/a';
 console.log('');
 console.log('                                                      by req/s   by app CPU/req');
 const line = (label, value, cpu) =>
-  console.log(`${label.padEnd(54)} ${value.padStart(8)} ${cpu.padStart(16)}`);
+  value === 'n/a'
+    ? undefined
+    : console.log(`${label.padEnd(54)} ${value.padStart(8)} ${cpu.padStart(16)}`);
 line(
   'Express: memkit limiter throughput cost (target <=15%)',
   cost('express-memkit', 'express-none'),
@@ -197,13 +206,13 @@ line(
 );
 line(
   'Express: memkit / erl+rate-limit-memcached (>=1.5x)',
-  `${ratio('express-memkit', 'express-erl-memcached')}x`,
-  `${cpuRatio('express-memkit', 'express-erl-memcached')}x`,
+  ratio('express-memkit', 'express-erl-memcached'),
+  cpuRatio('express-memkit', 'express-erl-memcached'),
 );
 line(
   'Express: erl+memkit store / erl+rate-limit-memcached',
-  `${ratio('express-erl-memkit-store', 'express-erl-memcached')}x`,
-  `${cpuRatio('express-erl-memkit-store', 'express-erl-memcached')}x`,
+  ratio('express-erl-memkit-store', 'express-erl-memcached'),
+  cpuRatio('express-erl-memkit-store', 'express-erl-memcached'),
 );
 line(
   'Fastify: memkit plugin throughput cost',
@@ -212,6 +221,6 @@ line(
 );
 line(
   'Fastify: memkit / @fastify/rate-limit (in memory)',
-  `${ratio('fastify-memkit', 'fastify-rate-limit')}x`,
-  `${cpuRatio('fastify-memkit', 'fastify-rate-limit')}x`,
+  ratio('fastify-memkit', 'fastify-rate-limit'),
+  cpuRatio('fastify-memkit', 'fastify-rate-limit'),
 );

@@ -3,7 +3,9 @@ import type {
   FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
+  onRequestAbortHookHandler,
   onRequestHookHandler,
+  onResponseHookHandler,
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { type Charge, HttpRateLimitPolicy } from './internal/http-policy.js';
@@ -71,26 +73,14 @@ const plugin: FastifyPluginAsync<FastifyRateLimitOptions> = async (fastify, opti
       const prefix = `${global.limiter.options.prefix}${id.slice(0, 12)}:`;
       policy = new HttpRateLimitPolicy<FastifyRequest>({ ...base, ...config, prefix });
     }
-    const hook = onRequest(policy);
-    const existing = route.onRequest;
-    route.onRequest =
-      existing === undefined
-        ? [hook]
-        : Array.isArray(existing)
-          ? [...existing, hook]
-          : [existing, hook];
+    route.onRequest = appendHook(route.onRequest, onRequest(policy));
+    // Refund hooks only on routes that can refund: a hook on every response is not free.
+    if (policy.refunds) {
+      route.onResponse = appendHook(route.onResponse, onResponse);
+      route.onRequestAbort = appendHook(route.onRequestAbort, onRequestAbort);
+    }
   });
 
-  fastify.addHook('onResponse', async (request, reply) => {
-    const state = charges.get(request);
-    charges.delete(request);
-    if (state !== undefined) await settle(state, reply.statusCode, true);
-  });
-  fastify.addHook('onRequestAbort', async (request) => {
-    const state = charges.get(request);
-    charges.delete(request);
-    if (state !== undefined) await settle(state, 0, false);
-  });
   fastify.addHook('onClose', async () => {
     await owned?.close();
   });
@@ -112,6 +102,26 @@ function onRequest(policy: HttpRateLimitPolicy<FastifyRequest>): onRequestHookHa
     if (policy.refunds) charges.set(request, { policy, charge: decision.charge });
   };
 }
+
+function appendHook<H>(existing: H | H[] | undefined, hook: H): H[] {
+  return existing === undefined
+    ? [hook]
+    : Array.isArray(existing)
+      ? [...existing, hook]
+      : [existing, hook];
+}
+
+const onResponse: onResponseHookHandler = async function rateLimitOnResponse(request, reply) {
+  const state = charges.get(request);
+  charges.delete(request);
+  if (state !== undefined) await settle(state, reply.statusCode, true);
+};
+
+const onRequestAbort: onRequestAbortHookHandler = async function rateLimitOnRequestAbort(request) {
+  const state = charges.get(request);
+  charges.delete(request);
+  if (state !== undefined) await settle(state, 0, false);
+};
 
 async function settle(
   state: { policy: HttpRateLimitPolicy<FastifyRequest>; charge: Charge },

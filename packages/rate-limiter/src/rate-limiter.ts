@@ -120,12 +120,13 @@ export class RateLimiter {
     try {
       const verdict = await op(this.#memcached);
       if (this.#inOutage) this.#recovered();
-      return { ...verdict, degraded: false };
+      return verdict;
     } catch (error) {
       if (!isOutage(error) || !this.options.failOpen) throw error;
       this.#outage(error);
       const verdict = this.#fallback === undefined ? openVerdict() : await op(this.#fallback);
-      return { ...verdict, degraded: true };
+      verdict.degraded = true;
+      return verdict;
     }
   }
 
@@ -137,6 +138,7 @@ export class RateLimiter {
       remaining: Math.max(0, o.limit - cost),
       resetSeconds: o.windowSeconds,
       retryAfterSeconds: 0,
+      degraded: true,
     };
   }
 

@@ -21,7 +21,7 @@ for (const backend of BACKENDS) {
 
     beforeAll(async () => {
       mc = await backend.start();
-      client = new MemcachedClient(mc.address, { timeoutMs: 2000 });
+      client = new MemcachedClient(mc.address, { timeoutMs: 10_000 });
     });
     afterAll(async () => {
       await client.close();
@@ -176,6 +176,38 @@ for (const backend of BACKENDS) {
         } finally {
           mc.resume?.();
           await hungClient.close();
+        }
+      });
+
+      it('after an outage, decisions come from memcached again and the logger hears both', async () => {
+        const messages: string[] = [];
+        const logger = {
+          warn: (_o: object, msg?: string) => messages.push(`warn: ${msg}`),
+          info: (_o: object, msg?: string) => messages.push(`info: ${msg}`),
+        };
+        const recovering = new MemcachedClient(mc.address, { timeoutMs: 150, retryDelayMs: 50 });
+        const limiter = new RateLimiter({
+          limit: 100,
+          windowSeconds: 60,
+          client: recovering,
+          logger,
+        });
+        const key = freshKey('recover');
+        try {
+          await recovering.version();
+          mc.hang?.();
+          expect((await limiter.consume(key)).degraded).toBe(true);
+        } finally {
+          mc.resume?.();
+        }
+        try {
+          await expect
+            .poll(async () => (await limiter.consume(key)).degraded, { timeout: 10_000 })
+            .toBe(false);
+          expect(messages[0]).toMatch(/^warn: .*unavailable/);
+          expect(messages.at(-1)).toMatch(/^info: .*back/);
+        } finally {
+          await recovering.close();
         }
       });
     }

@@ -10,7 +10,7 @@ const prefix = () => `fy${++unique}:`;
 
 beforeAll(async () => {
   server = await startServer({ port: 0, host: '127.0.0.1' });
-  client = new MemcachedClient(server.address, { timeoutMs: 2000 });
+  client = new MemcachedClient(server.address, { timeoutMs: 10_000 });
 });
 afterAll(async () => {
   await client.close();

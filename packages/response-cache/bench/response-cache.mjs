@@ -39,6 +39,12 @@ async function main() {
     // Warm every route (JIT, caches) first; then two interleaved rounds keeping each route's
     // best, so route order and a noisy neighbour weigh less.
     for (const route of routes) await run(route, 1);
+    if (routes.includes('cached')) {
+      const check = await fetch(`${base}/cached`);
+      await check.arrayBuffer();
+      if (check.headers.get('x-cache') !== 'HIT')
+        throw new Error('/cached is not served from the cache');
+    }
     for (let round = 1; round <= 2; round++) {
       for (const route of routes) {
         const r = await run(route, DURATION);

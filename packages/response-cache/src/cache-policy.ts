@@ -145,7 +145,8 @@ export function decideStore(
   const age = Math.max(0, Math.floor(policy.age()));
   let ttl: number;
   if (explicit) {
-    ttl = Math.floor(policy.maxAge() - policy.age());
+    // Whole seconds of age: the microseconds spent since the response arrived are not a second.
+    ttl = Math.floor(policy.maxAge() - Math.floor(policy.age()));
     if (ttl <= 0) return { store: false, reason: 'expired' };
   } else {
     ttl = defaultTtl;

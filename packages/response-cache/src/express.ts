@@ -1,8 +1,10 @@
-import type { ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { CacheDecision, CacheRoute, Revalidation } from './cache-decision.js';
 import type { CacheRequest, CacheResponse } from './http-types.js';
 import type { ResponseCacheOptions, RouteCacheOptions } from './options.js';
-import { type CacheDecision, type CacheRoute, ResponseCache } from './response-cache.js';
+import { ResponseCache } from './response-cache.js';
 
 /**
  * Options of {@link cacheResponse}: an engine to share (`cache`) plus per-route settings, or the
@@ -53,13 +55,58 @@ export function cacheResponse(options: CacheResponseOptions = {}): CacheResponse
     cache.begin(cacheReq, route).then((decision) => {
       if (decision.action === 'serve') {
         send(res, decision.response);
+        if (decision.revalidate !== undefined) replay(req, decision.revalidate);
         return;
       }
-      capture(req, res, decision, cache.options.maxBodyBytes);
+      if (decision.passthrough !== undefined) {
+        for (const [name, value] of Object.entries(decision.passthrough))
+          res.setHeader(name, value);
+      } else {
+        capture(req, res, decision, cache.options.maxBodyBytes);
+      }
       next();
     }, next);
   };
   return Object.assign(middleware, { cache });
+}
+
+// Validators of the client's copy must not turn the background refresh into a 304.
+const NOT_REPLAYED = ['if-none-match', 'if-modified-since', 'content-length', 'transfer-encoding'];
+
+type Handle = (req: IncomingMessage, res: ServerResponse, done: (err?: unknown) => void) => void;
+
+/**
+ * Runs the request again through the whole app, detached from any client, so the handler
+ * refreshes a stale entry in the background (stale-while-revalidate). The response has no
+ * socket: it is captured by this middleware and stored, and goes nowhere else.
+ */
+function replay(req: Request, revalidation: Revalidation): void {
+  const fake = new IncomingMessage(new Socket());
+  fake.method = 'GET';
+  fake.url = req.originalUrl || req.url;
+  const headers: Record<string, string | string[] | undefined> = { ...req.headers };
+  for (const name of NOT_REPLAYED) delete headers[name];
+  headers[revalidation.header[0]] = revalidation.header[1];
+  fake.headers = headers;
+  fake.push(null);
+  const res = new ServerResponse(fake);
+  let settled = false;
+  const settle = (): void => {
+    if (settled) return;
+    settled = true;
+    revalidation.done();
+  };
+  const end = res.end;
+  res.end = function endThenSettle(this: ServerResponse, ...args: unknown[]) {
+    const out = (end as (...a: unknown[]) => ServerResponse).apply(this, args);
+    settle();
+    return out;
+  } as ServerResponse['end'];
+  try {
+    (req.app as unknown as { handle: Handle }).handle(fake, res, settle);
+  } catch {
+    settle();
+  }
 }
 
 function send(res: ServerResponse, response: CacheResponse): void {
@@ -100,12 +147,12 @@ function capture(req: Request, res: Response, decision: Forward, maxBodyBytes: n
     res.end = original.end;
   };
   res.on('close', () => {
-    if (!ended) decision.abandon();
+    if (!ended) decision.abandon('client-closed');
   });
 
-  const toPassthrough = (): void => {
+  const toPassthrough = (reason: string): void => {
     passthrough = true;
-    decision.abandon();
+    decision.abandon(reason);
     restore();
     res.setHeader('x-cache', 'MISS');
     for (const c of chunks) rawWrite(c);
@@ -131,12 +178,12 @@ function capture(req: Request, res: Response, decision: Forward, maxBodyBytes: n
   } as Response['writeHead'];
 
   res.write = function write(this: Response, chunk: Chunk, encoding?: unknown, cb?: unknown) {
-    if (!passthrough && isEventStream(this)) toPassthrough();
+    if (!passthrough && isEventStream(this)) toPassthrough('event-stream');
     if (passthrough) return rawWrite(chunk, encoding, cb) as boolean;
     const buf = toBuffer(chunk, encoding);
     chunks.push(buf);
     size += buf.length;
-    if (size > maxBodyBytes) toPassthrough();
+    if (size > maxBodyBytes) toPassthrough('too-large');
     const callback = typeof encoding === 'function' ? encoding : cb;
     if (typeof callback === 'function') process.nextTick(callback as () => void);
     return true;

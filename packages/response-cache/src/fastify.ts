@@ -1,9 +1,10 @@
 import type { MemcachedClient } from '@memkit/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { CacheDecision, CacheRoute } from './cache-decision.js';
 import type { CacheRequest } from './http-types.js';
 import type { ResponseCacheOptions, RouteCacheOptions } from './options.js';
-import { type CacheDecision, type CacheRoute, ResponseCache } from './response-cache.js';
+import { ResponseCache } from './response-cache.js';
 
 /** Options of the Fastify plugin: the engine's options plus `global`. */
 export interface MemcachedCacheOptions extends ResponseCacheOptions {
@@ -31,6 +32,9 @@ declare module 'fastify' {
 const kDecision = Symbol('memkit.responseCache.decision');
 type Forward = Extract<CacheDecision, { action: 'forward' }>;
 type WithDecision = FastifyRequest & { [kDecision]?: Forward | undefined };
+
+// Validators of the client's copy must not turn the background refresh into a 304.
+const NOT_REPLAYED = ['if-none-match', 'if-modified-since', 'content-length', 'transfer-encoding'];
 
 // Options Fastify itself reads from `register()`; they are not ours to validate.
 const REGISTER_KEYS = new Set(['prefix', 'logLevel', 'logSerializers']);
@@ -69,6 +73,8 @@ const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) =
   });
 
   app.addHook('onRequest', async (request: WithDecision, reply: FastifyReply) => {
+    // Unmatched URLs are not cached: anyone could fill memcached with 404s for random paths.
+    if (request.is404) return;
     const route = routeFor(request.routeOptions.config?.cache);
     if (route === undefined) return;
     const cacheReq: CacheRequest = {
@@ -80,9 +86,22 @@ const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) =
     const decision = await cache.begin(cacheReq, route);
     if (decision.action === 'serve') {
       const { status, headers, body } = decision.response;
+      const revalidation = decision.revalidate;
+      if (revalidation !== undefined) {
+        // stale-while-revalidate: replay the request in the background; its response is stored.
+        const replayHeaders: Record<string, string | string[] | undefined> = {
+          ...request.headers,
+        };
+        for (const name of NOT_REPLAYED) delete replayHeaders[name];
+        replayHeaders[revalidation.header[0]] = revalidation.header[1];
+        app
+          .inject({ method: 'GET', url: request.url, headers: replayHeaders })
+          .then(revalidation.done, revalidation.done);
+      }
       return reply.code(status).headers(headers).send(body);
     }
-    request[kDecision] = decision;
+    if (decision.passthrough !== undefined) reply.headers(decision.passthrough);
+    else request[kDecision] = decision;
   });
 
   app.addHook('onSend', async (request: WithDecision, reply, payload) => {
@@ -95,7 +114,7 @@ const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) =
     else if (payload === null || payload === undefined) body = Buffer.alloc(0);
     else {
       // A stream: passed through untouched, never buffered, never stored.
-      decision.abandon();
+      decision.abandon('stream');
       return payload;
     }
     const result = await decision.finish({

@@ -1,5 +1,14 @@
 // @memkit/response-cache public API. Named exports only; src/internal/ is never re-exported.
 
+export type {
+  CacheDecision,
+  CacheRoute,
+  ForwardDecision,
+  ForwardResult,
+  ResponseCacheStats,
+  Revalidation,
+} from './cache-decision.js';
+export { REVALIDATE_HEADER } from './cache-decision.js';
 export { normalizeUrl } from './cache-key.js';
 export type { Directives, RequestMode, StoreDecision } from './cache-policy.js';
 export { decideStore, parseCacheControl, requestMode } from './cache-policy.js';
@@ -30,10 +39,4 @@ export {
   resolveResponseCacheOptions,
   resolveRouteCacheOptions,
 } from './options.js';
-export type {
-  CacheDecision,
-  CacheRoute,
-  ForwardResult,
-  ResponseCacheStats,
-} from './response-cache.js';
 export { ResponseCache } from './response-cache.js';

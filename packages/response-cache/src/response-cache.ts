@@ -1,91 +1,33 @@
+import { randomBytes } from 'node:crypto';
 import { MemcachedClient } from '@memkit/core';
-import { memcachedKey, normalizeUrl, variantKey } from './cache-key.js';
-import { decideStore, type RequestMode, requestMode } from './cache-policy.js';
-import { type ForwardReason, forwardStatus } from './cache-status.js';
-import type { CacheRequest, CacheResponse, OriginResponse } from './http-types.js';
-import { decodeBody } from './internal/body-codec.js';
 import {
-  type DecodedItem,
-  decodeItem,
-  type EntryMeta,
-  entryId,
-  type VaryPointer,
-} from './internal/entry-codec.js';
-import { chunkKey, token, type WriteContext, writeEntry } from './internal/entry-writer.js';
+  type CacheDecision,
+  type CacheRoute,
+  type ForwardDecision,
+  REVALIDATE_HEADER,
+  type ResponseCacheStats,
+  type Revalidation,
+} from './cache-decision.js';
+import { memcachedKey, normalizeUrl, variantKey } from './cache-key.js';
+import { type RequestMode, requestMode } from './cache-policy.js';
+import { type ForwardReason, forwardStatus } from './cache-status.js';
+import type { CacheRequest } from './http-types.js';
+import { type DecodedItem, decodeItem, type VaryPointer } from './internal/entry-codec.js';
+import { EntryMemo } from './internal/entry-memo.js';
+import { token } from './internal/entry-writer.js';
+import { type Forward, type ForwardDeps, finishForward, releaseLock } from './internal/forward.js';
 import { entryClock, hitResponse } from './internal/hit-response.js';
 import { type FetchedItem, MetaStore } from './internal/meta-store.js';
 import { SingleFlight } from './internal/single-flight.js';
 import {
-  type KeyFunction,
   type ResolvedResponseCacheOptions,
   type ResponseCacheOptions,
   type RouteCacheOptions,
   resolveResponseCacheOptions,
   resolveRouteCacheOptions,
-  type TagsOption,
 } from './options.js';
 
-/** Per-route settings merged over the cache's defaults; build with {@link ResponseCache.route}. */
-export interface CacheRoute {
-  readonly ttl: number;
-  readonly tags: TagsOption | undefined;
-  readonly key: KeyFunction | undefined;
-  readonly staleWhileRevalidate: number;
-  readonly staleIfError: number;
-}
-
-/** Counters since the cache was created. */
-export interface ResponseCacheStats {
-  /** Requests the engine was asked about. */
-  requests: number;
-  hits: number;
-  /** Stale copies served (stale-while-revalidate or stale-if-error). */
-  staleHits: number;
-  misses: number;
-  stored: number;
-  notStored: number;
-  /** Requests that skipped the cache (method, `no-store`). */
-  bypassed: number;
-  /** Requests that waited for a regeneration in this process instead of asking memcached. */
-  coalesced: number;
-  /** memcached failures the cache absorbed (fail open). */
-  errors: number;
-}
-
-/** The outcome of a forwarded request: headers to add, or a stale copy to send instead. */
-export interface ForwardResult {
-  /** Headers to set on the origin's response (`X-Cache`, `Cache-Status`, `ETag`). */
-  readonly headers: Readonly<Record<string, string>>;
-  /** When set, send this (a stale copy) instead of the origin's error response. */
-  readonly replacement: CacheResponse | undefined;
-}
-
-/** What to do with a request. Every `forward` must end with `finish()` or `abandon()`. */
-export type CacheDecision =
-  | { readonly action: 'serve'; readonly response: CacheResponse }
-  | {
-      readonly action: 'forward';
-      /** Hands the origin's buffered response over; stores it if allowed. */
-      finish(origin: OriginResponse): Promise<ForwardResult>;
-      /** The response will never be complete (client gone, streamed body): release locks. */
-      abandon(): void;
-    };
-
-interface Forward extends WriteContext {
-  route: CacheRoute;
-  store: boolean;
-  fwd: ForwardReason;
-  detail: string | undefined;
-  lockKey: string | undefined;
-  /** Whether the locked item holds an entry (release = mark stale) or a stub (release = delete). */
-  lockOnEntry: boolean;
-  fallback: { meta: EntryMeta; body: Buffer; freshTtl: number; age: number } | undefined;
-  endFlight: () => void;
-}
-
 const NO_FLIGHT = (): void => {};
-/** Bytes of decoded bodies kept in the decode memo. */
-const MEMO_BYTES = 32 * 1024 * 1024;
 const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms).unref());
 
@@ -105,13 +47,12 @@ export class ResponseCache {
   readonly client: MemcachedClient;
   readonly #ownsClient: boolean;
   readonly #store: MetaStore;
+  readonly #deps: ForwardDeps;
   readonly #flights = new SingleFlight();
   readonly #defaults: CacheRoute;
   #down = false;
-  // Entry id → decoded entry. An id names one immutable write, so this only saves re-parsing
-  // (and re-inflating) bytes; freshness and tags are still checked against memcached each hit.
-  readonly #memo = new Map<string, { item: DecodedItem; body: Buffer }>();
-  #memoBytes = 0;
+  readonly #memo: EntryMemo;
+  readonly #pending = new Map<string, ForwardDecision>();
   readonly #stats: ResponseCacheStats = {
     requests: 0,
     hits: 0,
@@ -131,6 +72,13 @@ export class ResponseCache {
     this.#ownsClient = o.client === undefined;
     this.client = o.client ?? new MemcachedClient(o.servers);
     this.#store = new MetaStore(this.client);
+    this.#memo = new EntryMemo(this.#store, o.keyPrefix);
+    this.#deps = {
+      store: this.#store,
+      options: o,
+      stats: this.#stats,
+      failure: (err) => this.#failure(err),
+    };
     this.#defaults = Object.freeze({
       ttl: o.ttl,
       tags: o.tags,
@@ -163,6 +111,12 @@ export class ResponseCache {
 
   /** Decides whether a request is served from the cache or goes to the handler. */
   async begin(req: CacheRequest, route: CacheRoute = this.#defaults): Promise<CacheDecision> {
+    const token = req.headers[REVALIDATE_HEADER];
+    const pending = typeof token === 'string' ? this.#pending.get(token) : undefined;
+    if (pending !== undefined) {
+      this.#pending.delete(token as string);
+      return pending;
+    }
     this.#stats.requests++;
     const mode = requestMode(req);
     if (mode.kind === 'bypass') {
@@ -304,14 +258,15 @@ export class ResponseCache {
       this.#recovered();
       ctx.tagVersions = versions;
       let item: FetchedItem | null = first;
-      let decoded: DecodedItem | undefined = item === null ? undefined : this.#decode(item.value);
+      let decoded: DecodedItem | undefined =
+        item === null ? undefined : this.#memo.decode(item.value);
       let key = ctx.k0;
       ctx.pointer = undefined;
       if (decoded?.kind === 'vary') {
         ctx.pointer = decoded.pointer;
         key = this.#variantKey(ctx, decoded.pointer);
         item = await this.#store.fetch(key, lockTtl, recache);
-        decoded = item === null ? undefined : this.#decode(item.value);
+        decoded = item === null ? undefined : this.#memo.decode(item.value);
       }
       const entry = decoded?.kind === 'entry' ? decoded : undefined;
       if (item === null) return this.#forward(ctx, !head, 'miss', undefined);
@@ -332,7 +287,7 @@ export class ResponseCache {
         }
       } else {
         const clock = entryClock(entry.meta, item.ttl);
-        const body = await this.#body(entry.meta, entry.body);
+        const body = await this.#memo.body(entry.meta, entry.body);
         if (body === undefined) return this.#forward(ctx, !head, 'miss', 'chunk-missing');
         if (!item.stale && clock.freshTtl >= 0) {
           if (
@@ -352,8 +307,16 @@ export class ResponseCache {
           sie > 0 && -clock.freshTtl <= sie
             ? { meta: entry.meta, body, freshTtl: Math.min(clock.freshTtl, -1), age: clock.age }
             : undefined;
-        if (item.won) return this.#regenerate(ctx, key, true, fallback, 'stale');
         const withinSwr = !item.stale && -clock.freshTtl <= ctx.route.staleWhileRevalidate;
+        if (item.won && withinSwr && !head) {
+          // stale-while-revalidate: this request gets the stale copy too; the refresh runs in
+          // the background through the adapter's replay.
+          this.#stats.staleHits++;
+          const refresh = this.#regenerate(ctx, key, true, fallback, 'stale');
+          const response = hitResponse(ctx.req, entry.meta, body, clock, true);
+          return { action: 'serve', response, revalidate: this.#revalidation(refresh) };
+        }
+        if (item.won) return this.#regenerate(ctx, key, true, fallback, 'stale');
         if (withinSwr && (item.alreadyWon || head)) {
           this.#stats.staleHits++;
           return { action: 'serve', response: hitResponse(ctx.req, entry.meta, body, clock, true) };
@@ -385,40 +348,18 @@ export class ResponseCache {
     return memcachedKey(this.options.keyPrefix, 'v', secondary);
   }
 
-  #decode(value: Buffer): DecodedItem | undefined {
-    const id = entryId(value);
-    const known = id === undefined ? undefined : this.#memo.get(id);
-    return known !== undefined ? known.item : decodeItem(value);
-  }
-
-  async #body(meta: EntryMeta, inline: Buffer): Promise<Buffer | undefined> {
-    const known = this.#memo.get(meta.id);
-    if (known !== undefined) return known.body;
-    const body = await this.#assemble(meta, inline);
-    if (body !== undefined && body.length <= MEMO_BYTES / 64) {
-      if (this.#memoBytes + body.length > MEMO_BYTES) {
-        this.#memo.clear();
-        this.#memoBytes = 0;
-      }
-      this.#memo.set(meta.id, { item: { kind: 'entry', meta, body: inline }, body });
-      this.#memoBytes += body.length + 1024;
-    }
-    return body;
-  }
-
-  async #assemble(meta: EntryMeta, inline: Buffer): Promise<Buffer | undefined> {
-    if (meta.chunks === 0) return decodeBody(meta.enc, inline);
-    const keys = Array.from({ length: meta.chunks }, (_, i) =>
-      chunkKey(this.options.keyPrefix, meta.id, i),
-    );
-    const parts = await this.#store.values(keys);
-    const ordered: Buffer[] = [];
-    for (const k of keys) {
-      const part = parts.get(k);
-      if (part === undefined) return undefined;
-      ordered.push(part);
-    }
-    return decodeBody(meta.enc, Buffer.concat(ordered));
+  #revalidation(refresh: ForwardDecision): Revalidation {
+    const token = randomBytes(18).toString('base64url');
+    this.#pending.set(token, refresh);
+    return {
+      header: [REVALIDATE_HEADER, token],
+      done: () => {
+        const left = this.#pending.get(token);
+        if (left === undefined) return;
+        this.#pending.delete(token);
+        left.abandon('replay-missed');
+      },
+    };
   }
 
   #regenerate(
@@ -427,7 +368,7 @@ export class ResponseCache {
     lockOnEntry: boolean,
     fallback: Forward['fallback'],
     fwd: ForwardReason,
-  ): CacheDecision {
+  ): ForwardDecision {
     return this.#forward(
       { ...ctx, lockKey, lockOnEntry, fallback, endFlight: this.#flights.lead(ctx.k0) },
       true,
@@ -441,86 +382,36 @@ export class ResponseCache {
     store: boolean,
     fwd: ForwardReason,
     detail: string | undefined,
-  ): CacheDecision {
+  ): ForwardDecision {
     const f: Forward = { ...ctx, store, fwd, detail };
     if (fwd !== 'bypass') this.#stats.misses++;
     let done = false;
+    const passthrough =
+      !store && f.lockKey === undefined && f.fallback === undefined
+        ? { 'x-cache': 'MISS', 'cache-status': forwardStatus(fwd, undefined, false, detail) }
+        : undefined;
     return {
       action: 'forward',
+      passthrough,
       finish: async (origin) => {
         if (done) return { headers: {}, replacement: undefined };
         done = true;
         try {
-          return await this.#finish(f, origin);
+          return await finishForward(this.#deps, f, origin);
         } finally {
           f.endFlight();
         }
       },
-      abandon: () => {
+      abandon: (reason) => {
         if (done) return;
         done = true;
-        this.#release(f).finally(f.endFlight);
+        if (store) {
+          this.#stats.notStored++;
+          this.options.logger?.debug?.({ url: f.req.url, reason }, 'response not cached');
+        }
+        releaseLock(this.#deps, f).finally(f.endFlight);
       },
     };
-  }
-
-  async #finish(f: Forward, origin: OriginResponse): Promise<ForwardResult> {
-    if (f.fallback !== undefined && origin.status >= 500) {
-      // stale-if-error (RFC 5861): the handler failed, a recent enough copy stands in.
-      this.#stats.staleHits++;
-      await this.#release(f);
-      const clock = { age: f.fallback.age, freshTtl: f.fallback.freshTtl };
-      const replacement = hitResponse(f.req, f.fallback.meta, f.fallback.body, clock, true);
-      return { headers: {}, replacement };
-    }
-    let stored = false;
-    let detail = f.detail;
-    let etag: string | undefined;
-    if (f.store && f.req.method === 'GET') {
-      const decision = decideStore(f.req, origin, this.options.statusCodes, f.route.ttl);
-      if (!decision.store) {
-        detail = decision.reason;
-      } else {
-        try {
-          const result = await writeEntry(this.#store, f, origin, decision, this.options);
-          if (result.stored) {
-            stored = true;
-            etag = result.etag;
-            if (f.lockKey === result.key || f.lockKey === f.k0) f.lockKey = undefined;
-          } else {
-            detail = result.reason;
-          }
-        } catch (err) {
-          this.#failure(err);
-          detail = 'cache-unavailable';
-        }
-      }
-      if (stored) this.#stats.stored++;
-      else {
-        this.#stats.notStored++;
-        this.options.logger?.debug?.({ url: f.req.url, reason: detail }, 'response not cached');
-      }
-    }
-    await this.#release(f);
-    const headers: Record<string, string> = {
-      'x-cache': 'MISS',
-      'cache-status': forwardStatus(f.fwd, origin.status, stored, stored ? undefined : detail),
-    };
-    if (etag !== undefined) headers.etag = etag;
-    return { headers, replacement: undefined };
-  }
-
-  /** Gives up a won lock so the next caller can regenerate. Never throws. */
-  async #release(f: Forward): Promise<void> {
-    const key = f.lockKey;
-    if (key === undefined) return;
-    f.lockKey = undefined;
-    try {
-      if (f.lockOnEntry) await this.#store.markStale(key);
-      else await this.#store.remove(key);
-    } catch (err) {
-      this.#failure(err);
-    }
   }
 
   #failure(err: unknown): void {

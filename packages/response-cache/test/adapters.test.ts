@@ -47,6 +47,21 @@ describe('adapter wiring', () => {
     await client.close();
   });
 
+  it('fastify: does not cache 404s of unmatched URLs', async () => {
+    const app = Fastify();
+    await app.register(memcachedCache, { servers: server.address, keyPrefix: 'nf:' });
+    let misses = 0;
+    app.setNotFoundHandler(async (_req, reply) => reply.code(404).send(`nothing ${++misses}`));
+    await app.inject('/random-1');
+    const again = await app.inject('/random-1');
+    expect([again.statusCode, again.payload, again.headers['x-cache']]).toEqual([
+      404,
+      'nothing 2',
+      undefined,
+    ]);
+    await app.close();
+  });
+
   it('fastify: rejects bad route settings when routes are added', async () => {
     const app = Fastify();
     await app.register(memcachedCache, { servers: server.address });

@@ -185,6 +185,7 @@ for (const backend of BACKENDS) {
           const after = await a.request('GET', '/r');
           expect(after.headers['x-cache']).toBe('HIT');
           expect(after.text).toBe('v3');
+          expect(state.calls).toBe(3);
         });
 
         it('keeps languages apart with Vary: Accept-Language', async () => {
@@ -274,15 +275,22 @@ for (const backend of BACKENDS) {
           }
         });
 
-        it('passes a body over maxBodyBytes through without storing it', async () => {
+        it('passes a body over maxBodyBytes through without storing it, logging why', async () => {
           const big = Buffer.alloc(5000, 7);
+          const reasons: unknown[] = [];
+          const logger = {
+            warn: () => {},
+            debug: (o: Record<string, unknown>) => reasons.push(o.reason),
+          };
           const a = await app([{ path: '/big', handler: () => ({ body: big }) }], {
             maxBodyBytes: 4096,
+            logger,
           });
           await a.request('GET', '/big');
           const again = await a.request('GET', '/big');
           expect(again.body.equals(big)).toBe(true);
           expect(again.headers['x-cache']).toBe('MISS');
+          expect(reasons).toEqual(['too-large', 'too-large']);
         });
 
         it('sees a tag invalidation made by another app instance', async () => {

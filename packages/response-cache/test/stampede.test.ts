@@ -40,8 +40,10 @@ for (const backend of BACKENDS) {
             },
           };
           const options = { keyPrefix: 'stampede:', lockWaitMs: 30_000 };
-          const a = await adapter.create(mc.address, [route], options);
-          const b = await adapter.create(mc.address, [route], options);
+          // A generous client timeout: on a loaded machine a 500 ms timeout would (rightly) fail
+          // open and run the handler, which is not what this test is about.
+          const a = await adapter.create(mc.address, [route], options, { timeoutMs: 10_000 });
+          const b = await adapter.create(mc.address, [route], options, { timeoutMs: 10_000 });
           open.push(a, b);
           const pending = Array.from({ length: 200 }, (_, i) =>
             (i % 2 === 0 ? a : b).request('GET', '/cold'),
@@ -53,6 +55,7 @@ for (const backend of BACKENDS) {
           );
           release.open();
           const responses = await Promise.all(pending);
+          expect(a.cache.stats().errors + b.cache.stats().errors).toBe(0);
           expect(calls).toBe(1);
           expect(responses.every((r) => r.status === 200 && r.text === 'expensive')).toBe(true);
           expect(responses.filter((r) => r.headers['x-cache'] === 'MISS')).toHaveLength(1);
@@ -72,7 +75,12 @@ for (const backend of BACKENDS) {
               return { body: 'shared' };
             },
           };
-          const a = await adapter.create(mc.address, [route], { keyPrefix: 'handover:' });
+          const a = await adapter.create(
+            mc.address,
+            [route],
+            { keyPrefix: 'handover:' },
+            { timeoutMs: 10_000 },
+          );
           open.push(a);
           const first = a.request('GET', '/private-first');
           await vi.waitFor(() => expect(calls).toBe(1), { timeout: 10_000, interval: 10 });

@@ -5,12 +5,15 @@
 export class SessionConflictError extends Error {
   /** Stable code to match on. */
   readonly code = 'ERR_SESSION_CONFLICT' as const;
-  /** The session id whose write was refused. */
-  readonly sessionId: string;
+  /**
+   * First 12 hex digits of the SHA-256 of the session id: enough to correlate log lines, while
+   * the id itself (a bearer credential) stays out of logs.
+   */
+  readonly sessionRef: string;
 
-  constructor(sessionId: string, message: string) {
+  constructor(sessionRef: string, message: string) {
     super(message);
     this.name = 'SessionConflictError';
-    this.sessionId = sessionId;
+    this.sessionRef = sessionRef;
   }
 }

@@ -42,11 +42,7 @@ export class MemcachedStore extends Store {
     super();
     this.options = resolveMemcachedStoreOptions(options);
     this.#ownsClient = this.options.client === undefined;
-    this.client =
-      this.options.client ??
-      (this.options.servers === undefined
-        ? new MemcachedClient()
-        : new MemcachedClient(this.options.servers));
+    this.client = this.options.client ?? new MemcachedClient(this.options.servers);
     this.#engine = new SessionEngine(this.options, clientBackend(this.client));
   }
 

@@ -2,6 +2,7 @@ import { SessionConflictError } from './errors.js';
 import { decodeEnvelope, encodeEnvelope, generationIsLive } from './internal/envelope.js';
 import { sessionFingerprint } from './internal/fingerprint.js';
 import type { BackendItem, SessionBackend } from './internal/session-backend.js';
+import { sessionRef } from './internal/session-ref.js';
 import { sessionTtl, touchIsDue } from './internal/session-ttl.js';
 import type { ResolvedMemcachedStoreOptions, StoredSession } from './options.js';
 
@@ -103,8 +104,8 @@ export class SessionEngine {
 
   /**
    * Stores a session. Unmodified since `version` → only a (throttled) touch. With CAS on and a
-   * `version`, the write succeeds only over the copy that was read; see {@link SessionConflictError}.
-   * A session that vanished since it was read (logout elsewhere, expiry) is not resurrected.
+   * `version`, the write succeeds only over the copy that was read (see {@link SessionConflictError})
+   * and a session that vanished since it was read (logout elsewhere, expiry) is not resurrected.
    */
   async save(sid: string, session: StoredSession, version?: SessionVersion): Promise<SaveOutcome> {
     const fingerprint = sessionFingerprint(session);
@@ -130,14 +131,14 @@ export class SessionEngine {
       if (result.status === 'not_found') return undefined;
       if (cas.merge === undefined) {
         throw new SessionConflictError(
-          sid,
-          `Session ${sid} was changed by another request since it was read; the write was refused (cas: true). Pass cas: { merge } to combine both changes instead.`,
+          sessionRef(sid),
+          'The session was changed by another request since it was read; the write was refused (cas: true). Pass cas: { merge } to combine both changes instead.',
         );
       }
       if (attempt >= cas.retries) {
         throw new SessionConflictError(
-          sid,
-          `Session ${sid} kept changing under ${attempt + 1} write attempts; giving up (cas.retries: ${cas.retries}).`,
+          sessionRef(sid),
+          `The session kept changing under ${attempt + 1} write attempts; giving up (cas.retries: ${cas.retries}).`,
         );
       }
       const item = await this.#backend.read(key);
@@ -213,7 +214,7 @@ export class SessionEngine {
       Array.isArray(session)
     ) {
       this.#options.logger?.warn(
-        { sessionId: sid, key: this.key(sid), err: cause },
+        { session: sessionRef(sid), prefix: this.#options.prefix, err: cause },
         'memkit session-store: stored session data does not deserialize; treating it as missing',
       );
       return null;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { MemcachedClient, MemcachedProtocolError } from '@memkit/core';
 import { SessionConflictError } from './errors.js';
 import { exptime } from './internal/exptime.js';
+import { sessionRef } from './internal/session-ref.js';
 import {
   type ResolvedSessionManagerOptions,
   resolveSessionManagerOptions,
@@ -45,11 +46,7 @@ export class SessionManager<T extends object = Record<string, unknown>> {
   constructor(options: SessionManagerOptions = {}) {
     this.options = resolveSessionManagerOptions(options);
     this.#ownsClient = this.options.client === undefined;
-    this.client =
-      this.options.client ??
-      (this.options.servers === undefined
-        ? new MemcachedClient()
-        : new MemcachedClient(this.options.servers));
+    this.client = this.options.client ?? new MemcachedClient(this.options.servers);
   }
 
   /** Creates a session for `userId` and returns its new id. */
@@ -99,8 +96,8 @@ export class SessionManager<T extends object = Record<string, unknown>> {
       if (write.status !== 'EX') throw unexpected('ms', write.status);
     }
     throw new SessionConflictError(
-      id,
-      `Session ${id} kept changing under ${this.options.updateRetries + 1} update attempts; giving up (updateRetries: ${this.options.updateRetries}).`,
+      sessionRef(id),
+      `The session kept changing under ${this.options.updateRetries + 1} update attempts; giving up (updateRetries: ${this.options.updateRetries}).`,
     );
   }
 

@@ -82,7 +82,10 @@ async function send(
   }
   let i = 0;
   while (i < bytes.length) {
-    const n = mode === 'bytewise' ? 1 : 1 + Math.floor(rand() * Math.min(64, bytes.length));
+    // Up to 64 bytes per write for ordinary scripts; large values get proportionally larger
+    // pieces so a megabyte does not take tens of thousands of event-loop turns.
+    const max = Math.min(bytes.length, Math.max(64, Math.floor(bytes.length / 100)));
+    const n = mode === 'bytewise' ? 1 : 1 + Math.floor(rand() * max);
     const ok = socket.write(bytes.subarray(i, i + n));
     i += n;
     if (!ok) await drainOrClose(socket);
@@ -145,8 +148,12 @@ export async function runScript(
       const opaque = `Osync${sync}z`;
       const from = rec.data.length;
       rec.socket.write(`mg ${SENTINEL_KEY} ${opaque}\r\n`);
-      const ok = await rec.waitFor(`${opaque}\r\n`, from);
+      // Wait for the token, then for the end of its line, whatever the line ending: a broken
+      // reply then shows up in the diff at once instead of as a 5 s timeout.
+      const ok = await rec.waitFor(opaque, from);
       if (!ok) return rec.data + (rec.closed ? CLOSED : STUCK);
+      const at = rec.data.indexOf(opaque, from) + opaque.length;
+      if (!(await rec.waitFor('\n', at))) return rec.data + (rec.closed ? CLOSED : STUCK);
     }
     return rec.data + (rec.closed ? CLOSED : '');
   } finally {

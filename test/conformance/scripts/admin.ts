@@ -52,6 +52,10 @@ export const adminScripts: ConformanceScript[] = [
     'verbosity 2\r\nslabs automove 0\r\nlru temp_ttl 10\r\nlru_crawler sleep 50\r\nstats detail on\r\nstats settings\r\n',
   ),
   fresh(
+    'admin commands with noreply',
+    'slabs automove 0 noreply\r\nlru mode flat noreply\r\nlru temp_ttl 5 noreply\r\nlru tune 10 40 0.1 2 noreply\r\ncache_memlimit 64 noreply\r\ncache_memlimit 2 noreply\r\nextstore item_size 10 noreply\r\nlru_crawler sleep 10 noreply\r\nversion\r\n',
+  ),
+  fresh(
     'stats settings after tuning',
     'lru tune 10 40 0.1 2\r\nlru mode flat\r\nlru_crawler tocrawl 10\r\nslabs automove ratio 0.5\r\ncache_memlimit 32\r\nextstore item_age 100\r\nstats settings\r\n',
   ),

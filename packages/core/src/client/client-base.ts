@@ -70,13 +70,17 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
     return node;
   }
 
-  protected fetch(key: string): Promise<RawItem | null> {
+  protected fetch(key: string, wantsCas = false): Promise<RawItem | null> {
     this.assertOpen();
     const wire = toWireKey(key, this.keyOptions);
-    const sink = new SingleGet(performance.now() + this.timeoutMs);
+    const sink = new SingleGet(performance.now() + this.timeoutMs, wantsCas);
     this.node(wire, key).connection().get(latin1(wire), sink);
     return sink.promise;
   }
+
+  /** The codec's decode, bound for use as a {@link HitDecoder}. */
+  protected readonly decodeHit = (data: Buffer, flags: number): unknown =>
+    this.codec.decode(data, flags);
 
   protected decode(item: RawItem): unknown {
     return this.codec.decode(item.data, item.flags);

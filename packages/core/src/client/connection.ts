@@ -33,10 +33,11 @@ export interface ConnectionOwner {
 // Values up to this size are appended to the pending request text as latin1 instead of being
 // written as separate buffers: one string and one Buffer.from per flush beat many small writes.
 const INLINE_VALUE_BYTES = 4096;
+const READ_BUFFER_BYTES = 64 * 1024;
 
 /**
  * One socket to one server: requests are pipelined, replies matched to them through a FIFO.
- * Everything enqueued in one tick goes out in one write; `get`s of one tick become one `gets`.
+ * Everything enqueued in one tick goes out in one write; `get`s of one tick become one `get`.
  * A request that outlives its deadline destroys the connection: past a lost reply the FIFO can
  * no longer be trusted, so every other request on it fails too rather than risk mis-delivery.
  */
@@ -58,6 +59,7 @@ export class Connection {
   private timer: NodeJS.Timeout | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private endWhenIdle: (() => void) | undefined;
+  private readBuffer: ArrayBufferLike | undefined;
   private readonly flushBound = () => this.flush();
   private readonly onTimerBound = () => this.onTimer();
 
@@ -143,9 +145,28 @@ export class Connection {
   private open(): void {
     const { host, port } = this.address;
     const tls = this.settings.tls;
-    const socket = tls
-      ? tlsConnect({ servername: isIp(host) ? undefined : host, ...tls, host, port })
-      : netConnect({ host, port });
+    let socket: Socket;
+    if (tls) {
+      socket = tlsConnect({ servername: isIp(host) ? undefined : host, ...tls, host, port });
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    } else {
+      // Reading into one reused buffer (`onread`) skips the stream machinery and an allocation
+      // per read: a large share of a small request's cost. Data blocks pointing into it are
+      // copied before they outlive the read (see onReply).
+      const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+      this.readBuffer = readBuffer.buffer;
+      socket = netConnect({
+        host,
+        port,
+        onread: {
+          buffer: readBuffer,
+          callback: (bytes: number, buffer: Uint8Array) => {
+            this.onData((buffer as Buffer).subarray(0, bytes));
+            return true;
+          },
+        },
+      });
+    }
     this.socket = socket;
     socket.setNoDelay(true);
     this.connectTimer = setTimeout(() => {
@@ -164,20 +185,6 @@ export class Connection {
       this.owner.onConnected(this);
       this.flush();
     });
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        this.parser.push(chunk);
-      } catch (err) {
-        const error =
-          err instanceof MemcachedProtocolError
-            ? err
-            : new MemcachedProtocolError(`Bad reply from ${this.server}`, {
-                ...this.opts(),
-                cause: err,
-              });
-        this.close(error);
-      }
-    });
     socket.on('error', (err: Error) => {
       this.close(
         new MemcachedConnectionError(`Connection to ${this.server} failed: ${err.message}`, {
@@ -194,6 +201,21 @@ export class Connection {
         ),
       );
     });
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.parser.push(chunk);
+    } catch (err) {
+      const error =
+        err instanceof MemcachedProtocolError
+          ? err
+          : new MemcachedProtocolError(`Bad reply from ${this.server}`, {
+              ...this.opts(),
+              cause: err,
+            });
+      this.close(error);
+    }
   }
 
   private push(request: InFlight): void {
@@ -247,6 +269,11 @@ export class Connection {
         `Reply with no request waiting: ${JSON.stringify(reply.line.slice(0, 80))}`,
         this.opts(),
       );
+    }
+    const data = reply.data;
+    if (data !== undefined && data.buffer === this.readBuffer) {
+      // The read buffer is reused by the next read: callers get their own copy.
+      reply.data = Buffer.from(data);
     }
     const line = reply.line;
     const c = line.charCodeAt(0);

@@ -5,14 +5,16 @@ import type { RawItem } from './in-flight.js';
 /** One `get`/`gets` caller waiting for one key. */
 export class SingleGet implements GetSink {
   readonly deadline: number;
+  readonly wantsCas: boolean;
   readonly promise: Promise<RawItem | null>;
   batchMark: GetBatch | undefined = undefined;
   private item: RawItem | null = null;
   private resolve!: (item: RawItem | null) => void;
   private reject!: (error: MemcachedError) => void;
 
-  constructor(deadline: number) {
+  constructor(deadline: number, wantsCas: boolean) {
     this.deadline = deadline;
+    this.wantsCas = wantsCas;
     this.promise = new Promise<RawItem | null>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -34,25 +36,35 @@ export class SingleGet implements GetSink {
   }
 }
 
+/** Turns a hit into the caller's value (the client's codec); may throw. */
+export type HitDecoder = (data: Buffer, flags: number) => unknown;
+
 /**
  * One `getMulti` caller: its keys may span servers and batches; it resolves when every batch it
- * joined has ended, and rejects on the first failure.
+ * joined has ended, and rejects on the first failure. Hits are decoded as they arrive, straight
+ * into the result, keyed by the caller's keys.
  */
 export class MultiGet implements GetSink {
   readonly deadline: number;
-  readonly promise: Promise<Map<string, RawItem>>;
+  readonly wantsCas = false;
+  readonly promise: Promise<Map<string, unknown>>;
   batchMark: GetBatch | undefined = undefined;
-  /** Hits by latin1 wire key. */
-  private readonly hits = new Map<string, RawItem>();
+  private readonly out = new Map<string, unknown>();
+  private readonly decode: HitDecoder;
+  /** Caller keys by wire key, for keys whose wire form differs from them. */
+  private readonly renamed: Map<string, string[]> | undefined;
+  private decodeError: unknown;
   private outstanding = 0;
   private armed = false;
   private settled = false;
-  private resolve!: (hits: Map<string, RawItem>) => void;
-  private reject!: (error: MemcachedError) => void;
+  private resolve!: (hits: Map<string, unknown>) => void;
+  private reject!: (error: unknown) => void;
 
-  constructor(deadline: number) {
+  constructor(deadline: number, decode: HitDecoder, renamed: Map<string, string[]> | undefined) {
     this.deadline = deadline;
-    this.promise = new Promise<Map<string, RawItem>>((resolve, reject) => {
+    this.decode = decode;
+    this.renamed = renamed;
+    this.promise = new Promise<Map<string, unknown>>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
@@ -65,26 +77,38 @@ export class MultiGet implements GetSink {
   /** Every key has been handed to a batch: from now on the last `end` resolves. */
   arm(): void {
     this.armed = true;
-    if (this.outstanding === 0 && !this.settled) {
-      this.settled = true;
-      this.resolve(this.hits);
-    }
+    if (this.outstanding === 0) this.finish();
   }
 
-  value(key: string, data: Buffer, flags: number, cas: string): void {
-    this.hits.set(key, { data, flags, cas });
+  value(key: string, data: Buffer, flags: number): void {
+    if (this.decodeError !== undefined) return;
+    let value: unknown;
+    try {
+      value = this.decode(data, flags);
+    } catch (error) {
+      // Settled at the end: throwing here would be taken for a broken connection.
+      this.decodeError = error;
+      return;
+    }
+    const names = this.renamed?.get(key);
+    if (names === undefined) this.out.set(key, value);
+    else for (const name of names) this.out.set(name, value);
   }
 
   end(): void {
-    if (--this.outstanding === 0 && this.armed && !this.settled) {
-      this.settled = true;
-      this.resolve(this.hits);
-    }
+    if (--this.outstanding === 0 && this.armed) this.finish();
   }
 
   fail(error: MemcachedError): void {
     if (this.settled) return;
     this.settled = true;
     this.reject(error);
+  }
+
+  private finish(): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.decodeError !== undefined) this.reject(this.decodeError);
+    else this.resolve(this.out);
   }
 }

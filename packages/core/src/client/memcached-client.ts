@@ -84,7 +84,7 @@ export class MemcachedClient extends ClientBase {
 
   /** The value with its CAS token, or `null` on a miss. */
   async gets<T = unknown>(key: string): Promise<CasResult<T> | null> {
-    const item = await this.fetch(key);
+    const item = await this.fetch(key, true);
     return item === null ? null : { value: this.decode(item) as T, cas: item.cas };
   }
 
@@ -111,7 +111,7 @@ export class MemcachedClient extends ClientBase {
         else if (!names.includes(key)) names.push(key);
       }
     }
-    const sink = new MultiGet(performance.now() + this.timeoutMs);
+    const sink = new MultiGet(performance.now() + this.timeoutMs, this.decodeHit, renamed);
     let lastNode: ServerNode | undefined;
     let connection: Connection | undefined;
     for (let i = 0; i < n; i++) {
@@ -124,15 +124,7 @@ export class MemcachedClient extends ClientBase {
       connection.get(onWire[i] as string, sink);
     }
     sink.arm();
-    const hits = await sink.promise;
-    const out = new Map<string, T>();
-    for (const [sent, item] of hits) {
-      const value = this.decode(item) as T;
-      const names = renamed?.get(sent);
-      if (names === undefined) out.set(sent, value);
-      else for (const key of names) out.set(key, value);
-    }
-    return out;
+    return sink.promise as Promise<Map<string, T>>;
   }
 
   /** Stores `value` unconditionally. */
@@ -194,7 +186,8 @@ export class MemcachedClient extends ClientBase {
   /**
    * Adds `delta` to a counter: the new value, or `null` when it does not exist. With `initial`,
    * a missing counter is created with `initial` in the same round trip (meta `ma`); note such a
-   * counter carries flags 0, so `get` reads it back as a string.
+   * counter carries flags 0, so `get` reads it back as a string. memcached counters are unsigned
+   * 64-bit; values above 2^53 lose precision as JS numbers.
    */
   incr(key: string, delta = 1, options?: IncrOptions): Promise<number | null> {
     return this.arithmetic('incr', key, delta, options);

@@ -1,5 +1,6 @@
 import type { ServerClock } from './clock.js';
 import type { ResolvedServerOptions } from './options.js';
+import type { PrefixStats } from './prefix-stats.js';
 import type { SlabClass } from './slabs.js';
 import type { ServerStats } from './stats.js';
 import type { Store } from './store.js';
@@ -13,8 +14,10 @@ export interface ServerContext {
   readonly slabClasses: readonly SlabClass[];
   /** memcached's `settings.verbose`, changed by the `verbosity` command. */
   verbosity: number;
-  /** `stats detail on|off`. */
+  /** `stats detail on|off`: whether `prefixStats` records. */
   detailEnabled: boolean;
+  /** Per-prefix counters for `stats detail dump`. */
+  readonly prefixStats: PrefixStats;
   /** Unix seconds when the server started, for `stats`. */
   readonly startedAt: number;
   /** Port actually listened on (for `stats settings`/`stats conns`). */
@@ -78,6 +81,12 @@ export interface CommandContext {
   hasPendingOutput(): boolean;
   /** Drops every reply queued and not yet sent (memcached's conn_release_items). */
   discardPendingOutput(): void;
+  /**
+   * Marks the replies queued so far as sent: memcached transmits at once after get, gets,
+   * gat, gats and mn, so a later `discardPendingOutput()` must not drop them. (Bytes still
+   * leave in one socket write per batch.)
+   */
+  transmit(): void;
 }
 
 /** A command: handles one request line. `tokens[0]` is the command name. */

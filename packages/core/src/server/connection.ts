@@ -18,6 +18,11 @@ const MULTIGET_LINE_LIMIT = 8 * 1024 * 1024;
 export const OUTPUT_HIGH_WATER = 2 * 1024 * 1024;
 /** Replies gathered from one read are written out early once they reach this size. */
 const OUTPUT_BATCH_LIMIT = 256 * 1024;
+/**
+ * memcached's reqs_per_event (-R): it transmits queued replies after this many commands. The
+ * point matters to clients only through which replies a failing multi-get discards.
+ */
+const REQS_PER_EVENT = 20;
 
 const MODE_COMMAND = 0;
 const MODE_DATA = 1;
@@ -69,6 +74,11 @@ export class Connection implements CommandContext {
   private delayedBytes = 0;
   private delayTimer: NodeJS.Timeout | undefined;
   private pendingBefore = 0;
+  private commandsSinceFlush = 0;
+  private waitedForData = false;
+  /** Replies memcached would already have sent (see `transmit`), not yet written. */
+  private committed: Buffer[] = [];
+  private committedBytes = 0;
 
   constructor(
     readonly server: ServerContext,
@@ -139,6 +149,13 @@ export class Connection implements CommandContext {
   discardPendingOutput(): void {
     this.out.clear();
     this.pendingBefore = 0;
+  }
+
+  transmit(): void {
+    const data = this.out.take();
+    if (data === undefined) return;
+    this.committed.push(data);
+    this.committedBytes += data.length;
   }
 
   // ---- controls ----
@@ -216,10 +233,13 @@ export class Connection implements CommandContext {
         const n = Math.min(len - pos, this.swallowLeft);
         pos += n;
         this.swallowLeft -= n;
-        if (this.swallowLeft === 0) this.mode = MODE_COMMAND;
+        if (this.swallowLeft === 0) {
+          this.mode = MODE_COMMAND;
+          this.commandDone();
+        }
         continue;
       }
-      if (this.out.length >= OUTPUT_BATCH_LIMIT) this.flushOutput();
+      if (this.out.length + this.committedBytes >= OUTPUT_BATCH_LIMIT) this.flushOutput();
       const held = this.socket.writableLength + this.delayedBytes;
       if (held > OUTPUT_HIGH_WATER) {
         this.pauseForOutput();
@@ -245,9 +265,11 @@ export class Connection implements CommandContext {
       const line = buf.toString('latin1', pos, end);
       pos = nl + 1;
       this.execute(line);
+      if (this.mode === MODE_COMMAND) this.commandDone();
     }
     this.input = pos < len ? buf.subarray(pos) : undefined;
     if (this.input !== undefined) this.host.noteBuffered(0, this.input.length);
+    this.commandsSinceFlush = 0;
     this.flush();
   }
 
@@ -274,6 +296,12 @@ export class Connection implements CommandContext {
         return pos + need + 2;
       }
       this.dataValue = Buffer.allocUnsafe(need);
+      // memcached sends what it has queued before it waits for the rest of a data block, and
+      // reads that rest straight from the socket, so it sends this command's reply before
+      // parsing what follows.
+      this.flushOutput();
+      this.commandsSinceFlush = 0;
+      this.waitedForData = true;
     }
     const value = this.dataValue!;
     if (this.dataFilled < need) {
@@ -301,6 +329,18 @@ export class Connection implements CommandContext {
     this.dataValue = undefined;
     this.pendingBefore = this.out.length;
     done(value);
+    if (this.waitedForData) {
+      this.waitedForData = false;
+      this.transmit();
+    }
+    if (this.mode === MODE_COMMAND) this.commandDone();
+  }
+
+  private commandDone(): void {
+    if (++this.commandsSinceFlush >= REQS_PER_EVENT) {
+      this.transmit();
+      this.commandsSinceFlush = 0;
+    }
   }
 
   private execute(line: string): void {
@@ -329,7 +369,17 @@ export class Connection implements CommandContext {
   // ---- output ----
 
   private flushOutput(): void {
-    const data = this.out.take();
+    let data = this.out.take();
+    if (this.committedBytes > 0) {
+      if (data !== undefined) this.committed.push(data);
+      const parts = this.committed;
+      data =
+        parts.length === 1
+          ? parts[0]
+          : Buffer.concat(parts, this.committedBytes + (data?.length ?? 0));
+      this.committed = [];
+      this.committedBytes = 0;
+    }
     if (data === undefined) return;
     if (this.host.delayMs > 0 || this.delayed.length > 0) this.delay(data);
     else this.send(data);
@@ -394,7 +444,14 @@ export class Connection implements CommandContext {
     this.closing = true;
     this.input = undefined;
     this.out.clear();
-    this.socket.destroy();
+    // Replies memcached would already have transmitted still reach the client.
+    if (this.committedBytes > 0) {
+      const data = Buffer.concat(this.committed, this.committedBytes);
+      this.committed = [];
+      this.committedBytes = 0;
+      this.send(data);
+    }
+    this.socket.destroySoon();
   }
 
   /** Destroys the socket now (dropConnections, server close). */
@@ -408,6 +465,8 @@ export class Connection implements CommandContext {
     this.closing = true;
     if (this.delayTimer !== undefined) clearTimeout(this.delayTimer);
     this.delayed = [];
+    this.committed = [];
+    this.committedBytes = 0;
     this.delayedBytes = 0;
     this.input = undefined;
     this.host.connectionClosed(this);

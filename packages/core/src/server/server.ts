@@ -5,6 +5,7 @@ import type { ConnectionInfo, ServerContext } from './command.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { commandTable } from './dispatch.js';
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './options.js';
+import { PrefixStats } from './prefix-stats.js';
 import { buildSlabClasses, type SlabClass } from './slabs.js';
 import { ServerStats } from './stats.js';
 import { generalStats } from './stats-render.js';
@@ -58,6 +59,7 @@ class ServerState implements ServerContext, ConnectionHost {
   readonly commands = commandTable;
   verbosity: number;
   detailEnabled = false;
+  readonly prefixStats = new PrefixStats();
   port = 0;
   hung = false;
   delayMs = 0;

@@ -4,6 +4,7 @@ import {
   MemcachedClient,
   MemcachedError,
   MemcachedInvalidKeyError,
+  MemcachedSerializationError,
   MemcachedValueTooLargeError,
   startServer,
 } from '../../src/index.js';
@@ -68,6 +69,19 @@ describe.each(backends)('MemcachedClient against $name', ({ skip, start }) => {
     expect(back?.equals(tricky)).toBe(true);
   });
 
+  test('a Buffer returned by get stays intact while later replies arrive', async () => {
+    const a = k('keep-a');
+    const b = k('keep-b');
+    await client.set(a, Buffer.alloc(64, 0xaa));
+    await client.set(b, Buffer.alloc(64, 0xbb));
+    const first = await client.get<Buffer>(a);
+    const meta = await client.metaGet(a, ['v']);
+    for (let i = 0; i < 20; i++) await client.get(b);
+    await client.getMulti([b, b, a]);
+    expect(first?.equals(Buffer.alloc(64, 0xaa))).toBe(true);
+    expect(meta.value?.equals(Buffer.alloc(64, 0xaa))).toBe(true);
+  });
+
   test('unicode keys and values round-trip', async () => {
     const key = k('ключ-🔑');
     await client.set(key, 'värde ✓ 🎉');
@@ -105,6 +119,46 @@ describe.each(backends)('MemcachedClient against $name', ({ skip, start }) => {
     expect(await client.cas(key, { v: 3 }, first?.cas ?? '')).toBe(false);
     expect(await client.get(key)).toEqual({ v: 2 });
     expect(await client.cas(k('cas-missing'), 1, '12345')).toBe(false);
+  });
+
+  test('get and gets in the same tick share one batch and gets still receives its CAS token', async () => {
+    const key = k('mixed');
+    await client.set(key, 'm');
+    const [plain, withCas, many] = await Promise.all([
+      client.get(key),
+      client.gets(key),
+      client.getMulti([key]),
+    ]);
+    expect(plain).toBe('m');
+    expect(withCas?.cas).toMatch(/^\d+$/);
+    expect(many.get(key)).toBe('m');
+  });
+
+  test('a value that cannot be decoded rejects that read only; the connection goes on', async () => {
+    const strict = new MemcachedClient(server.address, {
+      serializer: {
+        serialize: (v) => ({ data: Buffer.from(String(v)), flags: 0 }),
+        deserialize: (d) => {
+          if (d.toString() === 'bad') throw new Error('cannot decode');
+          return d.toString();
+        },
+      },
+    });
+    try {
+      const bad = k('bad');
+      const good = k('good');
+      await strict.setMulti([
+        [bad, 'bad'],
+        [good, 'good'],
+      ]);
+      await expect(strict.getMulti([bad, good])).rejects.toBeInstanceOf(
+        MemcachedSerializationError,
+      );
+      await expect(strict.get(bad)).rejects.toMatchObject({ code: 'ERR_MEMCACHED_SERIALIZATION' });
+      expect(await strict.get(good)).toBe('good');
+    } finally {
+      await strict.close();
+    }
   });
 
   test('getMulti returns only the hits, keyed by the caller keys, duplicates folded', async () => {

@@ -57,6 +57,29 @@ describe('connection failures without memcached', () => {
     }
   });
 
+  test('connectTimeoutMs bounds a connection that never completes (a TLS handshake left hanging)', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const silent = createServer((s) => sockets.add(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    const client = new MemcachedClient(`127.0.0.1:${port}`, {
+      tls: true,
+      connectTimeoutMs: 150,
+      timeoutMs: 5000,
+      failureLimit: 100,
+    });
+    try {
+      const { ms, error } = await settleTime(client.get('k'));
+      expect(error).toBeInstanceOf(MemcachedTimeoutError);
+      expect((error as Error).message).toMatch(/connect/);
+      expect(ms).toBeLessThan(150 + 1000);
+    } finally {
+      await client.close();
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+
   test('a refused connection fails fast with a connection error naming the server', async () => {
     const port = await freePort();
     const client = new MemcachedClient(`127.0.0.1:${port}`, { failureLimit: 100 });

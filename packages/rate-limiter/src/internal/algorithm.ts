@@ -1,8 +1,8 @@
 import type { RateLimitResult } from '../rate-limit-result.js';
 import type { Backend } from './backend.js';
 
-/** A verdict before the engine marks whether it came from memcached or the fallback. */
-export type Verdict = Omit<RateLimitResult, 'degraded'>;
+/** A decision; algorithms answer `degraded: false` and the engine marks fallback answers. */
+export type Verdict = RateLimitResult;
 
 /** One counting strategy over a {@link Backend}; `key` is already a full storage key. */
 export interface Algorithm {

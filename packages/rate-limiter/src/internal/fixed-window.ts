@@ -44,6 +44,7 @@ export class FixedWindow implements Algorithm {
       remaining: Math.max(0, this.#limit - count),
       resetSeconds: reset,
       retryAfterSeconds: allowed ? 0 : reset,
+      degraded: false,
     };
   }
 }

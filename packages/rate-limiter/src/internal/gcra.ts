@@ -132,6 +132,7 @@ export class Gcra implements Algorithm {
       retryAfterSeconds: allowed
         ? 0
         : Math.max(1, Math.ceil((next - this.#toleranceMs - now) / 1000)),
+      degraded: false,
     };
   }
 

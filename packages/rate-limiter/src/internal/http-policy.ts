@@ -56,7 +56,10 @@ export class HttpRateLimitPolicy<Req> {
   async decide(req: Req, facts: RequestFacts): Promise<HttpDecision> {
     const o = this.#o;
     if (o.skip !== undefined && (await o.skip(req))) return { action: 'skip' };
-    const key = await this.#key(req, facts);
+    const key =
+      o.keyGenerator === undefined
+        ? this.#ipKey(facts)
+        : await this.#generatedKey(req, o.keyGenerator);
     if (o.allowList.has(key) || (facts.ip !== undefined && o.allowList.has(facts.ip))) {
       return { action: 'skip' };
     }
@@ -114,24 +117,24 @@ export class HttpRateLimitPolicy<Req> {
     return this.#o.engine.logger;
   }
 
-  async #key(req: Req, facts: RequestFacts): Promise<string> {
-    const o = this.#o;
-    if (o.keyGenerator !== undefined) {
-      const key = await o.keyGenerator(req);
-      if (typeof key !== 'string' || key === '') {
-        throw new RangeError(`keyGenerator returned ${String(key)}: expected a non-empty string.`);
-      }
-      return key;
+  async #generatedKey(req: Req, generate: (req: Req) => string | Promise<string>): Promise<string> {
+    const key = await generate(req);
+    if (typeof key !== 'string' || key === '') {
+      throw new RangeError(`keyGenerator returned ${String(key)}: expected a non-empty string.`);
     }
+    return key;
+  }
+
+  #ipKey(facts: RequestFacts): string {
     if (facts.forwardedFor && !facts.trustProxy && !this.#warnedForwardedFor) {
       this.#warnedForwardedFor = true;
-      o.engine.logger?.warn(
+      this.#o.engine.logger?.warn(
         { ip: facts.ip },
         'rate limiter: X-Forwarded-For is set but trust proxy is off, so every client behind ' +
           'the proxy shares one limit. Enable trust proxy if the app runs behind a proxy.',
       );
     }
-    return facts.ip === undefined ? 'unknown' : clientIpKey(facts.ip, o.ipv6Subnet);
+    return facts.ip === undefined ? 'unknown' : clientIpKey(facts.ip, this.#o.ipv6Subnet);
   }
 
   #headerSettings() {

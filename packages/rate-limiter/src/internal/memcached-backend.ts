@@ -1,4 +1,4 @@
-import { type MemcachedClient, MemcachedProtocolError } from '@memkit/core';
+import { type MemcachedClient, MemcachedProtocolError, type MetaFlags } from '@memkit/core';
 import type { Backend, CasEntry, CounterState } from './backend.js';
 
 /**
@@ -8,25 +8,31 @@ import type { Backend, CasEntry, CounterState } from './backend.js';
  */
 export class MemcachedBackend implements Backend {
   readonly #client: MemcachedClient;
+  // A limiter sends the same (cost, window) flags on nearly every hit: built once, not per call.
+  readonly #flagCache = new Map<string, MetaFlags>();
 
   constructor(client: MemcachedClient) {
     this.#client = client;
   }
 
   async increment(key: string, delta: number, ttlSeconds: number): Promise<CounterState> {
-    // N before t: memcached applies the auto-create TTL while walking the flags in order, so
-    // `t` after `N` reports the TTL just set. A created counter holds J (not J + D).
-    const reply = await this.#client.metaArithmetic(key, [
-      `N${ttlSeconds}`,
-      `J${delta}`,
-      `D${delta}`,
-      't',
-      'v',
-    ]);
+    const reply = await this.#client.metaArithmetic(key, this.#incrementFlags(delta, ttlSeconds));
     if (reply.status !== 'VA' || reply.value === undefined) {
       throw unexpected('ma', key, reply.status);
     }
     return { value: Number(reply.value.toString('latin1')), ttlSeconds: ttlOf(reply.flags) };
+  }
+
+  #incrementFlags(delta: number, ttlSeconds: number): MetaFlags {
+    const id = `${delta}/${ttlSeconds}`;
+    let flags = this.#flagCache.get(id);
+    if (flags === undefined) {
+      // N before t: memcached applies the auto-create TTL while walking the flags in order, so
+      // `t` after `N` reports the TTL just set. A created counter holds J (not J + D).
+      flags = Object.freeze([`N${ttlSeconds}`, `J${delta}`, `D${delta}`, 't', 'v']);
+      if (this.#flagCache.size < 64) this.#flagCache.set(id, flags);
+    }
+    return flags;
   }
 
   async decrement(key: string, delta: number): Promise<void> {

@@ -91,6 +91,7 @@ export class SlidingWindow implements Algorithm {
       remaining: Math.max(0, Math.floor(this.#limit - weighted)),
       resetSeconds: Math.max(1, Math.ceil(((index + 1) * this.#windowMs - now) / 1000)),
       retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil(retryMs / 1000)),
+      degraded: false,
     };
   }
 }

@@ -2,16 +2,21 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import session from 'express-session';
 import type { MemcachedStore } from '../../src/index.js';
 
-declare module 'express-session' {
-  interface SessionData {
-    user?: string;
-    cart?: string[];
-  }
+/** The test app's session fields. A cast instead of augmenting SessionData, which is global to the repo's type-check. */
+interface Fields {
+  user?: string;
+  cart?: string[];
+}
+
+function bag(req: Request): Fields {
+  return req.session as unknown as Fields;
 }
 
 /** What a test app does at the barrier of POST /cart (undefined: no waiting). */
 export interface ExpressAppHooks {
   cartBarrier?: () => Promise<void>;
+  /** express-session's `resave` (the README recommends false). */
+  resave?: boolean;
 }
 
 /** A small Express app using the store the way the README says. */
@@ -21,7 +26,7 @@ export function expressApp(store: MemcachedStore, hooks: ExpressAppHooks = {}): 
   const middleware = session({
     store,
     secret: 'test secret',
-    resave: false,
+    resave: hooks.resave ?? false,
     saveUninitialized: false,
     cookie: { maxAge: 3_600_000 },
   }) as unknown as express.RequestHandler;
@@ -31,28 +36,28 @@ export function expressApp(store: MemcachedStore, hooks: ExpressAppHooks = {}): 
   app.post('/login/:user', (req, res, next) => {
     req.session.regenerate((err) => {
       if (err) return next(err);
-      req.session.user = req.params.user;
-      req.session.cart = [];
+      bag(req).user = req.params.user;
+      bag(req).cart = [];
       req.session.save((saveErr) => (saveErr ? next(saveErr) : res.json({ id: req.sessionID })));
     });
   });
   app.get('/me', (req, res) => {
-    res.json({ user: req.session.user ?? null, cart: req.session.cart ?? null, id: req.sessionID });
+    res.json({ user: bag(req).user ?? null, cart: bag(req).cart ?? null, id: req.sessionID });
   });
   app.post('/cart/:item', async (req, res, next) => {
     await hooks.cartBarrier?.();
-    req.session.cart = [...(req.session.cart ?? []), req.params.item];
-    const cart = req.session.cart;
+    bag(req).cart = [...(bag(req).cart ?? []), req.params.item];
+    const cart = bag(req).cart;
     req.session.save((err) => (err ? next(err) : res.json({ cart })));
   });
   app.post('/logout', (req, res, next) => {
     req.session.destroy((err) => (err ? next(err) : res.json({ ok: true })));
   });
   app.post('/regenerate', (req, res, next) => {
-    const user = req.session.user;
+    const user = bag(req).user;
     req.session.regenerate((err) => {
       if (err) return next(err);
-      req.session.user = user;
+      bag(req).user = user;
       res.json({ id: req.sessionID });
     });
   });

@@ -23,7 +23,8 @@ export const deleteCommand: CommandHandler = (ctx, tokens) => {
     ctx.reply('CLIENT_ERROR bad command line format');
     return;
   }
-  const { store, stats } = ctx.server;
+  const { store, stats, detailEnabled, prefixStats } = ctx.server;
+  if (detailEnabled) prefixStats.recordDelete(key);
   const item = store.get(key, false);
   if (item !== undefined) {
     stats.slabs[item.slabClass]!.deleteHits++;

@@ -36,6 +36,7 @@ function getCommand(returnCas: boolean, shouldTouch: boolean): CommandHandler {
     for (let i = first; i < last; i++) {
       const key = tokens[i]!;
       const item = store.get(key, true);
+      if (server.detailEnabled) server.prefixStats.recordGet(key, item !== undefined);
       if (item !== undefined) {
         if (shouldTouch) {
           item.exptime = exptime;
@@ -66,7 +67,10 @@ function getCommand(returnCas: boolean, shouldTouch: boolean): CommandHandler {
       // memcached culls every unsent reply of the connection, not just this command's.
       ctx.discardPendingOutput();
       ctx.error('CLIENT_ERROR bad command line format');
-    } else ctx.write('END\r\n');
+    } else {
+      ctx.write('END\r\n');
+      ctx.transmit();
+    }
   };
 }
 

@@ -24,6 +24,7 @@ export const statsCommand: CommandHandler = (ctx, tokens) => {
   switch (sub) {
     case 'reset':
       server.stats.reset();
+      server.prefixStats.clear();
       ctx.reply('RESET');
       return;
     case 'detail': {
@@ -32,8 +33,7 @@ export const statsCommand: CommandHandler = (ctx, tokens) => {
         server.detailEnabled = arg === 'on';
         ctx.reply('OK');
       } else if (arg === 'dump') {
-        // Per-prefix statistics are not collected: the dump is empty, as on a fresh memcached.
-        ctx.write('END\r\n');
+        ctx.write(server.prefixStats.dump());
       } else {
         ctx.reply('CLIENT_ERROR usage: stats detail on|off|dump');
       }

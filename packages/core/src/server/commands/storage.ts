@@ -40,6 +40,7 @@ function update(ctx: CommandContext, tokens: string[], mode: StoreMode, handleCa
     return;
   }
   const server = ctx.server;
+  if (server.detailEnabled) server.prefixStats.recordSet(key);
   // Negative exptimes mean "already expired" (memcached's EXPTIME_TO_POSITIVE_TIME).
   const exptime = server.clock.realtime(exptimeIn < 0 ? -1 : exptimeIn);
   const store = server.store;

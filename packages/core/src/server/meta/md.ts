@@ -1,13 +1,6 @@
 import type { CommandHandler } from '../command.js';
 import { KEY_MAX_LENGTH } from '../item.js';
-import {
-  echoFlags,
-  keyFlag,
-  MAX_META_TOKENS,
-  MAX_OPAQUE_LENGTH,
-  META_ERRORS,
-  parseMetaFlags,
-} from './flags.js';
+import { echoFlags, MAX_META_TOKENS, META_ERRORS, parseMetaFlags } from './flags.js';
 
 /**
  * `md <key> <flags>*`: meta delete, memcached's process_mdelete_command. With `I` the item is

@@ -58,9 +58,7 @@ export const mg: CommandHandler = (ctx, tokens) => {
       ctx.error(META_ERRORS.opaqueTooLong);
       return;
     }
-    if (!f.noReply)
-      ctx.write(`EN${echo}
-`);
+    if (!f.noReply) ctx.write(`EN${echo}\r\n`);
     return;
   }
 

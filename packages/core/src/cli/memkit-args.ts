@@ -1,0 +1,73 @@
+/** The flags every `memkit` subcommand understands. */
+export interface CommonArgs {
+  servers: string | undefined;
+  json: boolean;
+  yes: boolean;
+  help: boolean;
+  timeoutMs: number;
+}
+
+/** A bad command line; the CLI prints it with a hint and exits 64 (EX_USAGE). */
+export class UsageError extends Error {}
+
+/** Parses `--servers a,b`, `--servers=a,b`, `--json`, `--yes`/`-y`, `--timeout-ms N`, `--help`. */
+export function parseCommonArgs(argv: readonly string[], allowed: readonly string[]): CommonArgs {
+  const out: CommonArgs = {
+    servers: undefined,
+    json: false,
+    yes: false,
+    help: false,
+    timeoutMs: 2000,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '') throw new UsageError(`option '${name}' requires a value`);
+      return v;
+    };
+    if (name === '--help' || name === '-h') {
+      out.help = true;
+      continue;
+    }
+    const flag = name === '-y' ? '--yes' : name;
+    if (!allowed.includes(flag)) throw new UsageError(`unknown option '${arg}'`);
+    switch (flag) {
+      case '--servers':
+        out.servers = value();
+        break;
+      case '--json':
+        out.json = true;
+        break;
+      case '--yes':
+        out.yes = true;
+        break;
+      case '--timeout-ms': {
+        const raw = value();
+        const n = Number(raw);
+        if (!Number.isInteger(n) || n <= 0) {
+          throw new UsageError(`invalid --timeout-ms '${raw}': expected a positive integer`);
+        }
+        out.timeoutMs = n;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** The servers to talk to: `--servers`, else `MEMCACHED_SERVERS`, else `127.0.0.1:11211`. */
+export function resolveServers(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string[] {
+  const raw = flag ?? env.MEMCACHED_SERVERS?.trim() ?? '';
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return list.length > 0 ? list : ['127.0.0.1:11211'];
+}

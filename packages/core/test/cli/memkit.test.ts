@@ -1,0 +1,189 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  freePort,
+  type RealMemcached,
+  requireBinary,
+  startRealMemcached,
+} from '../../../../test/support/memcached.js';
+import { main } from '../../src/cli/memkit.js';
+import type { CliIo } from '../../src/cli/memkit-io.js';
+import { MemcachedClient, type MemcachedServer, startServer } from '../../src/index.js';
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+  asked: string[];
+}
+
+async function run(
+  argv: string[],
+  options: { env?: Record<string, string>; answer?: boolean } = {},
+): Promise<Run> {
+  let out = '';
+  let err = '';
+  const asked: string[] = [];
+  const io: CliIo = {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      err += t;
+    },
+    env: options.env ?? {},
+    confirm: async (q) => {
+      asked.push(q);
+      return options.answer ?? false;
+    },
+  };
+  const code = await main(argv, io);
+  return { code, out, err, asked };
+}
+
+/** A port nothing listens on, for a node that is down. */
+async function deadAddress(): Promise<string> {
+  return `127.0.0.1:${await freePort()}`;
+}
+
+function suite(name: string, start: () => Promise<{ address: string; close(): Promise<void> }>) {
+  describe(`memkit CLI against ${name}`, () => {
+    let a: { address: string; close(): Promise<void> };
+    let b: { address: string; close(): Promise<void> };
+    let client: MemcachedClient;
+    beforeAll(async () => {
+      a = await start();
+      b = await start();
+      client = new MemcachedClient([a.address, b.address]);
+    });
+    afterAll(async () => {
+      await client.close();
+      await a.close();
+      await b.close();
+    });
+
+    it('stats prints the monitoring report per server', async () => {
+      await client.set('cli-k', 'v');
+      await client.get('cli-k');
+      const r = await run(['stats', '--servers', `${a.address},${b.address}`]);
+      expect(r.code).toBe(0);
+      for (const label of [
+        'version',
+        'uptime',
+        'connections current',
+        'connections total',
+        'connections max',
+        'connections rejected',
+        'memory used',
+        'memory limit',
+        'memory used %',
+        'hit rate',
+        'items current',
+        'items total',
+        'evictions',
+        'reclaimed',
+        'get commands',
+        'set commands',
+      ]) {
+        expect(r.out).toMatch(new RegExp(`^${label.replace('%', '\\%')}\\s`, 'm'));
+      }
+      expect(r.out).toContain(a.address);
+      expect(r.out).toContain(b.address);
+      expect(r.out).toContain('64.0 MiB');
+    });
+
+    it('stats --json gives the numbers per server, read from MEMCACHED_SERVERS', async () => {
+      await client.flushAll();
+      await client.set('cli-j', 'v');
+      const owner = client.serverFor('cli-j');
+      await client.get('cli-j');
+      await client.get('cli-missing-on-owner-or-not');
+      const r = await run(['stats', '--json'], {
+        env: { MEMCACHED_SERVERS: `${a.address},${b.address}` },
+      });
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.out) as Record<string, Record<string, number | string | null>>;
+      expect(Object.keys(report).sort()).toEqual([a.address, b.address].sort());
+      const s = report[owner]!;
+      // flush_all leaves flushed items counted until they are reclaimed, as memcached does.
+      expect(s.currentItems).toBeGreaterThanOrEqual(1);
+      expect(s.bytesLimit).toBe(64 * 1024 * 1024);
+      expect(typeof s.version).toBe('string');
+      expect(s.getHits).toBeGreaterThanOrEqual(1);
+      expect(s.currentConnections).toBeGreaterThanOrEqual(1);
+    });
+
+    it('health is HEALTHY (exit 0) when every node answers', async () => {
+      const r = await run(['health', '--servers', `${a.address},${b.address}`]);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`✓ ${a.address}`);
+      expect(r.out).toContain(`✓ ${b.address}`);
+      expect(r.out).toContain('cluster HEALTHY: 2/2 nodes up');
+    });
+
+    it('health is DEGRADED (exit 1) with a node down and DOWN (exit 2) with all down', async () => {
+      const dead = await deadAddress();
+      const degraded = await run(['health', '--servers', `${a.address},${dead}`]);
+      expect(degraded.code).toBe(1);
+      expect(degraded.out).toContain(`✗ ${dead}`);
+      expect(degraded.out).toContain('cluster DEGRADED: 1/2 nodes up');
+      const down = await run(['health', '--servers', dead, '--json']);
+      expect(down.code).toBe(2);
+      expect(JSON.parse(down.out)).toMatchObject({ state: 'DOWN', up: 0, total: 1 });
+    });
+
+    it('flush asks first and does nothing when the answer is no', async () => {
+      await client.set('cli-keep', 'v');
+      const r = await run(['flush', '--servers', `${a.address},${b.address}`], { answer: false });
+      expect(r.code).toBe(1);
+      expect(r.asked[0]).toContain('Flush ALL items on 2 server(s)');
+      expect(await client.get('cli-keep')).toBe('v');
+    });
+
+    it('flush --yes flushes every server without asking', async () => {
+      await client.set('cli-gone', 'v');
+      const r = await run(['flush', '--servers', `${a.address},${b.address}`, '--yes']);
+      expect(r.code).toBe(0);
+      expect(r.asked).toEqual([]);
+      expect(await client.get('cli-gone')).toBeNull();
+    });
+  });
+}
+
+suite('the in-process server', async () => {
+  const s: MemcachedServer = await startServer();
+  return s;
+});
+
+describe.skipIf(!requireBinary('memcached'))('real memcached', () => {
+  let real: RealMemcached[] = [];
+  afterAll(async () => {
+    await Promise.all(real.map((r) => r.stop()));
+    real = [];
+  });
+  suite('a real memcached', async () => {
+    const r = await startRealMemcached();
+    real.push(r);
+    return { address: r.address, close: async () => {} };
+  });
+});
+
+describe('memkit CLI usage', () => {
+  it('--help on the CLI and on each command', async () => {
+    expect((await run(['--help'])).out).toContain('Usage: memkit <command>');
+    for (const cmd of ['stats', 'health', 'flush']) {
+      const r = await run([cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`Usage: memkit ${cmd}`);
+      expect(r.out).toContain('MEMCACHED_SERVERS');
+    }
+    const server = await run(['server', '--help']);
+    expect(server.code).toBe(0);
+  });
+
+  it('rejects unknown commands and options with exit 64', async () => {
+    expect((await run(['frobnicate'])).code).toBe(64);
+    const r = await run(['stats', '--yes']);
+    expect(r.code).toBe(64);
+    expect(r.err).toContain("unknown option '--yes'");
+  });
+});

@@ -1,0 +1,125 @@
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  collectMetrics,
+  MemcachedClient,
+  type MemcachedServer,
+  startServer,
+} from '../../src/index.js';
+
+/** The value of one sample line of the text exposition, e.g. `memcached_up{server="a"}`. */
+function sample(text: string, series: string): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
+  }
+  return undefined;
+}
+
+describe('collectMetrics', () => {
+  const servers: MemcachedServer[] = [];
+  const clients: MemcachedClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  async function setup(n = 1, options = {}) {
+    for (let i = 0; i < n; i++) servers.push(await startServer());
+    const client = new MemcachedClient(
+      servers.map((s) => s.address),
+      options,
+    );
+    clients.push(client);
+    const registry = new Registry();
+    const collector = collectMetrics(client, registry);
+    return { client, registry, collector };
+  }
+
+  it("exports each server's stats under the memcached_exporter's names, labelled by server", async () => {
+    const { client, registry } = await setup();
+    const server = servers[0]!.address;
+    await client.set('a', 'x');
+    await client.set('b', 'y');
+    await client.get('a');
+    await client.get('missing');
+    await client.delete('b');
+    const text = await registry.metrics();
+    const l = `{server="${server}"}`;
+    expect(sample(text, `memcached_up${l}`)).toBe(1);
+    expect(sample(text, `memcached_current_items${l}`)).toBe(1);
+    expect(sample(text, `memcached_items_total${l}`)).toBe(2);
+    expect(sample(text, `memcached_limit_bytes${l}`)).toBe(64 * 1024 * 1024);
+    expect(sample(text, `memcached_current_bytes${l}`)).toBeGreaterThan(0);
+    expect(sample(text, `memcached_current_connections${l}`)).toBeGreaterThan(0);
+    expect(sample(text, `memcached_max_connections${l}`)).toBe(1024);
+    expect(sample(text, `memcached_read_bytes_total${l}`)).toBeGreaterThan(0);
+    expect(sample(text, `memcached_written_bytes_total${l}`)).toBeGreaterThan(0);
+    expect(sample(text, `memcached_uptime_seconds${l}`)).toBeGreaterThanOrEqual(0);
+    expect(sample(text, `memcached_items_evicted_total${l}`)).toBe(0);
+    expect(sample(text, `memcached_connections_total${l}`)).toBeGreaterThan(0);
+    const cmd = (command: string, status: string) =>
+      sample(
+        text,
+        `memcached_commands_total{server="${server}",command="${command}",status="${status}"}`,
+      );
+    expect(cmd('get', 'hit')).toBe(1);
+    expect(cmd('get', 'miss')).toBe(1);
+    expect(cmd('set', 'hit')).toBe(2);
+    expect(cmd('delete', 'hit')).toBe(1);
+    expect(text).toContain('# TYPE memcached_commands_total counter');
+    expect(text).toContain('# TYPE memcached_current_bytes gauge');
+  });
+
+  it("measures the client's own calls: latency by command, hits, misses and errors by code", async () => {
+    const { client, registry } = await setup();
+    await client.set('k1', 1);
+    await client.set('k2', 2);
+    await client.get('k1');
+    await client.get('nope');
+    await client.getMulti(['k1', 'k2', 'nope2']);
+    await expect(client.get('bad key')).rejects.toMatchObject({
+      code: 'ERR_MEMCACHED_INVALID_KEY',
+    });
+    const text = await registry.metrics();
+    expect(sample(text, 'memkit_client_hits_total')).toBe(3);
+    expect(sample(text, 'memkit_client_misses_total')).toBe(2);
+    expect(sample(text, 'memkit_client_request_duration_seconds_count{command="set"}')).toBe(2);
+    expect(sample(text, 'memkit_client_request_duration_seconds_count{command="get"}')).toBe(3);
+    expect(sample(text, 'memkit_client_request_duration_seconds_count{command="getMulti"}')).toBe(
+      1,
+    );
+    expect(sample(text, 'memkit_client_errors_total{code="ERR_MEMCACHED_INVALID_KEY"}')).toBe(1);
+    expect(sample(text, 'memkit_client_ejected_servers')).toBe(0);
+  });
+
+  it('reports a server that stops answering as down and counts its ejection', async () => {
+    const { registry } = await setup(2, {
+      failureLimit: 1,
+      retryDelayMs: 60_000,
+      timeoutMs: 200,
+    });
+    const [a, b] = [servers[0]!, servers[1]!];
+    expect(sample(await registry.metrics(), `memcached_up{server="${b.address}"}`)).toBe(1);
+    await b.close();
+    // The first scrape after the loss fails on b and ejects it; the next reads a alone.
+    const first = await registry.metrics();
+    expect(sample(first, `memcached_up{server="${b.address}"}`)).toBe(0);
+    const second = await registry.metrics();
+    expect(sample(second, `memcached_up{server="${b.address}"}`)).toBe(0);
+    expect(sample(second, `memcached_up{server="${a.address}"}`)).toBe(1);
+    expect(sample(second, 'memkit_client_ejected_servers')).toBe(1);
+    expect(sample(second, 'memkit_client_ejections_total')).toBe(1);
+    expect(sample(second, 'memkit_client_errors_total{code="ERR_MEMCACHED_CONNECTION"}')).toBe(1);
+  });
+
+  it('close() unregisters its metrics and stops measuring the client', async () => {
+    const { client, registry, collector } = await setup();
+    collector.close();
+    await client.get('x');
+    expect(await registry.metrics()).not.toContain('memcached_');
+    const again = new Registry();
+    collectMetrics(client, again);
+    await client.get('x');
+    expect(sample(await again.metrics(), 'memkit_client_misses_total')).toBe(1);
+  });
+});

@@ -1,0 +1,79 @@
+import type { CacheResponse, OriginResponse } from './http-types.js';
+import type { KeyFunction, TagsOption } from './options.js';
+
+/** Per-route settings merged over the cache's defaults; build with {@link ResponseCache.route}. */
+export interface CacheRoute {
+  readonly ttl: number;
+  readonly tags: TagsOption | undefined;
+  readonly key: KeyFunction | undefined;
+  readonly staleWhileRevalidate: number;
+  readonly staleIfError: number;
+}
+
+/** Counters since the cache was created. */
+export interface ResponseCacheStats {
+  /** Requests the engine was asked about. */
+  requests: number;
+  hits: number;
+  /** Stale copies served (stale-while-revalidate or stale-if-error). */
+  staleHits: number;
+  misses: number;
+  stored: number;
+  notStored: number;
+  /** Requests that skipped the cache (method, `no-store`). */
+  bypassed: number;
+  /** Requests that waited for a regeneration in this process instead of asking memcached. */
+  coalesced: number;
+  /** memcached failures the cache absorbed (fail open). */
+  errors: number;
+}
+
+/** The outcome of a forwarded request: headers to add, or a stale copy to send instead. */
+export interface ForwardResult {
+  /** Headers to set on the origin's response (`X-Cache`, `Cache-Status`, `ETag`). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** When set, send this (a stale copy) instead of the origin's error response. */
+  readonly replacement: CacheResponse | undefined;
+}
+
+/** What to do with a request. Every `forward` must end with `finish()` or `abandon()`. */
+export type CacheDecision =
+  | {
+      readonly action: 'serve';
+      readonly response: CacheResponse;
+      /**
+       * Set when this request won a stale-while-revalidate refresh: the adapter replays the
+       * request in the background with `header` added, then calls `done()`.
+       */
+      readonly revalidate?: Revalidation | undefined;
+    }
+  | ForwardDecision;
+
+/** A request that goes to the handler. Must end with `finish()` or `abandon()`. */
+export interface ForwardDecision {
+  readonly action: 'forward';
+  /**
+   * Set when the engine will neither store nor replace the response (bypass, cache down): the
+   * adapter may add these headers up front and stream the response instead of buffering it.
+   * `finish()`/`abandon()` are then optional.
+   */
+  readonly passthrough: Readonly<Record<string, string>> | undefined;
+  /** Hands the origin's buffered response over; stores it if allowed. */
+  finish(origin: OriginResponse): Promise<ForwardResult>;
+  /**
+   * The response will not be handed over (client gone, streamed or oversized body): releases
+   * locks; `reason` is logged at debug level.
+   */
+  abandon(reason?: string): void;
+}
+
+/** A background refresh the adapter runs by replaying the request through its framework. */
+export interface Revalidation {
+  /** Header (name, value) that marks the replayed request; the engine hands it the lock. */
+  readonly header: readonly [string, string];
+  /** The replay finished or failed; releases the lock if the replay never reached the cache. */
+  done(): void;
+}
+
+/** Request header carrying a revalidation token (random, known only to this process). */
+export const REVALIDATE_HEADER = 'x-memkit-revalidate';
