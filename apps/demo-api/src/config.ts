@@ -8,6 +8,8 @@ export interface DemoConfig {
   rateLimitWindowSeconds: number;
   /** `SESSION_SECRET`, signing the login cookie. @default a fixed demo secret */
   sessionSecret: string;
+  /** `DEMO_DB_LATENCY_MS`: how slow the simulated database is. @default 100 */
+  dbLatencyMs: number;
 }
 
 function positiveInt(
@@ -26,7 +28,8 @@ function positiveInt(
 }
 
 /**
- * Reads `PORT`, `RATE_LIMIT_MAX`, `RATE_LIMIT_WINDOW_SECONDS` and `SESSION_SECRET`.
+ * Reads `PORT`, `RATE_LIMIT_MAX`, `RATE_LIMIT_WINDOW_SECONDS`, `SESSION_SECRET` and
+ * `DEMO_DB_LATENCY_MS`.
  * @throws RangeError on a malformed number.
  */
 export function readDemoConfig(env: Readonly<Record<string, string | undefined>>): DemoConfig {
@@ -35,5 +38,6 @@ export function readDemoConfig(env: Readonly<Record<string, string | undefined>>
     rateLimitMax: positiveInt(env, 'RATE_LIMIT_MAX', 100),
     rateLimitWindowSeconds: positiveInt(env, 'RATE_LIMIT_WINDOW_SECONDS', 3600),
     sessionSecret: env.SESSION_SECRET ?? 'memkit-demo-secret-change-me-in-production',
+    dbLatencyMs: positiveInt(env, 'DEMO_DB_LATENCY_MS', 100, 0),
   };
 }

@@ -54,7 +54,7 @@ export async function startDemo(
   const registry = new Registry();
   const metrics = collectMetrics(backend.client, registry);
   const sampler = new StatsSampler(backend.client, backend.servers);
-  const db = new UsersDb(Number(env.DEMO_DB_LATENCY_MS ?? 100));
+  const db = new UsersDb(config.dbLatencyMs);
   const { app, sessions } = createApp({
     client: backend.client,
     db,

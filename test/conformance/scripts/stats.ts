@@ -18,6 +18,19 @@ const workload = [
   `set big 0 0 2000000\r\n${'y'.repeat(2000000)}\r\n`,
 ].join('');
 
+/** Storage commands whose data block is bad, too large or never sent. */
+const malformed = [
+  'set a 0 0 3\r\nabcd\r\n',
+  'set b 0 0 -1\r\n',
+  'cas a 0 0 1 1\r\nxyz\r\n',
+  'append a 0 0 1\r\nxy\r\n',
+  'ms c 2\r\nxyz\r\n',
+  `set ${'k'.repeat(251)} 0 0 1\r\nx\r\n`,
+  'set d 0 0 1048577\r\n',
+  `${'d'.repeat(1048577)}\r\n`,
+  'incr a x\r\ntouch a x\r\ndelete a 5\r\n',
+].join('');
+
 /**
  * A script whose last step is a stats request. It runs on freshly started servers (counters
  * are global), and the last step is sent only after everything before it was answered and
@@ -55,6 +68,8 @@ export const statsScripts: ConformanceScript[] = [
     `set big 0 0 2000000\r\n${'y'.repeat(2000000)}\r\n`,
     'stats\r\n',
   ),
+  stats('stats slabs after malformed storage commands', malformed, 'stats slabs\r\n'),
+  stats('stats after malformed storage commands', malformed, 'stats\r\n'),
   stats(
     'stats after meta commands',
     `mg a N30 v\r\nms b 1 MA\r\nx\r\nmd nope q\r\nma c N0 J5\r\nme a\r\nmn\r\n`,

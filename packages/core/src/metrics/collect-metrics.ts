@@ -94,26 +94,23 @@ export function collectMetrics(client: MemcachedClient, registry: Registry): Met
     return result;
   };
 
-  const metrics: unknown[] = [];
   const serverLabel = ['server'] as const;
 
-  metrics.push(
-    new prom.Gauge({
-      name: 'memcached_up',
-      help: 'Whether the server answered the last stats request (1) or not (0).',
-      labelNames: serverLabel,
-      registers,
-      async collect() {
-        const { stats, down } = await readStats();
-        this.reset();
-        // After a failed read only the failing server is known to be down; the others go
-        // unreported for that scrape rather than being reported down.
-        const failed = Object.keys(stats).length === 0 && down.size > 0;
-        if (!failed) for (const server of known) this.set({ server }, server in stats ? 1 : 0);
-        for (const server of down.keys()) this.set({ server }, 0);
-      },
-    }),
-  );
+  new prom.Gauge({
+    name: 'memcached_up',
+    help: 'Whether the server answered the last stats request (1) or not (0).',
+    labelNames: serverLabel,
+    registers,
+    async collect() {
+      const { stats, down } = await readStats();
+      this.reset();
+      // After a failed read only the failing server is known to be down; the others go
+      // unreported for that scrape rather than being reported down.
+      const failed = Object.keys(stats).length === 0 && down.size > 0;
+      if (!failed) for (const server of known) this.set({ server }, server in stats ? 1 : 0);
+      for (const server of down.keys()) this.set({ server }, 0);
+    },
+  });
 
   for (const spec of SERVER_METRICS) {
     const config = {
@@ -134,52 +131,45 @@ export function collectMetrics(client: MemcachedClient, registry: Registry): Met
       }
     };
     if (spec.type === 'gauge') {
-      metrics.push(
-        new prom.Gauge({
-          ...config,
-          async collect() {
-            await fill(
-              (server, v) => this.set({ server }, v),
-              () => this.reset(),
-            );
-          },
-        }),
-      );
+      new prom.Gauge({
+        ...config,
+        async collect() {
+          await fill(
+            (server, v) => this.set({ server }, v),
+            () => this.reset(),
+          );
+        },
+      });
     } else {
-      metrics.push(
-        new prom.Counter({
-          ...config,
-          async collect() {
-            // A counter cannot be set: reset it and add the server's running total.
-            await fill(
-              (server, v) => this.inc({ server }, v),
-              () => this.reset(),
-            );
-          },
-        }),
-      );
+      new prom.Counter({
+        ...config,
+        async collect() {
+          // A counter cannot be set: reset it and add the server's running total.
+          await fill(
+            (server, v) => this.inc({ server }, v),
+            () => this.reset(),
+          );
+        },
+      });
     }
   }
 
-  metrics.push(
-    new prom.Counter({
-      name: 'memcached_commands_total',
-      help: 'Total number of all requests broken down by command (get, set, etc.) and status.',
-      labelNames: ['server', 'command', 'status'] as const,
-      registers,
-      async collect() {
-        const { stats } = await readStats();
-        this.reset();
-        for (const [server, s] of Object.entries(stats)) {
-          for (const c of COMMAND_STATS) {
-            const v = s[c.stat];
-            if (typeof v === 'number')
-              this.inc({ server, command: c.command, status: c.status }, v);
-          }
+  new prom.Counter({
+    name: 'memcached_commands_total',
+    help: 'Total number of all requests broken down by command (get, set, etc.) and status.',
+    labelNames: ['server', 'command', 'status'] as const,
+    registers,
+    async collect() {
+      const { stats } = await readStats();
+      this.reset();
+      for (const [server, s] of Object.entries(stats)) {
+        for (const c of COMMAND_STATS) {
+          const v = s[c.stat];
+          if (typeof v === 'number') this.inc({ server, command: c.command, status: c.status }, v);
         }
-      },
-    }),
-  );
+      }
+    },
+  });
 
   const latency = new prom.Histogram({
     name: 'memkit_client_request_duration_seconds',
@@ -209,7 +199,7 @@ export function collectMetrics(client: MemcachedClient, registry: Registry): Met
     help: 'Times a server was ejected after repeated failures.',
     registers,
   });
-  const ejectedGauge = new prom.Gauge({
+  new prom.Gauge({
     name: 'memkit_client_ejected_servers',
     help: 'Servers currently ejected from the client ring.',
     registers,
@@ -217,8 +207,6 @@ export function collectMetrics(client: MemcachedClient, registry: Registry): Met
       this.set(ejected.size);
     },
   });
-  metrics.push(latency, hits, misses, errors, ejections, ejectedGauge);
-
   const detach = instrumentClient(client, {
     call(command, seconds, error) {
       latency.observe({ command }, seconds);

@@ -4,6 +4,7 @@ import type { PrefixStats } from './prefix-stats.js';
 import type { SlabClass } from './slabs.js';
 import type { ServerStats } from './stats.js';
 import type { Store } from './store.js';
+import type { Tunables } from './tunables.js';
 
 /** Server-wide state every command handler may use. */
 export interface ServerContext {
@@ -18,6 +19,8 @@ export interface ServerContext {
   detailEnabled: boolean;
   /** Per-prefix counters for `stats detail dump`. */
   readonly prefixStats: PrefixStats;
+  /** Settings admin commands change, reported by `stats settings`. */
+  readonly tunables: Tunables;
   /** Unix seconds when the server started, for `stats`. */
   readonly startedAt: number;
   /** Port actually listened on (for `stats settings`/`stats conns`). */

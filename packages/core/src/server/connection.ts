@@ -79,6 +79,8 @@ export class Connection implements CommandContext {
   /** Replies memcached would already have sent (see `transmit`), not yet written. */
   private committed: Buffer[] = [];
   private committedBytes = 0;
+  /** How many bytes at the start of `out` count as already sent. */
+  private transmitted = 0;
 
   constructor(
     readonly server: ServerContext,
@@ -147,15 +149,26 @@ export class Connection implements CommandContext {
   }
 
   discardPendingOutput(): void {
-    this.out.clear();
+    this.keepTransmitted();
     this.pendingBefore = 0;
   }
 
   transmit(): void {
-    const data = this.out.take();
-    if (data === undefined) return;
-    this.committed.push(data);
-    this.committedBytes += data.length;
+    // Only a mark: the bytes stay in the batch and leave with it in one write.
+    this.transmitted = this.out.length;
+  }
+
+  /** Drops queued replies except those memcached would already have sent. */
+  private keepTransmitted(): void {
+    const keep = this.transmitted;
+    this.transmitted = 0;
+    if (keep === 0) {
+      this.out.clear();
+      return;
+    }
+    const all = this.out.take()!;
+    this.committed.push(all.subarray(0, keep));
+    this.committedBytes += keep;
   }
 
   // ---- controls ----
@@ -205,7 +218,7 @@ export class Connection implements CommandContext {
           err instanceof Error ? (err.stack ?? err.message) : String(err)
         }`,
       );
-      this.out.clear();
+      this.keepTransmitted();
       this.out.write('SERVER_ERROR internal error\r\n');
       this.closing = true;
       this.input = undefined;
@@ -369,15 +382,14 @@ export class Connection implements CommandContext {
   // ---- output ----
 
   private flushOutput(): void {
+    this.transmitted = 0;
     let data = this.out.take();
     if (this.committedBytes > 0) {
       if (data !== undefined) this.committed.push(data);
       const parts = this.committed;
-      data =
-        parts.length === 1
-          ? parts[0]
-          : Buffer.concat(parts, this.committedBytes + (data?.length ?? 0));
-      this.committed = [];
+      const total = this.committedBytes + (data?.length ?? 0);
+      data = parts.length === 1 ? parts[0] : Buffer.concat(parts, total);
+      parts.length = 0;
       this.committedBytes = 0;
     }
     if (data === undefined) return;
@@ -443,7 +455,7 @@ export class Connection implements CommandContext {
   private abort(): void {
     this.closing = true;
     this.input = undefined;
-    this.out.clear();
+    this.keepTransmitted();
     // Replies memcached would already have transmitted still reach the client.
     if (this.committedBytes > 0) {
       const data = Buffer.concat(this.committed, this.committedBytes);

@@ -10,6 +10,7 @@ import { buildSlabClasses, type SlabClass } from './slabs.js';
 import { ServerStats } from './stats.js';
 import { generalStats } from './stats-render.js';
 import { Store } from './store.js';
+import { Tunables } from './tunables.js';
 
 /** The `stats` command's numbers as an object: numeric fields as numbers, the rest strings. */
 export type ServerStatsSnapshot = Record<string, number | string>;
@@ -60,6 +61,7 @@ class ServerState implements ServerContext, ConnectionHost {
   verbosity: number;
   detailEnabled = false;
   readonly prefixStats = new PrefixStats();
+  readonly tunables = new Tunables();
   port = 0;
   hung = false;
   delayMs = 0;

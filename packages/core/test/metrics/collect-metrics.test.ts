@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { requireBinary, startRealMemcached } from '../../../../test/support/memcached.js';
 import {
   collectMetrics,
   MemcachedClient,
@@ -121,5 +122,37 @@ describe('collectMetrics', () => {
     collectMetrics(client, again);
     await client.get('x');
     expect(sample(await again.metrics(), 'memkit_client_misses_total')).toBe(1);
+  });
+});
+
+describe.skipIf(!requireBinary('memcached'))('collectMetrics against a real memcached', () => {
+  it('reads the same names and values from memcached 1.6', async () => {
+    const real = await startRealMemcached(['-m', '32', '-c', '200']);
+    const client = new MemcachedClient(real.address);
+    try {
+      const registry = new Registry();
+      collectMetrics(client, registry);
+      await client.set('r1', 'v');
+      await client.get('r1');
+      await client.get('r-missing');
+      const text = await registry.metrics();
+      const l = `{server="${real.address}"}`;
+      expect(sample(text, `memcached_up${l}`)).toBe(1);
+      expect(sample(text, `memcached_limit_bytes${l}`)).toBe(32 * 1024 * 1024);
+      expect(sample(text, `memcached_max_connections${l}`)).toBe(200);
+      expect(sample(text, `memcached_current_items${l}`)).toBe(1);
+      const cmd = (c: string, st: string) =>
+        sample(
+          text,
+          `memcached_commands_total{server="${real.address}",command="${c}",status="${st}"}`,
+        );
+      expect(cmd('get', 'hit')).toBe(1);
+      expect(cmd('get', 'miss')).toBe(1);
+      expect(sample(text, 'memkit_client_hits_total')).toBe(1);
+      expect(sample(text, 'memkit_client_misses_total')).toBe(1);
+    } finally {
+      await client.close();
+      await real.stop();
+    }
   });
 });

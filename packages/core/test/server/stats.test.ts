@@ -60,6 +60,20 @@ describe('stats', () => {
     expect(s.curr_items).toBe(1);
   });
 
+  it('stats detail counts per key prefix and dumps in memcached order', async () => {
+    expect(await c.request('stats detail on\r\n')).toBe('OK\r\n');
+    c.send('set a:1 0 0 1\r\nv\r\nget a:1 a:2 b:1 nodelim\r\nset b:2 0 0 1\r\nx\r\ndelete a:1\r\n');
+    await c.readUntil('DELETED\r\n');
+    expect(await c.request('stats detail off\r\n')).toBe('OK\r\n');
+    await c.request('get a:9\r\n', 'END\r\n');
+    // Keys without ':' are not counted; `off` stops counting but keeps the numbers.
+    expect(await c.request('stats detail dump\r\n', 'END\r\n')).toBe(
+      'PREFIX b get 1 hit 0 set 1 del 0\r\nPREFIX a get 2 hit 1 set 1 del 1\r\nEND\r\n',
+    );
+    expect(await c.request('stats reset\r\n')).toBe('RESET\r\n');
+    expect(await c.request('stats detail dump\r\n', 'END\r\n')).toBe('END\r\n');
+  });
+
   it('answers stats detail and unknown sub-commands as memcached does', async () => {
     expect(await c.request('stats detail\r\n')).toBe(
       'CLIENT_ERROR usage: stats detail on|off|dump\r\n',

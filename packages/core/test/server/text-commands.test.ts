@@ -94,6 +94,18 @@ describe('storage commands', () => {
       'CLIENT_ERROR bad command line format\r\n',
     );
   });
+
+  it('a get failing on a long key drops the unsent replies memcached would drop', async () => {
+    const bad = `get ${'k'.repeat(251)}\r\n`;
+    // memcached transmits after every get, so an earlier get's reply survives...
+    expect(await c.request(`get a\r\n${bad}`, 'format\r\n')).toBe(
+      'END\r\nCLIENT_ERROR bad command line format\r\n',
+    );
+    // ...but replies of other commands queued in the same read are culled.
+    expect(await c.request(`version\r\nset a 0 0 1\r\nx\r\n${bad}`, 'format\r\n')).toBe(
+      'CLIENT_ERROR bad command line format\r\n',
+    );
+  });
 });
 
 describe('object too large for cache', () => {

@@ -1,6 +1,7 @@
 import type { CommandHandler } from '../command.js';
 import { parseInt32, parseUint32 } from '../numbers.js';
 import { MEMCACHED_VERSION } from '../stats-render.js';
+import { parseDouble } from '../tunables.js';
 import { setNoreplyMaybe } from './storage.js';
 
 /** memcached's uriencode for metadump keys: unreserved bytes kept, the rest %XX. */
@@ -88,15 +89,23 @@ const slabs: CommandHandler = (ctx, tokens) => {
   }
   if (n >= 3 && tokens[1] === 'automove') {
     setNoreplyMaybe(ctx, tokens);
+    const t = ctx.server.tunables;
     if (tokens[2] === 'ratio') {
-      if (n < 4 || Number.isNaN(Number.parseFloat(tokens[3]!))) ctx.reply('ERROR');
-      else ctx.reply('OK');
+      const ratio = n < 4 ? undefined : parseDouble(tokens[3]!);
+      if (ratio === undefined) ctx.reply('ERROR');
+      else {
+        t.slabAutomoveRatio = ratio;
+        ctx.reply('OK');
+      }
       return;
     }
     const level = parseUint32(tokens[2]!);
     if (level === undefined) ctx.reply('CLIENT_ERROR bad command line format');
     else if (level > 2) ctx.reply('ERROR');
-    else ctx.reply('OK');
+    else {
+      t.slabAutomove = level;
+      ctx.reply('OK');
+    }
     return;
   }
   ctx.reply('ERROR');
@@ -133,7 +142,11 @@ const lruCrawler: CommandHandler = (ctx, tokens) => {
     if (v === undefined) ctx.reply('CLIENT_ERROR bad command line format');
     else if (sub === 'sleep' && v > 1000000)
       ctx.reply('CLIENT_ERROR sleep must be one second or less');
-    else ctx.reply('OK');
+    else {
+      if (sub === 'sleep') server.tunables.lruCrawlerSleep = v;
+      else server.tunables.lruCrawlerTocrawl = v;
+      ctx.reply('OK');
+    }
     return;
   }
   if (n === 2 && sub === 'enable') {
@@ -155,25 +168,78 @@ const lru: CommandHandler = (ctx, tokens) => {
     return;
   }
   setNoreplyMaybe(ctx, tokens);
+  const t = ctx.server.tunables;
   const sub = tokens[1];
   if (sub === 'tune' && n >= 6) {
     const hot = parseUint32(tokens[2]!);
     const warm = parseUint32(tokens[3]!);
-    const hotFactor = Number.parseFloat(tokens[4]!);
-    const factor = Number.parseFloat(tokens[5]!);
-    if (hot === undefined || warm === undefined || Number.isNaN(hotFactor) || Number.isNaN(factor))
+    const hotFactor = parseDouble(tokens[4]!);
+    const factor = parseDouble(tokens[5]!);
+    if (hot === undefined || warm === undefined || hotFactor === undefined || factor === undefined)
       ctx.reply('ERROR');
     else if (hot + warm > 80) ctx.reply('ERROR hot and warm pcts must not exceed 80');
     else if (factor <= 0 || hotFactor <= 0)
       ctx.reply('ERROR hot/warm age factors must be greater than 0');
-    else ctx.reply('OK');
+    else {
+      t.hotLruPct = hot;
+      t.warmLruPct = warm;
+      t.hotMaxFactor = hotFactor;
+      t.warmMaxFactor = factor;
+      ctx.reply('OK');
+    }
   } else if (sub === 'mode' && n >= 3) {
-    ctx.reply(tokens[2] === 'flat' || tokens[2] === 'segmented' ? 'OK' : 'ERROR');
+    if (tokens[2] === 'flat' || tokens[2] === 'segmented') {
+      t.lruSegmented = tokens[2] === 'segmented';
+      ctx.reply('OK');
+    } else ctx.reply('ERROR');
   } else if (sub === 'temp_ttl' && n >= 3) {
-    ctx.reply(parseInt32(tokens[2]!) === undefined ? 'ERROR' : 'OK');
+    const ttl = parseInt32(tokens[2]!);
+    if (ttl === undefined) ctx.reply('ERROR');
+    else {
+      t.tempLru = ttl >= 0;
+      if (ttl >= 0) t.temporaryTtl = ttl;
+      ctx.reply('OK');
+    }
   } else {
     ctx.reply('ERROR');
   }
+};
+
+/** memcached's MAX_NUMBER_OF_SLAB_CLASSES. */
+const MAX_SLAB_CLASSES = 64;
+
+const extstore: CommandHandler = (ctx, tokens) => {
+  // memcached 1.6.18 as Debian builds it has extstore compiled in (not configured), so the
+  // command tunes settings that `stats settings` shows.
+  setNoreplyMaybe(ctx, tokens);
+  const n = tokens.length;
+  const t = ctx.server.tunables;
+  const sub = tokens[1];
+  const arg = tokens[2] ?? '';
+  let ok = n >= 3;
+  if (!ok) {
+    // fewer than two arguments
+  } else if (sub === 'free_memchunks' && n > 3) {
+    const cls = parseUint32(arg);
+    ok = cls !== undefined && parseUint32(tokens[3]!) !== undefined && cls < MAX_SLAB_CLASSES;
+  } else if (sub === 'max_frag') {
+    const v = parseDouble(arg);
+    if (v === undefined) ok = false;
+    else t.extMaxFrag = v;
+  } else {
+    const v = parseUint32(arg);
+    if (v === undefined) ok = false;
+    else if (sub === 'item_size') t.extItemSize = v;
+    else if (sub === 'item_age') t.extItemAge = v;
+    else if (sub === 'low_ttl') t.extLowTtl = v;
+    else if (sub === 'recache_rate') t.extRecacheRate = v;
+    else if (sub === 'compact_under') t.extCompactUnder = v;
+    else if (sub === 'drop_under') t.extDropUnder = v;
+    else if (sub === 'max_sleep') t.extMaxSleep = v;
+    else if (sub === 'drop_unread') t.extDropUnread = v !== 0;
+    else ok = false;
+  }
+  ctx.reply(ok ? 'OK' : 'ERROR');
 };
 
 const watch: CommandHandler = (ctx) => {
@@ -183,7 +249,7 @@ const watch: CommandHandler = (ctx) => {
   ctx.swallow(Number.POSITIVE_INFINITY);
 };
 
-/** version, quit, verbosity, shutdown, cache_memlimit, slabs, lru_crawler, lru, watch. */
+/** version, quit, verbosity, shutdown, cache_memlimit, slabs, lru_crawler, lru, watch, extstore. */
 export const miscCommands: Record<string, CommandHandler> = {
   version,
   quit,
@@ -194,4 +260,5 @@ export const miscCommands: Record<string, CommandHandler> = {
   lru_crawler: lruCrawler,
   lru,
   watch,
+  extstore,
 };
