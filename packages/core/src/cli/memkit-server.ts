@@ -234,25 +234,35 @@ export async function main(argv: string[]): Promise<number> {
   }
   for (const w of parsed.warnings) process.stderr.write(`memkit-server: ${w}\n`);
   const verbosity = parsed.options.verbosity ?? 0;
+  // Handlers go in before the server starts, so a signal right after the "listening" line
+  // (or during startup) still stops it cleanly.
+  let signalled: NodeJS.Signals | undefined;
+  let onSignal: (signal: NodeJS.Signals) => void = (signal) => {
+    signalled = signal;
+  };
+  const handler = (signal: NodeJS.Signals) => onSignal(signal);
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({ ...parsed.options, logger: stderrLogger(verbosity) });
   } catch (err) {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
     process.stderr.write(`memkit-server: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
   process.stderr.write(`memkit-server listening on ${server.address}\n`);
   return new Promise<number>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+    onSignal = (signal) => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
       if (verbosity > 0) process.stderr.write(`Signal handled: ${signal}.\n`);
       server.close().then(
         () => resolve(0),
         () => resolve(1),
       );
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    if (signalled !== undefined) onSignal(signalled);
   });
 }

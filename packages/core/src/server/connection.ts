@@ -1,16 +1,15 @@
 import type { Socket } from 'node:net';
 import type { CommandContext, CommandHandler, ServerContext } from './command.js';
+import { DelayedWrites } from './delayed-writes.js';
+import {
+  isMultiGet,
+  LINE_LIMIT,
+  MULTIGET_LINE_LIMIT,
+  READ_BUFFER_SIZE,
+  tokenize,
+} from './line-rules.js';
 import { OutputBuffer } from './output-buffer.js';
 
-/** memcached's limit for a request line that has no newline yet (get/gets excepted). */
-const LINE_LIMIT = 2048;
-/** memcached reads into a 16 KiB buffer: a longer non-get line never shows its newline. */
-const READ_BUFFER_SIZE = 16 * 1024;
-/**
- * Upper bound for one multi-get line. memcached lets these grow without limit; we stop at
- * 8 MiB (over 30 000 keys of 250 bytes) so a client cannot make us buffer without bound.
- */
-const MULTIGET_LINE_LIMIT = 8 * 1024 * 1024;
 /**
  * Replies queued to a socket (written but not yet flushed by the kernel) above which we stop
  * reading from it until it drains: back-pressure for clients that pipeline without reading.
@@ -41,11 +40,6 @@ export interface ConnectionHost {
   noteBuffered(outputBytes: number, inputBytes: number): void;
 }
 
-interface DelayedBatch {
-  readonly due: number;
-  readonly data: Buffer;
-}
-
 /**
  * One client socket: incremental line parsing on Buffers, data blocks of storage commands,
  * memcached's line-length rules, output batching and back-pressure. Implements the
@@ -70,9 +64,10 @@ export class Connection implements CommandContext {
   private closing = false;
   private closed = false;
   private pausedForOutput = false;
-  private delayed: DelayedBatch[] = [];
-  private delayedBytes = 0;
-  private delayTimer: NodeJS.Timeout | undefined;
+  private readonly delayed = new DelayedWrites(
+    (data) => this.send(data),
+    () => this.delayedDrained(),
+  );
   private pendingBefore = 0;
   private commandsSinceFlush = 0;
   private waitedForData = false;
@@ -96,7 +91,7 @@ export class Connection implements CommandContext {
     socket.on('end', () => {
       // The client is done sending; answer what it sent, then close our side.
       this.closing = true;
-      if (this.delayed.length === 0 && !this.closed) socket.end();
+      if (!this.delayed.pending && !this.closed) socket.end();
     });
     socket.on('close', () => this.onClose());
     if (host.hung) socket.pause();
@@ -193,7 +188,7 @@ export class Connection implements CommandContext {
 
   /** Bytes of replies held by this connection: queued in the socket or delayed. */
   bufferedOutput(): number {
-    return this.socket.writableLength + this.delayedBytes + this.out.length;
+    return this.socket.writableLength + this.delayed.bytes + this.out.length;
   }
 
   // ---- input ----
@@ -253,14 +248,14 @@ export class Connection implements CommandContext {
         continue;
       }
       if (this.out.length + this.committedBytes >= OUTPUT_BATCH_LIMIT) this.flushOutput();
-      const held = this.socket.writableLength + this.delayedBytes;
+      const held = this.socket.writableLength + this.delayed.bytes;
       if (held > OUTPUT_HIGH_WATER) {
         this.pauseForOutput();
         break;
       }
       const nl = buf.indexOf(10, pos);
       if (nl < 0) {
-        if (len - pos > LINE_LIMIT && !this.isMultiGet(buf, pos, len)) {
+        if (len - pos > LINE_LIMIT && !isMultiGet(buf, pos, len)) {
           this.abort();
           return;
         }
@@ -270,7 +265,7 @@ export class Connection implements CommandContext {
         }
         break;
       }
-      if (nl - pos > READ_BUFFER_SIZE && !this.isMultiGet(buf, pos, nl)) {
+      if (nl - pos > READ_BUFFER_SIZE && !isMultiGet(buf, pos, nl)) {
         this.abort();
         return;
       }
@@ -284,16 +279,6 @@ export class Connection implements CommandContext {
     if (this.input !== undefined) this.host.noteBuffered(0, this.input.length);
     this.commandsSinceFlush = 0;
     this.flush();
-  }
-
-  /** Whether an unterminated long line may keep growing: memcached's multi-get exception. */
-  private isMultiGet(buf: Buffer, pos: number, end: number): boolean {
-    let p = pos;
-    while (p < end && buf[p] === 32) p++;
-    if (p - pos > 100) return false;
-    if (buf[p] !== 0x67 || buf[p + 1] !== 0x65 || buf[p + 2] !== 0x74) return false; // "get"
-    const c = buf[p + 3];
-    return c === 32 || (c === 0x73 && buf[p + 4] === 32);
   }
 
   private readDataBytes(buf: Buffer, pos: number): number {
@@ -393,13 +378,13 @@ export class Connection implements CommandContext {
       this.committedBytes = 0;
     }
     if (data === undefined) return;
-    if (this.host.delayMs > 0 || this.delayed.length > 0) this.delay(data);
+    if (this.host.delayMs > 0 || this.delayed.pending) this.delay(data);
     else this.send(data);
   }
 
   private flush(): void {
     this.flushOutput();
-    if (this.closing && this.delayed.length === 0 && !this.closed) this.socket.end();
+    if (this.closing && !this.delayed.pending && !this.closed) this.socket.end();
   }
 
   private send(data: Buffer): void {
@@ -411,29 +396,12 @@ export class Connection implements CommandContext {
   }
 
   private delay(data: Buffer): void {
-    const now = Date.now();
-    this.delayed.push({ due: now + this.host.delayMs, data });
-    this.delayedBytes += data.length;
-    this.host.noteBuffered(this.delayedBytes + this.socket.writableLength, 0);
-    if (this.delayTimer === undefined) this.armDelay(now);
+    this.delayed.push(data, this.host.delayMs);
+    this.host.noteBuffered(this.delayed.bytes + this.socket.writableLength, 0);
   }
 
-  private armDelay(now: number): void {
-    const first = this.delayed[0];
-    if (first === undefined) return;
-    this.delayTimer = setTimeout(() => this.releaseDelayed(), Math.max(0, first.due - now));
-  }
-
-  private releaseDelayed(): void {
-    this.delayTimer = undefined;
-    const now = Date.now();
-    while (this.delayed.length > 0 && this.delayed[0]!.due <= now) {
-      const batch = this.delayed.shift()!;
-      this.delayedBytes -= batch.data.length;
-      this.send(batch.data);
-    }
-    if (this.delayed.length > 0) this.armDelay(now);
-    else if (this.closing && !this.closed) this.socket.end();
+  private delayedDrained(): void {
+    if (this.closing && !this.closed) this.socket.end();
     else if (this.pausedForOutput) this.onDrain();
   }
 
@@ -445,7 +413,7 @@ export class Connection implements CommandContext {
 
   private onDrain(): void {
     if (!this.pausedForOutput || this.closed) return;
-    if (this.socket.writableLength + this.delayedBytes > OUTPUT_HIGH_WATER / 2) return;
+    if (this.socket.writableLength + this.delayed.bytes > OUTPUT_HIGH_WATER / 2) return;
     this.pausedForOutput = false;
     if (!this.host.hung) this.socket.resume();
     this.guardedProcess();
@@ -475,21 +443,10 @@ export class Connection implements CommandContext {
     if (this.closed) return;
     this.closed = true;
     this.closing = true;
-    if (this.delayTimer !== undefined) clearTimeout(this.delayTimer);
-    this.delayed = [];
+    this.delayed.clear();
     this.committed = [];
     this.committedBytes = 0;
-    this.delayedBytes = 0;
     this.input = undefined;
     this.host.connectionClosed(this);
   }
-}
-
-/** memcached's tokenizer: split on single spaces, empty tokens dropped. Tabs stay in tokens. */
-export function tokenize(line: string): string[] {
-  const parts = line.split(' ');
-  for (let i = 0; i < parts.length; i++) {
-    if (parts[i] === '') return parts.filter((p) => p !== '');
-  }
-  return parts;
 }

@@ -149,6 +149,25 @@ export class Store {
     };
   }
 
+  /** Slab class an item of these sizes falls in. */
+  classFor(keyLength: number, flags: number, valueLength: number): number {
+    return slabClassFor(
+      this.slabClasses,
+      itemTotalSize(keyLength, flags, valueLength, this.casEnabled),
+    );
+  }
+
+  /**
+   * Accounts the slab page memcached allocates when a storage command reserves its item
+   * (before the data is read, so even a later bad data chunk leaves the page in `stats slabs`).
+   */
+  reserve(keyLength: number, flags: number, valueLength: number): void {
+    const id = this.classFor(keyLength, flags, valueLength);
+    const slab = this.stats.slabs[id]!;
+    const needPages = Math.ceil((slab.number + 1) / this.slabClasses[id - 1]!.perPage);
+    if (needPages > slab.pages) slab.pages = needPages;
+  }
+
   /** Whether a value of this length may be stored at all (memcached's item_size_max). */
   fits(keyLength: number, flags: number, valueLength: number): boolean {
     return itemTotalSize(keyLength, flags, valueLength, this.casEnabled) <= this.maxItemSize;

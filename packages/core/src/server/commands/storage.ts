@@ -55,14 +55,16 @@ function update(ctx: CommandContext, tokens: string[], mode: StoreMode, handleCa
     }
     return;
   }
+  store.reserve(key.length, flags, vlen);
   ctx.readData(vlen, (value) => {
+    // memcached counts the set once the data is read, even when the chunk turns out bad.
+    server.stats.slabs[store.classFor(key.length, flags, vlen)]!.setCmds++;
     if (value === undefined) {
       ctx.reply('CLIENT_ERROR bad data chunk');
       return;
     }
     const item = store.create(key, flags, exptime, value);
     item.cas = cas;
-    server.stats.slabs[item.slabClass]!.setCmds++;
     const { result } = store.store(item, mode);
     ctx.reply(result);
   });
