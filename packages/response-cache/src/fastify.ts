@@ -67,42 +67,54 @@ const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) =
     }
     return route;
   };
-  // Validate every route's settings at startup rather than on its first request.
+  // The lookup runs as the route's last preHandler, appended when the route is declared: every
+  // onRequest hook (a rate limiter), every auth check (onRequest, preValidation or preHandler,
+  // global or per route) runs before a hit is served, so a cached response never bypasses them.
+  // Unmatched URLs (404) get no hook, so random paths never fill memcached. Computing the route
+  // here also validates its settings at startup, not on its first request.
   app.addHook('onRoute', (routeOptions) => {
-    routeFor(routeOptions.config?.cache);
+    const route = routeFor(routeOptions.config?.cache);
+    if (route === undefined) return;
+    const hook = lookup(route);
+    const existing = routeOptions.preHandler;
+    routeOptions.preHandler =
+      existing === undefined
+        ? [hook]
+        : Array.isArray(existing)
+          ? [...existing, hook]
+          : [existing, hook];
   });
 
-  app.addHook('onRequest', async (request: WithDecision, reply: FastifyReply) => {
-    // Unmatched URLs are not cached: anyone could fill memcached with 404s for random paths.
-    if (request.is404) return;
-    const route = routeFor(request.routeOptions.config?.cache);
-    if (route === undefined) return;
-    const cacheReq: CacheRequest = {
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      params: request.params as Record<string, string> | undefined,
-    };
-    const decision = await cache.begin(cacheReq, route);
-    if (decision.action === 'serve') {
-      const { status, headers, body } = decision.response;
-      const revalidation = decision.revalidate;
-      if (revalidation !== undefined) {
-        // stale-while-revalidate: replay the request in the background; its response is stored.
-        const replayHeaders: Record<string, string | string[] | undefined> = {
-          ...request.headers,
-        };
-        for (const name of NOT_REPLAYED) delete replayHeaders[name];
-        replayHeaders[revalidation.header[0]] = revalidation.header[1];
-        app
-          .inject({ method: 'GET', url: request.url, headers: replayHeaders })
-          .then(revalidation.done, revalidation.done);
+  const lookup =
+    (route: CacheRoute) =>
+    async (request: WithDecision, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+      const cacheReq: CacheRequest = {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        params: request.params as Record<string, string> | undefined,
+      };
+      const decision = await cache.begin(cacheReq, route);
+      if (decision.action === 'serve') {
+        const { status, headers, body } = decision.response;
+        const revalidation = decision.revalidate;
+        if (revalidation !== undefined) {
+          // stale-while-revalidate: replay the request in the background; its response is stored.
+          const replayHeaders: Record<string, string | string[] | undefined> = {
+            ...request.headers,
+          };
+          for (const name of NOT_REPLAYED) delete replayHeaders[name];
+          replayHeaders[revalidation.header[0]] = revalidation.header[1];
+          app
+            .inject({ method: 'GET', url: request.url, headers: replayHeaders })
+            .then(revalidation.done, revalidation.done);
+        }
+        return reply.code(status).headers(headers).send(body);
       }
-      return reply.code(status).headers(headers).send(body);
-    }
-    if (decision.passthrough !== undefined) reply.headers(decision.passthrough);
-    else request[kDecision] = decision;
-  });
+      if (decision.passthrough !== undefined) reply.headers(decision.passthrough);
+      else request[kDecision] = decision;
+      return undefined;
+    };
 
   app.addHook('onSend', async (request: WithDecision, reply, payload) => {
     const decision = request[kDecision];

@@ -47,6 +47,42 @@ describe('adapter wiring', () => {
     await client.close();
   });
 
+  it('fastify: a cached response never bypasses auth hooks registered after the plugin', async () => {
+    const app = Fastify();
+    await app.register(memcachedCache, { servers: server.address, keyPrefix: 'auth:' });
+    // Registered after the cache, at onRequest and per route at preHandler: both must still run
+    // before a hit is served, or a cached page would reach a client the hook refuses.
+    app.addHook('onRequest', async (req, reply) => {
+      if (req.headers['x-api-key'] !== 'k') return reply.code(401).send('no key');
+      return undefined;
+    });
+    let handled = 0;
+    app.get(
+      '/public',
+      {
+        preHandler: async (req, reply) => {
+          if (req.headers['x-banned'] === '1') return reply.code(403).send('banned');
+          return undefined;
+        },
+      },
+      async (_req, reply) => {
+        handled++;
+        return reply.header('cache-control', 'public, max-age=60').send('page');
+      },
+    );
+    await app.inject({ url: '/public', headers: { 'x-api-key': 'k' } });
+    const hit = await app.inject({ url: '/public', headers: { 'x-api-key': 'k' } });
+    expect([hit.statusCode, hit.headers['x-cache'], handled]).toEqual([200, 'HIT', 1]);
+    const anonymous = await app.inject({ url: '/public' });
+    expect([anonymous.statusCode, anonymous.payload]).toEqual([401, 'no key']);
+    const banned = await app.inject({
+      url: '/public',
+      headers: { 'x-api-key': 'k', 'x-banned': '1' },
+    });
+    expect([banned.statusCode, banned.payload]).toEqual([403, 'banned']);
+    await app.close();
+  });
+
   it('fastify: does not cache 404s of unmatched URLs', async () => {
     const app = Fastify();
     await app.register(memcachedCache, { servers: server.address, keyPrefix: 'nf:' });

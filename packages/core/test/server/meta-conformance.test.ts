@@ -328,7 +328,21 @@ const STATS = [
   'bytes',
 ];
 
-async function run(port: number, requests: string[], withStats: boolean): Promise<string[]> {
+/**
+ * Stats that memcached itself moves nondeterministically in a case: `ma` on a counter whose text
+ * grows rewrites the item in place or links a new one depending on whether a reply still holds a
+ * reference to it (a race with its worker thread), which shows in `total_items` and `bytes`.
+ */
+const TIMING_DEPENDENT_STATS: Record<string, readonly string[]> = {
+  ma: ['total_items', 'bytes'],
+};
+
+async function run(
+  port: number,
+  requests: string[],
+  withStats: boolean,
+  skipStats: readonly string[] = [],
+): Promise<string[]> {
   const conn = await RawConnection.open(port);
   try {
     const out: string[] = [];
@@ -337,7 +351,7 @@ async function run(port: number, requests: string[], withStats: boolean): Promis
     const stats = await conn.exchange('stats\r\n');
     for (const line of stats.split('\r\n')) {
       const name = line.split(' ')[1];
-      if (name !== undefined && STATS.includes(name)) out.push(line);
+      if (name !== undefined && STATS.includes(name) && !skipStats.includes(name)) out.push(line);
     }
     return out;
   } finally {
@@ -358,8 +372,8 @@ describe.skipIf(!requireBinary('memcached'))('meta commands match memcached 1.6.
       [real, ours] = await Promise.all([startRealMemcached(), startServer()]);
       const withStats = !name.endsWith('(replies only)');
       const [expected, actual] = await Promise.all([
-        run(real.port, requests, withStats),
-        run(ours.port, requests, withStats),
+        run(real.port, requests, withStats, TIMING_DEPENDENT_STATS[name]),
+        run(ours.port, requests, withStats, TIMING_DEPENDENT_STATS[name]),
       ]);
       const labelled = (replies: string[]) =>
         replies.map(
