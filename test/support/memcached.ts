@@ -137,3 +137,27 @@ async function listenerPid(host: string, port: number, tls = false): Promise<num
     s.write('stats\r\n');
   });
 }
+
+/**
+ * Freezes a real memcached with SIGSTOP and returns once the kernel reports every thread of it
+ * stopped (state `T` in /proc), so no request sent afterwards can still be answered.
+ */
+export async function freeze(child: ChildProcess): Promise<void> {
+  const { readFile, readdir } = await import('node:fs/promises');
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('memcached has no pid');
+  child.kill('SIGSTOP');
+  for (let i = 0; i < 1000; i++) {
+    const tids = await readdir(`/proc/${pid}/task`);
+    const states = await Promise.all(
+      tids.map(async (tid) => {
+        const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        // The state is the field after the parenthesised command name.
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      }),
+    );
+    if (states.every((s) => s === 'T' || s === 't')) return;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new Error(`memcached ${pid} did not stop after SIGSTOP`);
+}

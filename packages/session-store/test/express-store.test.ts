@@ -156,7 +156,7 @@ for (const b of backends) {
         expect((await request(app).get('/me').set('Cookie', cookie).expect(200)).body.user).toBe(
           'ada',
         );
-        backend.hang();
+        await backend.hang();
         const started = performance.now();
         const res = await request(app).get('/me').set('Cookie', cookie);
         const elapsed = performance.now() - started;

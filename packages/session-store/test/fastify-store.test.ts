@@ -125,7 +125,7 @@ for (const b of backends) {
       const hungApp = await fastifyApp({ client: fast, prefix });
       try {
         expect((await hungApp.inject({ url: '/me', headers: { cookie } })).json().user).toBe('ada');
-        backend.hang();
+        await backend.hang();
         const res = await hungApp.inject({ url: '/me', headers: { cookie } });
         expect(res.statusCode).toBe(500);
         expect(res.json().code).toBe('ERR_MEMCACHED_TIMEOUT');

@@ -76,7 +76,7 @@ for (const b of backends) {
       const viaFast = new SessionManager<Data>({ client: fast, prefix: sessions.options.prefix });
       try {
         expect((await viaFast.get(id))?.userId).toBe('u1');
-        backend.hang();
+        await backend.hang();
         await expect(viaFast.get(id)).rejects.toMatchObject({ code: 'ERR_MEMCACHED_TIMEOUT' });
       } finally {
         backend.resume();

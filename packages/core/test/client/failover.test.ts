@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
+  freeze,
   type RealMemcached,
   requireBinary,
   startRealMemcached,
@@ -133,7 +134,7 @@ describe.skipIf(!requireBinary('memcached'))('three real memcached processes', (
     expect(onFrozen.length).toBeGreaterThan(0);
 
     const removed = new Promise<RemoveEvent>((resolve) => client.once('remove', resolve));
-    frozen.process.kill('SIGSTOP');
+    await freeze(frozen.process);
     const started = performance.now();
     const [frozenResults, otherResults] = await Promise.all([
       Promise.allSettled(onFrozen.map((k) => client.get(k))),
