@@ -166,6 +166,17 @@ function parseVersion(stored: unknown): number {
   return Number(text);
 }
 
+let lastFreshVersion = 0;
+
+/**
+ * A starting version from the wall clock in real microseconds (not milliseconds × 1000: a key
+ * created, invalidated and evicted within one millisecond would then be recreated at a number
+ * already used, and retired keys would come back). Strictly increasing within the process;
+ * across processes it relies on clocks agreeing better than the time between an eviction and a
+ * recreation. Safe as a JS integer until the year 2255.
+ */
 function freshVersion(): number {
-  return Date.now() * 1000;
+  const now = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  lastFreshVersion = Math.max(now, lastFreshVersion + 1);
+  return lastFreshVersion;
 }
