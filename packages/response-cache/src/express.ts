@@ -1,4 +1,4 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { CacheDecision, CacheRoute, Revalidation } from './cache-decision.js';
@@ -46,6 +46,9 @@ export function cacheResponse(options: CacheResponseOptions = {}): CacheResponse
     route = cache.route();
   }
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    // Headers set by middleware that ran before us (a rate limiter's counters, CORS) describe
+    // this request, not the resource: they are neither stored nor overwritten by a hit.
+    const own = new Set(res.getHeaderNames());
     const cacheReq: CacheRequest = {
       method: req.method,
       url: req.originalUrl || req.url,
@@ -54,7 +57,7 @@ export function cacheResponse(options: CacheResponseOptions = {}): CacheResponse
     };
     cache.begin(cacheReq, route).then((decision) => {
       if (decision.action === 'serve') {
-        send(res, decision.response);
+        send(res, decision.response, own);
         if (decision.revalidate !== undefined) replay(req, decision.revalidate);
         return;
       }
@@ -62,7 +65,7 @@ export function cacheResponse(options: CacheResponseOptions = {}): CacheResponse
         for (const [name, value] of Object.entries(decision.passthrough))
           res.setHeader(name, value);
       } else {
-        capture(req, res, decision, cache.options.maxBodyBytes);
+        capture(req, res, decision, cache.options.maxBodyBytes, own);
       }
       next();
     }, next);
@@ -109,10 +112,25 @@ function replay(req: Request, revalidation: Revalidation): void {
   }
 }
 
-function send(res: ServerResponse, response: CacheResponse): void {
+function send(res: ServerResponse, response: CacheResponse, own: ReadonlySet<string>): void {
   // One writeHead with every header: a hit is on the hot path and setHeader validates each call.
-  res.writeHead(response.status, response.headers);
+  let headers = response.headers;
+  if (own.size > 0) {
+    const kept: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (!own.has(name)) kept[name] = value;
+    }
+    headers = kept;
+  }
+  res.writeHead(response.status, headers);
   res.end(response.body);
+}
+
+/** The response's headers less those set before the cache ran (see `own` in the middleware). */
+function storedHeaders(res: ServerResponse, own: ReadonlySet<string>): OutgoingHttpHeaders {
+  const headers = res.getHeaders();
+  for (const name of own) delete headers[name];
+  return headers;
 }
 
 /** Server-sent events never end: buffering them would hold the stream forever. */
@@ -132,7 +150,13 @@ function toBuffer(chunk: Chunk, encoding: unknown): Buffer {
  * headers, or swap in a stale copy when the handler failed. Bodies over `maxBodyBytes` switch to
  * pass-through and are not stored.
  */
-function capture(req: Request, res: Response, decision: Forward, maxBodyBytes: number): void {
+function capture(
+  req: Request,
+  res: Response,
+  decision: Forward,
+  maxBodyBytes: number,
+  own: ReadonlySet<string>,
+): void {
   const original = { writeHead: res.writeHead, write: res.write, end: res.end };
   type Loose = (...args: unknown[]) => unknown;
   const rawWrite = (...args: unknown[]): unknown => (original.write as Loose).apply(res, args);
@@ -204,12 +228,12 @@ function capture(req: Request, res: Response, decision: Forward, maxBodyBytes: n
     const body = Buffer.concat(chunks);
     restore();
     decision
-      .finish({ status: this.statusCode, headers: this.getHeaders(), body })
+      .finish({ status: this.statusCode, headers: storedHeaders(this, own), body })
       .then(
         (result) => {
           if (result.replacement !== undefined) {
-            for (const name of this.getHeaderNames()) this.removeHeader(name);
-            send(this, result.replacement);
+            for (const name of this.getHeaderNames()) if (!own.has(name)) this.removeHeader(name);
+            send(this, result.replacement, own);
             return;
           }
           // flushHeaders() may have sent the head already; the body still goes out.

@@ -30,8 +30,12 @@ declare module 'fastify' {
 }
 
 const kDecision = Symbol('memkit.responseCache.decision');
+const kOwnHeaders = Symbol('memkit.responseCache.ownHeaders');
 type Forward = Extract<CacheDecision, { action: 'forward' }>;
-type WithDecision = FastifyRequest & { [kDecision]?: Forward | undefined };
+type WithDecision = FastifyRequest & {
+  [kDecision]?: Forward | undefined;
+  [kOwnHeaders]?: readonly string[] | undefined;
+};
 
 // Validators of the client's copy must not turn the background refresh into a 304.
 const NOT_REPLAYED = ['if-none-match', 'if-modified-since', 'content-length', 'transfer-encoding'];
@@ -94,9 +98,17 @@ const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) =
         headers: request.headers,
         params: request.params as Record<string, string> | undefined,
       };
+      // Headers set by earlier hooks (a rate limiter's counters, CORS) describe this request,
+      // not the resource: they are neither stored nor overwritten by a hit.
+      const own = Object.keys(reply.getHeaders());
       const decision = await cache.begin(cacheReq, route);
       if (decision.action === 'serve') {
-        const { status, headers, body } = decision.response;
+        const { status, body } = decision.response;
+        let headers = decision.response.headers;
+        if (own.length > 0) {
+          headers = { ...headers };
+          for (const name of own) delete headers[name];
+        }
         const revalidation = decision.revalidate;
         if (revalidation !== undefined) {
           // stale-while-revalidate: replay the request in the background; its response is stored.
@@ -112,7 +124,10 @@ const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) =
         return reply.code(status).headers(headers).send(body);
       }
       if (decision.passthrough !== undefined) reply.headers(decision.passthrough);
-      else request[kDecision] = decision;
+      else {
+        request[kDecision] = decision;
+        request[kOwnHeaders] = own;
+      }
       return undefined;
     };
 
@@ -129,14 +144,17 @@ const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) =
       decision.abandon('stream');
       return payload;
     }
-    const result = await decision.finish({
-      status: reply.statusCode,
-      headers: reply.getHeaders(),
-      body,
-    });
+    const own = request[kOwnHeaders] ?? [];
+    const headers = reply.getHeaders();
+    for (const name of own) delete headers[name];
+    const result = await decision.finish({ status: reply.statusCode, headers, body });
     if (result.replacement !== undefined) {
-      for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
-      reply.code(result.replacement.status).headers(result.replacement.headers);
+      for (const name of Object.keys(reply.getHeaders())) {
+        if (!own.includes(name)) reply.removeHeader(name);
+      }
+      const replacement = { ...result.replacement.headers };
+      for (const name of own) delete replacement[name];
+      reply.code(result.replacement.status).headers(replacement);
       return result.replacement.body;
     }
     reply.headers(result.headers);

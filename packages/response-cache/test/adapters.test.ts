@@ -83,6 +83,37 @@ describe('adapter wiring', () => {
     await app.close();
   });
 
+  it('fastify: headers set by earlier hooks (rate-limit counters) are neither stored nor replayed on a hit', async () => {
+    const app = Fastify();
+    let count = 0;
+    app.addHook('onRequest', async (_req, reply) => {
+      reply.header('x-ratelimit-remaining', String(100 - ++count));
+    });
+    await app.register(memcachedCache, { servers: server.address, keyPrefix: 'ownf:' });
+    app.get('/r', async () => 'r');
+    await app.inject('/r');
+    const hit = await app.inject('/r');
+    expect([hit.headers['x-cache'], hit.headers['x-ratelimit-remaining']]).toEqual(['HIT', '98']);
+    await app.close();
+  });
+
+  it('express: headers set by earlier middleware (rate-limit counters) are neither stored nor replayed on a hit', async () => {
+    const app = express();
+    let count = 0;
+    app.use((_req, res, next) => {
+      res.setHeader('x-ratelimit-remaining', String(100 - ++count));
+      next();
+    });
+    const mw = cacheResponse({ servers: server.address, ttl: 60, keyPrefix: 'owne:' });
+    app.get('/r', mw, (_req, res) => {
+      res.send('r');
+    });
+    await request(app).get('/r').expect(200);
+    const hit = await request(app).get('/r').expect(200);
+    expect([hit.headers['x-cache'], hit.headers['x-ratelimit-remaining']]).toEqual(['HIT', '98']);
+    await mw.cache.close();
+  });
+
   it('fastify: does not cache 404s of unmatched URLs', async () => {
     const app = Fastify();
     await app.register(memcachedCache, { servers: server.address, keyPrefix: 'nf:' });
