@@ -34,6 +34,8 @@ export async function startRealRedis(): Promise<RealRedis> {
       maxRetriesPerRequest: 0,
       retryStrategy: (times) => (times > 200 ? null : 25),
     });
+    // Connection errors reach the commands that hit them; the event itself is only noise here.
+    redis.on('error', () => {});
     let ok = false;
     for (let i = 0; i < 200 && child.exitCode === null; i++) {
       try {
