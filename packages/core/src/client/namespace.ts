@@ -166,6 +166,16 @@ function parseVersion(stored: unknown): number {
   return Number(text);
 }
 
+let lastVersion = 0;
+
+/**
+ * A version past every one handed out before: wall-clock microseconds, and within this process
+ * strictly increasing. Milliseconds times 1000 alone repeated itself when a version key was
+ * created, invalidated, evicted and re-created within one millisecond (a fast local memcached),
+ * which brought the retired keys back.
+ */
 function freshVersion(): number {
-  return Date.now() * 1000;
+  const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  lastVersion = Math.max(micros, lastVersion + 1);
+  return lastVersion;
 }
