@@ -1,7 +1,7 @@
 import { type CacheBackend, MemcachedBackend, MemcachedClient, startServer } from '@memkit/core';
 import { RedisBackend } from '@memkit/core/redis';
 import RedisMock from 'ioredis-mock';
-import { requireBinary, startRealMemcached } from './memcached.js';
+import { requireBinary, startRealMemcached, suspend } from './memcached.js';
 import { startRealRedis } from './redis.js';
 
 /** One started backend with the fault and clock controls it offers. */
@@ -65,7 +65,7 @@ export const CACHE_BACKENDS: CacheBackendFactory[] = [
       return {
         backend: new MemcachedBackend(client),
         advanceClock: undefined,
-        hang: () => real.process.kill('SIGSTOP'),
+        hang: () => suspend(real.process.pid),
         resume: () => real.process.kill('SIGCONT'),
         stop: async () => {
           real.process.kill('SIGCONT');
@@ -104,7 +104,7 @@ export const CACHE_BACKENDS: CacheBackendFactory[] = [
       return {
         backend: new RedisBackend(real.redis, { timeoutMs: options.timeoutMs ?? 500 }),
         advanceClock: undefined,
-        hang: () => process.kill(real.pid, 'SIGSTOP'),
+        hang: () => suspend(real.pid),
         resume: () => process.kill(real.pid, 'SIGCONT'),
         stop: () => real.stop(),
       };

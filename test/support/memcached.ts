@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** True when the Debian `memcached` binary is on PATH. */
@@ -136,4 +137,29 @@ async function listenerPid(host: string, port: number, tls = false): Promise<num
     s.once('close', () => done(undefined));
     s.write('stats\r\n');
   });
+}
+
+/**
+ * Freezes a server process (SIGSTOP) and returns once the kernel reports it stopped. kill()
+ * only queues the signal: without the wait, a request sent right after it can still be
+ * answered by a thread that had not been stopped yet, and a "hung server" test sees a reply.
+ */
+export function suspend(pid: number | undefined): void {
+  if (pid === undefined) throw new Error('no process to suspend');
+  process.kill(pid, 'SIGSTOP');
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  const stopped = (stat: string) => {
+    // "pid (comm) S ...": T (or t) once that thread is stopped.
+    const state = stat.charAt(stat.lastIndexOf(')') + 2);
+    return state === 'T' || state === 't';
+  };
+  for (let i = 0; i < 2000; i++) {
+    // Every thread, not just the main one: a worker thread is what answers requests.
+    const threads = readdirSync(`/proc/${pid}/task`);
+    if (threads.every((t) => stopped(readFileSync(`/proc/${pid}/task/${t}/stat`, 'latin1')))) {
+      return;
+    }
+    Atomics.wait(tick, 0, 0, 1);
+  }
+  throw new Error(`process ${pid} did not stop within 2 s of SIGSTOP`);
 }

@@ -1,7 +1,7 @@
 // @memkit/core/redis: the Redis backend. ioredis is an optional peer dependency; nothing here
 // loads it, the caller passes its own instance.
 
-export type { RedisLike, RedisPipelineLike } from './redis-backend.js';
+export type { RedisLike } from './redis-backend.js';
 export { RedisBackend } from './redis-backend.js';
 export type { RedisBackendOptions, ResolvedRedisBackendOptions } from './redis-backend-options.js';
 export {

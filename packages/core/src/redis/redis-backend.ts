@@ -17,7 +17,7 @@ import {
   type ResolvedRedisBackendOptions,
   resolveRedisBackendOptions,
 } from './redis-backend-options.js';
-import { bounded, toMemcachedError } from './redis-errors.js';
+import { bounded } from './redis-errors.js';
 import {
   DECREMENT_SCRIPT,
   FETCH_FOR_RECACHE_SCRIPT,
@@ -38,7 +38,7 @@ export interface RedisLike {
   evalsha(sha: string, numKeys: number, ...args: Arg[]): Promise<unknown>;
   eval(script: string, numKeys: number, ...args: Arg[]): Promise<unknown>;
   del(...keys: string[]): Promise<number>;
-  pipeline(): RedisPipelineLike;
+  hgetBuffer(key: string, field: string): Promise<Buffer | null>;
 }
 
 /**
@@ -48,12 +48,6 @@ export interface RedisLike {
 interface BufferEval {
   evalshaBuffer?: (sha: string, numKeys: number, ...args: Arg[]) => Promise<unknown>;
   evalBuffer?: (script: string, numKeys: number, ...args: Arg[]) => Promise<unknown>;
-}
-
-/** The part of an ioredis pipeline the backend uses. */
-export interface RedisPipelineLike {
-  hgetBuffer(key: string, field: string): unknown;
-  exec(): Promise<[Error | null, unknown][] | null>;
 }
 
 interface Script {
@@ -130,11 +124,14 @@ export class RedisBackend implements CacheBackend {
   async getMulti(keys: readonly string[]): Promise<Map<string, Buffer>> {
     const out = new Map<string, Buffer>();
     if (keys.length === 0) return out;
-    const pipeline = this.redis.pipeline();
-    for (const key of keys) pipeline.hgetBuffer(key, 'v');
-    const results = await bounded(pipeline.exec(), this.options.timeoutMs, 'getMulti');
-    results?.forEach(([error, value], i) => {
-      if (error !== null) throw toMemcachedError(error, 'getMulti');
+    // Separate commands rather than a MULTI or pipeline object: ioredis writes them back to back
+    // (one round trip of latency), and on a Cluster keys in different slots still work.
+    const values = await bounded(
+      Promise.all(keys.map((key) => this.redis.hgetBuffer(key, 'v'))),
+      this.options.timeoutMs,
+      'getMulti',
+    );
+    values.forEach((value, i) => {
       const key = keys[i];
       if (key !== undefined && Buffer.isBuffer(value)) out.set(key, value);
     });

@@ -1,5 +1,5 @@
 import { type MemcachedClient, startServer } from '@memkit/core';
-import { requireBinary, startRealMemcached } from '../../../../test/support/memcached.js';
+import { requireBinary, startRealMemcached, suspend } from '../../../../test/support/memcached.js';
 
 /** A memcached the session suite runs against. */
 export interface Backend {
@@ -46,7 +46,7 @@ export const backends: {
         advanceClock: undefined,
         // A stopped process keeps its listening socket: connections and writes succeed, no
         // reply ever comes, which is what a hung memcached looks like to a client.
-        hang: () => real.process.kill('SIGSTOP'),
+        hang: () => suspend(real.process.pid),
         resume: () => real.process.kill('SIGCONT'),
         stop: async () => {
           real.process.kill('SIGCONT');
