@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** True when the Debian `memcached` binary is on PATH. */
@@ -139,25 +140,31 @@ async function listenerPid(host: string, port: number, tls = false): Promise<num
 }
 
 /**
- * Freezes a real memcached with SIGSTOP and returns once the kernel reports every thread of it
- * stopped (state `T` in /proc), so no request sent afterwards can still be answered.
+ * Freezes a server process (SIGSTOP) and returns once the kernel reports it stopped. kill()
+ * only queues the signal: without the wait, a request sent right after it can still be
+ * answered by a thread that had not been stopped yet, and a "hung server" test sees a reply.
  */
-export async function freeze(child: ChildProcess): Promise<void> {
-  const { readFile, readdir } = await import('node:fs/promises');
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('memcached has no pid');
-  child.kill('SIGSTOP');
-  for (let i = 0; i < 1000; i++) {
-    const tids = await readdir(`/proc/${pid}/task`);
-    const states = await Promise.all(
-      tids.map(async (tid) => {
-        const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        // The state is the field after the parenthesised command name.
-        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      }),
-    );
-    if (states.every((s) => s === 'T' || s === 't')) return;
-    await new Promise((r) => setTimeout(r, 2));
+export function suspend(pid: number | undefined): void {
+  if (pid === undefined) throw new Error('no process to suspend');
+  process.kill(pid, 'SIGSTOP');
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  const stopped = (stat: string) => {
+    // "pid (comm) S ...": T (or t) once that thread is stopped.
+    const state = stat.charAt(stat.lastIndexOf(')') + 2);
+    return state === 'T' || state === 't';
+  };
+  for (let i = 0; i < 2000; i++) {
+    // Every thread, not just the main one: a worker thread is what answers requests.
+    const threads = readdirSync(`/proc/${pid}/task`);
+    if (threads.every((t) => stopped(readFileSync(`/proc/${pid}/task/${t}/stat`, 'latin1')))) {
+      return;
+    }
+    Atomics.wait(tick, 0, 0, 1);
   }
-  throw new Error(`memcached ${pid} did not stop after SIGSTOP`);
+  throw new Error(`process ${pid} did not stop within 2 s of SIGSTOP`);
+}
+
+/** {@link suspend} for a started child process. */
+export async function freeze(child: ChildProcess): Promise<void> {
+  suspend(child.pid);
 }

@@ -1,5 +1,19 @@
 // @memkit/core public API. Named exports only; src/internal/ is never re-exported.
 
+export type {
+  BackendCapabilities,
+  BackendCounter,
+  BackendIncrementOptions,
+  BackendItem,
+  BackendRecacheItem,
+  BackendRecacheOptions,
+  BackendSetOptions,
+  BackendWriteResult,
+  BackendWriteStatus,
+  CacheBackend,
+} from './backend/cache-backend.js';
+// --- backends (the Redis one is the subpath @memkit/core/redis) ---
+export { MemcachedBackend } from './backend/memcached-backend.js';
 // --- client ---
 export type {
   CacheAsideOptions,

@@ -2,6 +2,8 @@
 // express-rate-limit + rate-limit-memcached (and + memkit's store), then Fastify without a
 // limiter, with memkit's plugin and with @fastify/rate-limit (in memory, for reference). One
 // run, one machine, one memcached; prints throughput, ratios and memcached commands per request.
+// With redis-server installed, the memkit limiter also runs on Redis (`-redis` variants) in the
+// same run, so memcached and Redis are compared under the same load.
 import { spawn, spawnSync } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
@@ -16,16 +18,34 @@ const APP = fileURLToPath(new URL('./app.mjs', import.meta.url));
 const ALL_VARIANTS = [
   'express-none',
   'express-memkit',
+  'express-memkit-redis',
   'express-erl-memcached',
   'express-erl-memkit-store',
   'fastify-none',
   'fastify-memkit',
+  'fastify-memkit-redis',
   'fastify-rate-limit',
 ];
+const HAVE_REDIS = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
 // BENCH_VARIANTS=express-none,express-memkit runs a subset (the ratios need their pairs).
-const VARIANTS = process.env.BENCH_VARIANTS
-  ? ALL_VARIANTS.filter((v) => process.env.BENCH_VARIANTS.split(',').includes(v))
-  : ALL_VARIANTS;
+const VARIANTS = (
+  process.env.BENCH_VARIANTS
+    ? ALL_VARIANTS.filter((v) => process.env.BENCH_VARIANTS.split(',').includes(v))
+    : ALL_VARIANTS
+).filter((v) => HAVE_REDIS || !v.endsWith('-redis'));
+
+/** Debian's redis-server on a free port, without persistence (null when not installed). */
+async function startRedis() {
+  if (!HAVE_REDIS) return null;
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  await waitForPort(port);
+  return { port, stop: async () => child.kill('SIGKILL') };
+}
 
 /** Debian's memcached when installed (what production runs), else the in-process server. */
 async function startMemcached() {
@@ -79,9 +99,9 @@ async function waitForPort(port) {
   throw new Error('memcached did not start');
 }
 
-function startApp(variant, address) {
+function startApp(variant, address, redisPort) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [APP, variant, address], {
+    const child = spawn(process.execPath, [APP, variant, address, String(redisPort ?? '')], {
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
     let out = '';
@@ -137,11 +157,14 @@ async function measure(app, client) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const memcached = await startMemcached();
+const redis = await startRedis();
 const client = new MemcachedClient(memcached.address, { timeoutMs: 10_000 });
 const apps = new Map();
 const samples = new Map(VARIANTS.map((v) => [v, []]));
 try {
-  for (const variant of VARIANTS) apps.set(variant, await startApp(variant, memcached.address));
+  for (const variant of VARIANTS) {
+    apps.set(variant, await startApp(variant, memcached.address, redis?.port));
+  }
   for (const variant of VARIANTS) {
     // Warm-up: JIT, connection pools, the counter's first creation.
     await autocannon({
@@ -159,6 +182,7 @@ try {
   for (const app of apps.values()) app.child.kill('SIGTERM');
   await client.close();
   await memcached.stop();
+  await redis?.stop();
 }
 const rows = VARIANTS.map((variant) => {
   const xs = samples.get(variant);
@@ -213,6 +237,16 @@ line(
   'Express: erl+memkit store / erl+rate-limit-memcached',
   ratio('express-erl-memkit-store', 'express-erl-memcached'),
   cpuRatio('express-erl-memkit-store', 'express-erl-memcached'),
+);
+line(
+  'Express: memkit on Redis / memkit on memcached',
+  ratio('express-memkit-redis', 'express-memkit'),
+  cpuRatio('express-memkit-redis', 'express-memkit'),
+);
+line(
+  'Fastify: memkit on Redis / memkit on memcached',
+  ratio('fastify-memkit-redis', 'fastify-memkit'),
+  cpuRatio('fastify-memkit-redis', 'fastify-memkit'),
 );
 line(
   'Fastify: memkit plugin throughput cost',

@@ -1,4 +1,4 @@
-import type { MemcachedClient } from '@memkit/core';
+import type { CacheBackend, MemcachedClient } from '@memkit/core';
 
 /** How hits are counted. All three are atomic across every process sharing the memcached fleet. */
 export type RateLimitAlgorithm = 'fixed-window' | 'sliding-window' | 'gcra';
@@ -23,6 +23,8 @@ export interface RateLimiterOptions {
   client?: MemcachedClient;
   /** Servers for a client the limiter creates and closes on `close()`. @default none */
   servers?: string | string[];
+  /** Where counters live instead of a memcached client, e.g. `new RedisBackend(redis)` from `@memkit/core/redis`; the caller owns it. @default none (memcached) */
+  backend?: CacheBackend;
   /** Prefix of every memcached key the limiter writes. @default 'rl:' */
   prefix?: string;
   /** Allow requests when memcached fails (`false`: the failure is thrown, adapters answer 503). @default true */
@@ -77,6 +79,7 @@ export interface ResolvedRateLimiterOptions {
   readonly burst: number;
   readonly client: MemcachedClient | undefined;
   readonly servers: string | string[] | undefined;
+  readonly backend: CacheBackend | undefined;
   readonly prefix: string;
   readonly failOpen: boolean;
   readonly fallback: boolean;
@@ -126,6 +129,7 @@ const ENGINE_KEYS: Record<keyof RateLimiterOptions, true> = {
   burst: true,
   client: true,
   servers: true,
+  backend: true,
   prefix: true,
   failOpen: true,
   fallback: true,
@@ -234,6 +238,21 @@ function resolveEngine(o: RateLimiterOptions): ResolvedRateLimiterOptions {
       'Invalid option "servers": pass either "client" (you own it) or "servers" (we create one), not both.',
     );
   }
+  if (o.backend !== undefined && (o.client !== undefined || o.servers !== undefined)) {
+    throw new RangeError(
+      `Invalid option "backend": pass one of "backend", "client" or "servers", not ${o.client !== undefined ? '"client"' : '"servers"'} as well.`,
+    );
+  }
+  if (
+    o.backend !== undefined &&
+    (typeof o.backend !== 'object' ||
+      o.backend === null ||
+      typeof o.backend.increment !== 'function')
+  ) {
+    throw new RangeError(
+      `Invalid option "backend": expected a CacheBackend (MemcachedBackend or RedisBackend), got ${String(o.backend)}.`,
+    );
+  }
   if (
     o.servers !== undefined &&
     typeof o.servers !== 'string' &&
@@ -260,6 +279,7 @@ function resolveEngine(o: RateLimiterOptions): ResolvedRateLimiterOptions {
     burst: positiveInteger('burst', o.burst ?? limit),
     client: o.client,
     servers: o.servers,
+    backend: o.backend,
     prefix,
     failOpen: bool('failOpen', o.failOpen ?? d.failOpen),
     fallback: bool('fallback', o.fallback ?? d.fallback),

@@ -1,6 +1,7 @@
-import type { MemcachedClient } from '@memkit/core';
+import { MemcachedBackend as CoreMemcachedBackend, type MemcachedClient } from '@memkit/core';
 import type { Algorithm, Verdict } from './internal/algorithm.js';
 import type { Backend } from './internal/backend.js';
+import { CacheBackendAdapter } from './internal/cache-backend-adapter.js';
 import { FixedWindow } from './internal/fixed-window.js';
 import { Gcra } from './internal/gcra.js';
 import { MemcachedBackend } from './internal/memcached-backend.js';
@@ -17,8 +18,8 @@ import {
 import type { RateLimitResult } from './rate-limit-result.js';
 
 /**
- * The framework-free rate limiter: counts hits per key in memcached, atomically across every
- * process that shares the servers.
+ * The framework-free rate limiter: counts hits per key in memcached (or in any core
+ * `CacheBackend`, e.g. Redis through `backend`), atomically across every process sharing it.
  *
  * @example
  * const limiter = new RateLimiter({ limit: 100, windowSeconds: 3600 });
@@ -28,7 +29,7 @@ export class RateLimiter {
   /** The resolved options, frozen. */
   readonly options: ResolvedRateLimiterOptions;
   readonly #algorithm: Algorithm;
-  readonly #client: MemcachedClient;
+  readonly #client: MemcachedClient | undefined;
   readonly #ownsClient: boolean;
   readonly #memcached: Backend;
   readonly #fallback: MemoryBackend | undefined;
@@ -46,8 +47,16 @@ export class RateLimiter {
           ? new SlidingWindow(o.limit, o.windowSeconds, o.now)
           : new FixedWindow(o.limit, o.windowSeconds);
     this.#ownsClient = o.client === undefined && o.servers !== undefined;
-    this.#client = o.client ?? (o.servers !== undefined ? createClient(o.servers) : sharedClient());
-    this.#memcached = new MemcachedBackend(this.#client);
+    // A core MemcachedBackend is unwrapped to its client: memcached keeps its own fast path
+    // (cached meta flags, one `ma` per hit), whichever way it was handed in.
+    const client = o.backend instanceof CoreMemcachedBackend ? o.backend.client : o.client;
+    if (o.backend !== undefined && client === undefined) {
+      this.#client = undefined;
+      this.#memcached = new CacheBackendAdapter(o.backend);
+    } else {
+      this.#client = client ?? (o.servers !== undefined ? createClient(o.servers) : sharedClient());
+      this.#memcached = new MemcachedBackend(this.#client);
+    }
     this.#fallback =
       o.failOpen && o.fallback ? new MemoryBackend(o.now, o.fallbackMaxKeys) : undefined;
   }
@@ -103,7 +112,7 @@ export class RateLimiter {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#ownsClient) await this.#client.close();
+    if (this.#ownsClient) await this.#client?.close();
   }
 
   #key(key: string): string {

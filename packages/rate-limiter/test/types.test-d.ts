@@ -31,3 +31,9 @@ app.get('/a', { config: { rateLimit: { limit: 5, windowSeconds: 10 } } }, async 
 app.get('/b', { config: { rateLimit: false } }, async () => 'b');
 // @ts-expect-error: per-route options are checked too.
 app.get('/c', { config: { rateLimit: { limit: 'many' } } }, async () => 'c');
+
+// The Redis backend in place of a client; not both.
+declare const backend: import('@memkit/core').CacheBackend;
+expectTypeOf(
+  rateLimiter({ limit: 100, windowSeconds: 3600, backend }),
+).toEqualTypeOf<RateLimitMiddleware>();

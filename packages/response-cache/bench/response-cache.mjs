@@ -1,7 +1,9 @@
 // pnpm bench:response-cache — hit throughput of a cached Express route against the same route
 // uncached (a 20 ms "database" handler), a constant route, and apicache's in-memory hit; same
 // run, same process layout. The app runs in a child process so autocannon does not share its
-// event loop; memcached is Debian's binary when installed, else the in-process server.
+// event loop; memcached is Debian's binary when installed, else the in-process server. With
+// redis-server installed, the same cached route also runs on Redis (`cached-redis`, through
+// `backend: new RedisBackend(redis)`) in the same run.
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -9,25 +11,33 @@ import { fileURLToPath } from 'node:url';
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
-if (process.argv[2] === 'app') await runApp(process.argv[3]);
+if (process.argv[2] === 'app') await runApp(process.argv[3], process.argv[4]);
 else await main();
 
 async function main() {
   const { default: autocannon } = await import('autocannon');
   const memcached = await startMemcached();
-  const child = fork(fileURLToPath(import.meta.url), ['app', memcached.address], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: process.env.BENCH_PROFILE
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
-      : [],
-  });
+  const redis = await startRedis();
+  const child = fork(
+    fileURLToPath(import.meta.url),
+    ['app', memcached.address, String(redis?.port ?? '')],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: process.env.BENCH_PROFILE
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+        : [],
+    },
+  );
   const port = await new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`app exited with ${code}`)));
   });
   const base = `http://127.0.0.1:${port}`;
   const results = {};
-  const routes = (process.env.BENCH_ROUTES ?? 'constant,uncached,cached,apicache').split(',');
+  const routes = (
+    process.env.BENCH_ROUTES ??
+    `constant,uncached,cached,apicache${redis === null ? '' : ',cached-redis'}`
+  ).split(',');
   const run = async (route, duration) => {
     const r = await autocannon({ url: `${base}/${route}`, connections: CONNECTIONS, duration });
     if (r.non2xx > 0 || r.errors > 0) {
@@ -57,8 +67,14 @@ async function main() {
     child.kill('SIGINT');
     await new Promise((resolve) => child.once('exit', resolve));
     await memcached.stop();
+    await redis?.stop();
   }
-  if (routes.length < 4) return;
+  if (results['cached-redis'] !== undefined && results.cached !== undefined) {
+    console.log(
+      `memkit hit on Redis / on memcached: ${((results['cached-redis'] / results.cached) * 100).toFixed(0)}%`,
+    );
+  }
+  if (!['constant', 'uncached', 'cached', 'apicache'].every((r) => routes.includes(r))) return;
   const ratio = (a, b) => `${((results[a] / results[b]) * 100).toFixed(0)}%`;
   console.log('');
   console.log(`memkit hit / constant route:   ${ratio('cached', 'constant')}  (target >= 70%)`);
@@ -66,7 +82,7 @@ async function main() {
   console.log(`memkit hit / uncached (20 ms): ${(results.cached / results.uncached).toFixed(1)}x`);
 }
 
-async function runApp(address) {
+async function runApp(address, redisPort) {
   const [
     { default: express },
     { default: apicache },
@@ -94,12 +110,56 @@ async function runApp(address) {
   app.get('/constant', (_req, res) => res.json({ id: 42, name: 'Ada', roles: ['admin', 'dev'] }));
   app.get('/uncached', async (_req, res) => res.json(await database()));
   app.get('/cached', cacheResponse({ cache }), async (_req, res) => res.json(await database()));
+  if (redisPort) {
+    const [{ Redis }, { RedisBackend }] = await Promise.all([
+      import('ioredis'),
+      import('@memkit/core/redis'),
+    ]);
+    const backend = new RedisBackend(new Redis({ host: '127.0.0.1', port: Number(redisPort) }));
+    const onRedis = new ResponseCache({ backend, ttl: 600, keyPrefix: `bench${process.pid}:` });
+    app.get('/cached-redis', cacheResponse({ cache: onRedis }), async (_req, res) =>
+      res.json(await database()),
+    );
+  }
   app.get('/apicache', apicache.middleware('10 minutes'), async (_req, res) =>
     res.json(await database()),
   );
   const listener = app.listen(0, '127.0.0.1', () => process.send(listener.address().port));
   // Exit cleanly on SIGINT so --cpu-prof can write its profile.
   process.on('SIGINT', () => process.exit(0));
+}
+
+/** Debian's redis-server on a free port without persistence; null when not installed. */
+async function startRedis() {
+  try {
+    execFileSync('sh', ['-c', 'command -v redis-server'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const port = await new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+  const proc = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise((resolve) => {
+      const sock = connect(port, '127.0.0.1');
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(false));
+    });
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { port, stop: async () => proc.kill('SIGKILL') };
 }
 
 async function startMemcached() {

@@ -51,12 +51,13 @@ const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) =
   if (
     engineOptions.client === undefined &&
     engineOptions.servers === undefined &&
+    engineOptions.backend === undefined &&
     app.hasDecorator('memcached')
   ) {
     engineOptions.client = app.memcached;
   }
   const cache = new ResponseCache(engineOptions as ResponseCacheOptions);
-  if (!app.hasDecorator('memcached')) app.decorate('memcached', cache.client);
+  if (!app.hasDecorator('memcached') && cache.hasClient) app.decorate('memcached', cache.client);
   if (!app.hasDecorator('responseCache')) app.decorate('responseCache', cache);
 
   const routes = new WeakMap<object, CacheRoute>();

@@ -1,4 +1,4 @@
-import type { MemcachedClient, ServerList } from '@memkit/core';
+import type { CacheBackend, MemcachedClient, ServerList } from '@memkit/core';
 import type { CacheRequest } from './http-types.js';
 
 /** A pino-compatible logger; the cache never writes to the console. */
@@ -33,6 +33,8 @@ export interface ResponseCacheOptions extends RouteCacheOptions {
   client?: MemcachedClient;
   /** Servers for a client the cache creates and closes. @default MEMCACHED_SERVERS or 127.0.0.1:11211 */
   servers?: ServerList;
+  /** Where entries live instead of a memcached client, e.g. `new RedisBackend(redis)` from `@memkit/core/redis`; the caller owns it. @default none (memcached) */
+  backend?: CacheBackend;
   /** Default freshness in seconds when the origin gives none. @default 60 */
   ttl?: number;
   /** Prefix of every memcached key the cache writes. @default 'rc:' */
@@ -61,6 +63,7 @@ export interface ResponseCacheOptions extends RouteCacheOptions {
 export interface ResolvedResponseCacheOptions {
   readonly client: MemcachedClient | undefined;
   readonly servers: ServerList | undefined;
+  readonly backend: CacheBackend | undefined;
   readonly ttl: number;
   readonly tags: TagsOption | undefined;
   readonly key: KeyFunction | undefined;
@@ -98,6 +101,7 @@ export const DEFAULT_RESPONSE_CACHE_OPTIONS = Object.freeze({
 const KNOWN_KEYS: Record<keyof ResponseCacheOptions, true> = {
   client: true,
   servers: true,
+  backend: true,
   ttl: true,
   tags: true,
   key: true,
@@ -197,6 +201,20 @@ export function resolveResponseCacheOptions(
   if (o.client !== undefined && (typeof o.client !== 'object' || o.client === null)) {
     fail('client', 'a MemcachedClient', o.client);
   }
+  if (o.backend !== undefined && (o.client !== undefined || o.servers !== undefined)) {
+    throw new RangeError(
+      `Invalid option "backend": expected one of "backend", "client" or "servers", got ${o.client !== undefined ? '"client"' : '"servers"'} as well. Pass one.`,
+    );
+  }
+  const backend = o.backend as CacheBackend | undefined;
+  if (
+    backend !== undefined &&
+    (typeof backend !== 'object' ||
+      backend === null ||
+      typeof backend.fetchForRecache !== 'function')
+  ) {
+    fail('backend', 'a CacheBackend (MemcachedBackend or RedisBackend)', backend);
+  }
   const servers = o.servers;
   if (servers !== undefined && typeof servers !== 'string' && !Array.isArray(servers)) {
     fail('servers', 'a "host:port" string or a list of servers', servers);
@@ -229,6 +247,7 @@ export function resolveResponseCacheOptions(
   return Object.freeze({
     client: o.client as MemcachedClient | undefined,
     servers: servers as ServerList | undefined,
+    backend,
     ttl: integer('ttl', o.ttl ?? d.ttl, 1),
     tags: tagsOption(o.tags),
     key: keyOption(o.key),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { MemcachedClient } from '@memkit/core';
+import { type CacheBackend, MemcachedBackend, MemcachedClient } from '@memkit/core';
 import {
   type CacheDecision,
   type CacheRoute,
@@ -17,7 +17,12 @@ import { EntryMemo } from './internal/entry-memo.js';
 import { token } from './internal/entry-writer.js';
 import { type Forward, type ForwardDeps, finishForward, releaseLock } from './internal/forward.js';
 import { entryClock, hitResponse } from './internal/hit-response.js';
-import { type FetchedItem, MetaStore } from './internal/meta-store.js';
+import {
+  BackendStore,
+  type EntryStore,
+  type FetchedItem,
+  MetaStore,
+} from './internal/meta-store.js';
 import { SingleFlight } from './internal/single-flight.js';
 import {
   type ResolvedResponseCacheOptions,
@@ -43,10 +48,11 @@ const sleep = (ms: number): Promise<void> =>
 export class ResponseCache {
   /** The resolved options. */
   readonly options: ResolvedResponseCacheOptions;
-  /** The memcached client (injected or created from `servers`). */
-  readonly client: MemcachedClient;
+  /** Where entries are stored: the memcached client wrapped, or the `backend` given. */
+  readonly backend: CacheBackend;
+  readonly #client: MemcachedClient | undefined;
   readonly #ownsClient: boolean;
-  readonly #store: MetaStore;
+  readonly #store: EntryStore;
   readonly #deps: ForwardDeps;
   readonly #flights = new SingleFlight();
   readonly #defaults: CacheRoute;
@@ -69,9 +75,18 @@ export class ResponseCache {
   constructor(options: ResponseCacheOptions = {}) {
     this.options = resolveResponseCacheOptions(options);
     const o = this.options;
-    this.#ownsClient = o.client === undefined;
-    this.client = o.client ?? new MemcachedClient(o.servers);
-    this.#store = new MetaStore(this.client);
+    this.#ownsClient = o.client === undefined && o.backend === undefined;
+    // A core MemcachedBackend is unwrapped: memcached keeps its meta-command path either way.
+    if (o.backend !== undefined) {
+      this.backend = o.backend;
+      this.#client = o.backend instanceof MemcachedBackend ? o.backend.client : undefined;
+    } else {
+      const client = o.client ?? new MemcachedClient(o.servers);
+      this.#client = client;
+      this.backend = new MemcachedBackend(client);
+    }
+    this.#store =
+      this.#client === undefined ? new BackendStore(this.backend) : new MetaStore(this.#client);
     this.#memo = new EntryMemo(this.#store, o.keyPrefix);
     this.#deps = {
       store: this.#store,
@@ -86,6 +101,24 @@ export class ResponseCache {
       staleWhileRevalidate: o.staleWhileRevalidate,
       staleIfError: o.staleIfError,
     });
+  }
+
+  /**
+   * The memcached client (injected or created from `servers`).
+   * @throws RangeError when the cache runs on another backend (see `backend`).
+   */
+  get client(): MemcachedClient {
+    if (this.#client === undefined) {
+      throw new RangeError(
+        `This cache runs on a ${this.backend.kind} backend and has no memcached client; use cache.backend.`,
+      );
+    }
+    return this.#client;
+  }
+
+  /** Whether the cache talks to memcached through a client (false on another backend). */
+  get hasClient(): boolean {
+    return this.#client !== undefined;
   }
 
   /** A snapshot of the counters. */
@@ -178,7 +211,7 @@ export class ResponseCache {
 
   /** Closes the client if the cache created it (from `servers`); an injected one is left open. */
   async close(): Promise<void> {
-    if (this.#ownsClient) await this.client.close();
+    if (this.#ownsClient) await this.#client?.close();
   }
 
   #primary(urlOrKey: string): string {

@@ -4,7 +4,9 @@
 //
 // Workload: a logged-in user's read-only requests (GET /me with a session cookie), the common
 // case a session store serves; then a write phase (POST /cart) where every request changes the
-// session. Both stores run with express-session's recommended resave: false.
+// session. Both stores run with express-session's recommended resave: false. With redis-server
+// installed, @memkit/session-store also runs on Redis (`backend: new RedisBackend(redis)`) in the
+// same run, so memcached and Redis are compared under the same load.
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { MemcachedClient, startServer } from '@memkit/core';
@@ -28,6 +30,33 @@ async function freePort() {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Debian's redis-server on a free port without persistence, with a backend (null when absent). */
+async function startRedis() {
+  try {
+    execFileSync('sh', ['-c', 'command -v redis-server'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const { Redis } = await import('ioredis');
+  const { RedisBackend } = await import('@memkit/core/redis');
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  const client = new Redis({ host: '127.0.0.1', port, retryStrategy: () => 25 });
+  client.on('error', () => {});
+  await client.ping();
+  return {
+    backend: new RedisBackend(client, { timeoutMs: 5000 }),
+    stop: async () => {
+      client.disconnect();
+      child.kill('SIGKILL');
+    },
+  };
 }
 
 async function startMemcached() {
@@ -157,10 +186,17 @@ const mc = await startMemcached();
 const admin = new MemcachedClient(mc.address);
 const client = new MemcachedClient(mc.address);
 const ConnectMemcachedStore = connectMemcached(session);
+const redis = await startRedis();
 const stores = [
   ['@memkit/session-store', new MemcachedStore({ client, prefix: 'bench-memkit:' })],
   ['connect-memcached', new ConnectMemcachedStore({ hosts: [mc.address], prefix: 'bench-cm:' })],
 ];
+if (redis !== null) {
+  stores.push([
+    '@memkit/session-store on Redis',
+    new MemcachedStore({ backend: redis.backend, prefix: 'bench-memkit:' }),
+  ]);
+}
 
 console.log(
   `memcached: ${mc.kind} at ${mc.address}; ${CONNECTIONS} connections, ${SECONDS}s per phase, ` +
@@ -193,12 +229,17 @@ try {
     console.log(`\n${label}`);
     const rows = stores.map(([name]) => row(name, samples.get(name)[phase]));
     console.table(rows);
-    const [ours, theirs] = rows;
+    const [ours, theirs, onRedis] = rows;
     console.log(
       `ratio memkit/connect-memcached: ${(ours['req/s'] / theirs['req/s']).toFixed(2)}x req/s, ` +
         `${ours['ops/req']} vs ${theirs['ops/req']} memcached ops/request ` +
         `(${ours['sets/req']} vs ${theirs['sets/req']} writes/request)`,
     );
+    if (onRedis !== undefined) {
+      console.log(
+        `ratio memkit on Redis / memkit on memcached: ${(onRedis['req/s'] / ours['req/s']).toFixed(2)}x req/s (memcached op counts do not apply to Redis)`,
+      );
+    }
   }
 } finally {
   for (const s of servers) s.close();
@@ -209,4 +250,5 @@ try {
   await client.close();
   await admin.close();
   await mc.stop();
+  await redis?.stop();
 }

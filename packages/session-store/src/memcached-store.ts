@@ -1,5 +1,6 @@
-import { MemcachedClient } from '@memkit/core';
+import { type CacheBackend, MemcachedBackend, MemcachedClient } from '@memkit/core';
 import { type SessionData, Store } from 'express-session';
+import { cacheBackendSessions } from './internal/cache-backend-session.js';
 import { clientBackend } from './internal/client-backend.js';
 import { VersionLedger } from './internal/version-ledger.js';
 import {
@@ -13,7 +14,8 @@ import { SessionEngine, type SessionVersion } from './session-engine.js';
 type Callback<T> = (err: unknown, value?: T) => void;
 
 /**
- * express-session `Store` on memcached; the same object is a valid `store` for @fastify/session.
+ * express-session `Store` on memcached (or on any core `CacheBackend`, e.g. Redis through
+ * `backend`); the same object is a valid `store` for @fastify/session.
  * Writes only when the session changed, extends expiry with memcached's `touch` at most once per
  * `touchAfter`, never hangs (every call is bounded by the client's `timeoutMs`) and fails closed:
  * an unreachable memcached is an error to the framework, not an empty session.
@@ -28,8 +30,9 @@ type Callback<T> = (err: unknown, value?: T) => void;
 export class MemcachedStore extends Store {
   /** The options after defaults and validation. */
   readonly options: ResolvedMemcachedStoreOptions;
-  /** The client in use (injected, or created from `servers`). */
-  readonly client: MemcachedClient;
+  /** Where sessions are stored: the memcached client wrapped, or the `backend` given. */
+  readonly backend: CacheBackend;
+  readonly #client: MemcachedClient | undefined;
   readonly #ownsClient: boolean;
   readonly #engine: SessionEngine;
   // Exact per request under express-session (keyed by the request's Session object, see
@@ -41,9 +44,34 @@ export class MemcachedStore extends Store {
   constructor(options: MemcachedStoreOptions = {}) {
     super();
     this.options = resolveMemcachedStoreOptions(options);
-    this.#ownsClient = this.options.client === undefined;
-    this.client = this.options.client ?? new MemcachedClient(this.options.servers);
-    this.#engine = new SessionEngine(this.options, clientBackend(this.client));
+    const o = this.options;
+    this.#ownsClient = o.client === undefined && o.backend === undefined;
+    // A core MemcachedBackend is unwrapped: memcached keeps its meta-command path either way.
+    if (o.backend !== undefined) {
+      this.backend = o.backend;
+      this.#client = o.backend instanceof MemcachedBackend ? o.backend.client : undefined;
+    } else {
+      const client = o.client ?? new MemcachedClient(o.servers);
+      this.#client = client;
+      this.backend = new MemcachedBackend(client);
+    }
+    this.#engine = new SessionEngine(
+      o,
+      this.#client === undefined ? cacheBackendSessions(this.backend) : clientBackend(this.#client),
+    );
+  }
+
+  /**
+   * The memcached client in use (injected, or created from `servers`).
+   * @throws RangeError when the store runs on another backend (see `backend`).
+   */
+  get client(): MemcachedClient {
+    if (this.#client === undefined) {
+      throw new RangeError(
+        `This store runs on a ${this.backend.kind} backend and has no memcached client; use store.backend.`,
+      );
+    }
+    return this.#client;
   }
 
   /** Reads a session; `null` when missing, expired, cleared or undeserializable. */
@@ -100,7 +128,7 @@ export class MemcachedStore extends Store {
 
   /** Closes the client if the store created it (from `servers`); an injected client is left open. */
   async close(): Promise<void> {
-    if (this.#ownsClient) await this.client.close();
+    if (this.#ownsClient) await this.#client?.close();
   }
 
   // express-session builds req.session from what `get` returned; remembering the version under

@@ -1,4 +1,4 @@
-import type { MemcachedClient, ServerList } from '@memkit/core';
+import type { CacheBackend, MemcachedClient, ServerList } from '@memkit/core';
 import type { SessionSerializer } from './session-serializer.js';
 
 /** Data of one session as the frameworks hand it over: user fields plus an optional `cookie`. */
@@ -44,6 +44,8 @@ export interface MemcachedStoreOptions {
   client?: MemcachedClient | undefined;
   /** Servers for a client the store creates and closes on `close()`. @default `MEMCACHED_SERVERS` or `127.0.0.1:11211` */
   servers?: ServerList | undefined;
+  /** Where sessions live instead of a memcached client, e.g. `new RedisBackend(redis)` from `@memkit/core/redis`; the caller owns it. @default none (memcached) */
+  backend?: CacheBackend | undefined;
   /** Prepended to every session id to form the memcached key. @default 'sess:' */
   prefix?: string | undefined;
   /** TTL when the cookie has neither `maxAge` nor `expires` (seconds, or a function of the session). @default 86400 */
@@ -64,6 +66,7 @@ export interface MemcachedStoreOptions {
 export interface ResolvedMemcachedStoreOptions {
   readonly client: MemcachedClient | undefined;
   readonly servers: ServerList | undefined;
+  readonly backend: CacheBackend | undefined;
   readonly prefix: string;
   readonly ttl: number | SessionTtlFunction;
   readonly touchAfter: number | undefined;
@@ -93,6 +96,7 @@ export const DEFAULT_MEMCACHED_STORE_OPTIONS = Object.freeze({
 const KNOWN_KEYS: Record<keyof MemcachedStoreOptions, true> = {
   client: true,
   servers: true,
+  backend: true,
   prefix: true,
   ttl: true,
   touchAfter: true,
@@ -129,6 +133,19 @@ export function resolveMemcachedStoreOptions(
   if (o.client !== undefined && (typeof o.client !== 'object' || o.client === null)) {
     throw new RangeError(
       `Invalid option "client": expected a MemcachedClient, got ${String(o.client)}.`,
+    );
+  }
+  if (o.backend !== undefined && (o.client !== undefined || o.servers !== undefined)) {
+    throw new RangeError(
+      `Invalid option "backend": give one of backend, client or servers, not ${o.client !== undefined ? 'client' : 'servers'} as well.`,
+    );
+  }
+  if (
+    o.backend !== undefined &&
+    (typeof o.backend !== 'object' || o.backend === null || typeof o.backend.get !== 'function')
+  ) {
+    throw new RangeError(
+      `Invalid option "backend": expected a CacheBackend (MemcachedBackend or RedisBackend), got ${String(o.backend)}.`,
     );
   }
   const servers = o.servers;
@@ -183,6 +200,7 @@ export function resolveMemcachedStoreOptions(
   return Object.freeze({
     client: o.client,
     servers,
+    backend: o.backend,
     prefix,
     ttl,
     touchAfter: o.touchAfter,

@@ -1,4 +1,4 @@
-import type { MemcachedClient, ServerList } from '@memkit/core';
+import type { CacheBackend, MemcachedClient, ServerList } from '@memkit/core';
 
 /** Options of {@link SessionManager}. TTLs are seconds. */
 export interface SessionManagerOptions {
@@ -6,6 +6,8 @@ export interface SessionManagerOptions {
   client?: MemcachedClient | undefined;
   /** Servers for a client the manager creates and closes on `close()`. @default `MEMCACHED_SERVERS` or `127.0.0.1:11211` */
   servers?: ServerList | undefined;
+  /** Where sessions live instead of a memcached client, e.g. `new RedisBackend(redis)` from `@memkit/core/redis`; the caller owns it. @default none (memcached) */
+  backend?: CacheBackend | undefined;
   /** Prepended to every session id to form the memcached key. @default 'session:' */
   prefix?: string | undefined;
   /** Idle lifetime: a session unused for this long expires; each `get` restarts it. @default 1800 */
@@ -18,6 +20,7 @@ export interface SessionManagerOptions {
 export interface ResolvedSessionManagerOptions {
   readonly client: MemcachedClient | undefined;
   readonly servers: ServerList | undefined;
+  readonly backend: CacheBackend | undefined;
   readonly prefix: string;
   readonly ttl: number;
   readonly updateRetries: number;
@@ -33,6 +36,7 @@ export const DEFAULT_SESSION_MANAGER_OPTIONS = Object.freeze({
 const KNOWN_KEYS: Record<keyof SessionManagerOptions, true> = {
   client: true,
   servers: true,
+  backend: true,
   prefix: true,
   ttl: true,
   updateRetries: true,
@@ -61,6 +65,24 @@ export function resolveSessionManagerOptions(
       'Invalid option "servers": give either a client (you own it) or servers (the manager owns its client), not both.',
     );
   }
+  if (
+    options.backend !== undefined &&
+    (options.client !== undefined || options.servers !== undefined)
+  ) {
+    throw new RangeError(
+      `Invalid option "backend": give one of backend, client or servers, not ${options.client !== undefined ? 'client' : 'servers'} as well.`,
+    );
+  }
+  if (
+    options.backend !== undefined &&
+    (typeof options.backend !== 'object' ||
+      options.backend === null ||
+      typeof options.backend.get !== 'function')
+  ) {
+    throw new RangeError(
+      `Invalid option "backend": expected a CacheBackend (MemcachedBackend or RedisBackend), got ${String(options.backend)}.`,
+    );
+  }
   const prefix = options.prefix ?? d.prefix;
   if (typeof prefix !== 'string' || /[\s\u0000-\u001f\u007f]/.test(prefix) || prefix.length > 200) {
     throw new RangeError(
@@ -80,6 +102,7 @@ export function resolveSessionManagerOptions(
   return Object.freeze({
     client: options.client,
     servers: options.servers,
+    backend: options.backend,
     prefix,
     ttl,
     updateRetries,

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { MemcachedClient, MemcachedProtocolError } from '@memkit/core';
+import {
+  type CacheBackend,
+  MemcachedBackend,
+  MemcachedClient,
+  MemcachedProtocolError,
+} from '@memkit/core';
 import { SessionConflictError } from './errors.js';
 import { exptime } from './internal/exptime.js';
 import { sessionRef } from './internal/session-ref.js';
@@ -38,15 +43,38 @@ interface Record_<T> {
 export class SessionManager<T extends object = Record<string, unknown>> {
   /** The options after defaults and validation. */
   readonly options: ResolvedSessionManagerOptions;
-  /** The client in use (injected, or created from `servers`). */
-  readonly client: MemcachedClient;
+  /** Where sessions are stored: the memcached client wrapped, or the `backend` given. */
+  readonly backend: CacheBackend;
+  readonly #client: MemcachedClient | undefined;
   readonly #ownsClient: boolean;
 
   /** @throws RangeError on a bad option. */
   constructor(options: SessionManagerOptions = {}) {
-    this.options = resolveSessionManagerOptions(options);
-    this.#ownsClient = this.options.client === undefined;
-    this.client = this.options.client ?? new MemcachedClient(this.options.servers);
+    const o = resolveSessionManagerOptions(options);
+    this.options = o;
+    this.#ownsClient = o.client === undefined && o.backend === undefined;
+    // A core MemcachedBackend is unwrapped: memcached keeps its meta-command path either way.
+    if (o.backend !== undefined) {
+      this.backend = o.backend;
+      this.#client = o.backend instanceof MemcachedBackend ? o.backend.client : undefined;
+    } else {
+      const client = o.client ?? new MemcachedClient(o.servers);
+      this.#client = client;
+      this.backend = new MemcachedBackend(client);
+    }
+  }
+
+  /**
+   * The memcached client in use (injected, or created from `servers`).
+   * @throws RangeError when the manager runs on another backend (see `backend`).
+   */
+  get client(): MemcachedClient {
+    if (this.#client === undefined) {
+      throw new RangeError(
+        `This SessionManager runs on a ${this.backend.kind} backend and has no memcached client; use .backend.`,
+      );
+    }
+    return this.#client;
   }
 
   /** Creates a session for `userId` and returns its new id. */
@@ -54,6 +82,11 @@ export class SessionManager<T extends object = Record<string, unknown>> {
     const id = randomBytes(32).toString('base64url');
     const ttl = this.options.ttl;
     const record: Record_<T> = { u: String(userId), c: Date.now(), d: data };
+    if (this.#client === undefined) {
+      const r = await this.backend.set(this.#key(id), JSON.stringify(record), ttl, { mode: 'add' });
+      if (r.status !== 'stored') throw unexpected('add', r.status);
+      return id;
+    }
     // Mode E (add): a colliding id (2^-256) fails loudly instead of overwriting someone.
     const reply = await this.client.metaSet(this.#key(id), JSON.stringify(record), [
       `T${exptime(ttl)}`,
@@ -66,6 +99,15 @@ export class SessionManager<T extends object = Record<string, unknown>> {
   /** Reads a session and restarts its idle timer; `null` when missing or expired. */
   async get(id: string): Promise<ManagedSession<T> | null> {
     if (!validId(id)) return null;
+    if (this.#client === undefined) {
+      // Read and touch go out together: one round trip of latency, no rewrite.
+      const [item] = await Promise.all([
+        this.backend.get(this.#key(id)),
+        this.backend.touch(this.#key(id), this.options.ttl),
+      ]);
+      const found = decodeBytes<T>(item?.value);
+      return found === null ? null : { id, userId: found.u, createdAt: found.c, data: found.d };
+    }
     // Get-and-touch in one round trip: the idle timer restarts without rewriting the item.
     const reply = await this.client.metaGet(this.#key(id), ['v', `T${exptime(this.options.ttl)}`]);
     const record = decode<T>(reply);
@@ -81,6 +123,7 @@ export class SessionManager<T extends object = Record<string, unknown>> {
   async update(id: string, data: Partial<T>): Promise<boolean> {
     if (!validId(id)) return false;
     const key = this.#key(id);
+    if (this.#client === undefined) return this.#updateOnBackend(id, key, data);
     for (let attempt = 0; attempt <= this.options.updateRetries; attempt++) {
       const reply = await this.client.metaGet(key, ['v', 'c']);
       const record = decode<T>(reply);
@@ -104,7 +147,9 @@ export class SessionManager<T extends object = Record<string, unknown>> {
   /** Deletes a session. True when it existed. */
   async destroy(id: string): Promise<boolean> {
     if (!validId(id)) return false;
-    return this.client.delete(this.#key(id));
+    return this.#client === undefined
+      ? this.backend.delete(this.#key(id))
+      : this.#client.delete(this.#key(id));
   }
 
   /**
@@ -116,12 +161,32 @@ export class SessionManager<T extends object = Record<string, unknown>> {
       throw new RangeError(`Invalid ttl: expected a positive integer of seconds, got ${ttl}.`);
     }
     if (!validId(id)) return false;
-    return this.client.touch(this.#key(id), ttl);
+    return this.#client === undefined
+      ? this.backend.touch(this.#key(id), ttl)
+      : this.#client.touch(this.#key(id), ttl);
   }
 
   /** Closes the client if the manager created it; an injected client is left open. */
   async close(): Promise<void> {
-    if (this.#ownsClient) await this.client.close();
+    if (this.#ownsClient) await this.#client?.close();
+  }
+
+  async #updateOnBackend(id: string, key: string, data: Partial<T>): Promise<boolean> {
+    for (let attempt = 0; attempt <= this.options.updateRetries; attempt++) {
+      const item = await this.backend.get(key);
+      const record = decodeBytes<T>(item?.value);
+      if (item === null || record === null) return false;
+      const next: Record_<T> = { ...record, d: { ...record.d, ...data } };
+      const write = await this.backend.set(key, JSON.stringify(next), this.options.ttl, {
+        cas: item.cas,
+      });
+      if (write.status === 'stored') return true;
+      if (write.status === 'not_found') return false;
+    }
+    throw new SessionConflictError(
+      sessionRef(id),
+      `The session kept changing under ${this.options.updateRetries + 1} update attempts; giving up (updateRetries: ${this.options.updateRetries}).`,
+    );
   }
 
   #key(id: string): string {
@@ -136,9 +201,13 @@ function validId(id: string): boolean {
 }
 
 function decode<T>(reply: { status: string; value: Buffer | undefined }): Record_<T> | null {
-  if (reply.status !== 'VA' || reply.value === undefined) return null;
+  return reply.status === 'VA' ? decodeBytes<T>(reply.value) : null;
+}
+
+function decodeBytes<T>(value: Buffer | undefined): Record_<T> | null {
+  if (value === undefined) return null;
   try {
-    const record = JSON.parse(reply.value.toString('utf8')) as Record_<T>;
+    const record = JSON.parse(value.toString('utf8')) as Record_<T>;
     if (typeof record !== 'object' || record === null || typeof record.u !== 'string') return null;
     return record;
   } catch {

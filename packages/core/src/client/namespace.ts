@@ -166,17 +166,16 @@ function parseVersion(stored: unknown): number {
   return Number(text);
 }
 
-let lastFreshVersion = 0;
+let lastVersion = 0;
 
 /**
- * A starting version from the wall clock in real microseconds (not milliseconds × 1000: a key
- * created, invalidated and evicted within one millisecond would then be recreated at a number
- * already used, and retired keys would come back). Strictly increasing within the process;
- * across processes it relies on clocks agreeing better than the time between an eviction and a
- * recreation. Safe as a JS integer until the year 2255.
+ * A version past every one handed out before: wall-clock microseconds, and within this process
+ * strictly increasing. Milliseconds times 1000 alone repeated itself when a version key was
+ * created, invalidated, evicted and re-created within one millisecond (a fast local memcached),
+ * which brought the retired keys back.
  */
 function freshVersion(): number {
-  const now = Math.floor((performance.timeOrigin + performance.now()) * 1000);
-  lastFreshVersion = Math.max(now, lastFreshVersion + 1);
-  return lastFreshVersion;
+  const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  lastVersion = Math.max(micros, lastVersion + 1);
+  return lastVersion;
 }

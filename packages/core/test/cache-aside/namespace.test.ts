@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Namespace } from '../../src/client/namespace.js';
 import { MemcachedClient, MemcachedSerializationError } from '../../src/index.js';
 import { type Backend, backends } from './backends.js';
@@ -73,6 +73,25 @@ for (const backend of backends) {
       const recreated = await space.version();
       expect(recreated).toBeGreaterThan(first + 1);
       expect(await space.get('k')).toBeNull();
+    });
+
+    it('a version key evicted and re-created within one clock tick still retires the old keys', async () => {
+      // The clock stands still: what broke was re-creation within the same millisecond.
+      const now = vi.spyOn(performance, 'now').mockReturnValue(performance.now());
+      const date = vi.spyOn(Date, 'now').mockReturnValue(Date.now());
+      try {
+        const space = new Namespace(client, ns('same-tick'));
+        await space.set('k', 'old');
+        const first = await space.version();
+        await space.invalidate();
+        await space.set('k', 'current');
+        await client.delete(`${space.name}:ns-version`);
+        expect(await space.version()).toBeGreaterThan(first + 1);
+        expect(await space.get('k')).toBeNull();
+      } finally {
+        now.mockRestore();
+        date.mockRestore();
+      }
     });
 
     it('creates the version atomically when many clients start at once', async () => {

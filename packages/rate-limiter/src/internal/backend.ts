@@ -4,10 +4,13 @@ export interface CounterState {
   ttlSeconds: number;
 }
 
+/** A CAS token: memcached's 64-bit number, or an opaque string from another backend (Redis). */
+export type CasToken = bigint | string;
+
 /** A stored string and the CAS token that guards replacing it. */
 export interface CasEntry {
   value: string;
-  cas: bigint;
+  cas: CasToken;
 }
 
 /**
@@ -29,7 +32,7 @@ export interface Backend {
   /** Stores only if missing; false when another writer got there first. */
   add(key: string, value: string, ttlSeconds: number): Promise<boolean>;
   /** Replaces only if unchanged since `cas`; false when it changed or vanished. */
-  cas(key: string, value: string, cas: bigint, ttlSeconds: number): Promise<boolean>;
+  cas(key: string, value: string, cas: CasToken, ttlSeconds: number): Promise<boolean>;
   /** Removes keys; missing keys are not an error. */
   delete(keys: readonly string[]): Promise<void>;
 }

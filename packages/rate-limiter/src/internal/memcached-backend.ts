@@ -1,5 +1,5 @@
 import { type MemcachedClient, MemcachedProtocolError, type MetaFlags } from '@memkit/core';
-import type { Backend, CasEntry, CounterState } from './backend.js';
+import type { Backend, CasEntry, CasToken, CounterState } from './backend.js';
 
 /**
  * The {@link Backend} on memcached, through the client's low-level meta commands: every
@@ -67,7 +67,7 @@ export class MemcachedBackend implements Backend {
     return reply.status === 'HD';
   }
 
-  async cas(key: string, value: string, cas: bigint, ttlSeconds: number): Promise<boolean> {
+  async cas(key: string, value: string, cas: CasToken, ttlSeconds: number): Promise<boolean> {
     const reply = await this.#client.metaSet(key, Buffer.from(value, 'latin1'), [
       `T${ttlSeconds}`,
       `C${cas}`,

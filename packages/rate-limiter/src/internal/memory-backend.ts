@@ -1,4 +1,4 @@
-import type { Backend, CasEntry, CounterState } from './backend.js';
+import type { Backend, CasEntry, CasToken, CounterState } from './backend.js';
 
 interface Entry {
   value: string;
@@ -65,7 +65,7 @@ export class MemoryBackend implements Backend {
     return true;
   }
 
-  async cas(key: string, value: string, cas: bigint, ttlSeconds: number): Promise<boolean> {
+  async cas(key: string, value: string, cas: CasToken, ttlSeconds: number): Promise<boolean> {
     const entry = this.#live(key);
     if (entry === undefined || entry.cas !== cas) return false;
     this.#write(key, value, ttlSeconds);

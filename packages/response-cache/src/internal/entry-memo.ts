@@ -1,7 +1,7 @@
 import { decodeBody } from './body-codec.js';
 import { type DecodedItem, decodeItem, type EntryMeta, entryId } from './entry-codec.js';
 import { chunkKey } from './entry-writer.js';
-import type { MetaStore } from './meta-store.js';
+import type { EntryStore } from './meta-store.js';
 
 /** Bytes of decoded bodies kept. */
 const MEMO_BYTES = 32 * 1024 * 1024;
@@ -16,7 +16,7 @@ export class EntryMemo {
   #memoBytes = 0;
 
   constructor(
-    private readonly store: MetaStore,
+    private readonly store: EntryStore,
     private readonly keyPrefix: string,
   ) {}
 

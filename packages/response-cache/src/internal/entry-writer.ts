@@ -5,7 +5,7 @@ import { strongEtag } from '../etag.js';
 import { type CacheRequest, headerString, type OriginResponse } from '../http-types.js';
 import { encodeBody } from './body-codec.js';
 import { type EntryMeta, encodeEntry, encodeVaryPointer, type VaryPointer } from './entry-codec.js';
-import type { MetaStore } from './meta-store.js';
+import type { EntryStore } from './meta-store.js';
 
 /** Room kept in an item for the metadata next to an inline body. */
 const META_ROOM = 8192;
@@ -49,7 +49,7 @@ export function token(): string {
  * chunks are not there yet; a Vary pointer at the primary key when the response varies.
  */
 export async function writeEntry(
-  store: MetaStore,
+  store: EntryStore,
   ctx: WriteContext,
   origin: OriginResponse,
   decision: Extract<StoreDecision, { store: true }>,

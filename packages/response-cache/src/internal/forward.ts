@@ -7,7 +7,7 @@ import type { ResolvedResponseCacheOptions } from '../options.js';
 import type { EntryMeta } from './entry-codec.js';
 import { type WriteContext, writeEntry } from './entry-writer.js';
 import { hitResponse } from './hit-response.js';
-import type { MetaStore } from './meta-store.js';
+import type { EntryStore } from './meta-store.js';
 
 /** Everything known about a request that goes to the handler. */
 export interface Forward extends WriteContext {
@@ -24,7 +24,7 @@ export interface Forward extends WriteContext {
 
 /** What finishing a forwarded request needs from the engine. */
 export interface ForwardDeps {
-  store: MetaStore;
+  store: EntryStore;
   options: ResolvedResponseCacheOptions;
   stats: ResponseCacheStats;
   failure(err: unknown): void;

@@ -1,4 +1,4 @@
-import type { MemcachedClient } from '@memkit/core';
+import type { CacheBackend, MemcachedClient } from '@memkit/core';
 
 /** One item as the engine sees it: bytes, remaining TTL and the recache flags. */
 export interface FetchedItem {
@@ -20,11 +20,24 @@ function ttlFlag(ttl: number): string {
   return `T${Math.min(Math.max(1, Math.floor(ttl)), MAX_RELATIVE_TTL)}`;
 }
 
+/** The handful of storage operations the engine needs (see {@link MetaStore} for their meaning). */
+export interface EntryStore {
+  fetch(
+    key: string,
+    lockTtl: number | undefined,
+    recacheBelow: number | undefined,
+  ): Promise<FetchedItem | null>;
+  values(keys: readonly string[]): Promise<Map<string, Buffer>>;
+  store(key: string, value: Buffer, ttl: number, add?: boolean): Promise<boolean>;
+  remove(key: string): Promise<boolean>;
+  markStale(key: string): Promise<boolean>;
+}
+
 /**
  * The handful of memcached operations the engine needs, all on the client's raw-bytes meta API,
  * so stored bytes never pass through the client's serializer (whatever the caller configured).
  */
-export class MetaStore {
+export class MetaStore implements EntryStore {
   readonly #client: MemcachedClient;
 
   constructor(client: MemcachedClient) {
@@ -89,4 +102,51 @@ export class MetaStore {
     const r = await this.#client.metaDelete(key, ['I']);
     return r.status === 'HD';
   }
+}
+
+/**
+ * The same operations on any core `CacheBackend` (Redis, or a custom one): its stampede
+ * primitives (`fetchForRecache`, `markStale`) are memcached's `mg N R` and `md I` in its terms.
+ */
+export class BackendStore implements EntryStore {
+  readonly #backend: CacheBackend;
+
+  constructor(backend: CacheBackend) {
+    this.#backend = backend;
+  }
+
+  async fetch(
+    key: string,
+    lockTtl: number | undefined,
+    recacheBelow: number | undefined,
+  ): Promise<FetchedItem | null> {
+    const item = await this.#backend.fetchForRecache(key, {
+      lockTtl: lockTtl === undefined ? undefined : clamp(lockTtl),
+      recacheBelow,
+    });
+    return item === null ? null : { ...item };
+  }
+
+  values(keys: readonly string[]): Promise<Map<string, Buffer>> {
+    return this.#backend.getMulti(keys);
+  }
+
+  async store(key: string, value: Buffer, ttl: number, add = false): Promise<boolean> {
+    const r = await this.#backend.set(key, value, ttl === 0 ? 0 : clamp(ttl), {
+      mode: add ? 'add' : 'set',
+    });
+    return r.status === 'stored';
+  }
+
+  remove(key: string): Promise<boolean> {
+    return this.#backend.delete(key);
+  }
+
+  markStale(key: string): Promise<boolean> {
+    return this.#backend.markStale(key);
+  }
+}
+
+function clamp(ttl: number): number {
+  return Math.min(Math.max(1, Math.floor(ttl)), MAX_RELATIVE_TTL);
 }

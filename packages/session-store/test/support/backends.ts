@@ -1,5 +1,5 @@
 import { type MemcachedClient, startServer } from '@memkit/core';
-import { freeze, requireBinary, startRealMemcached } from '../../../../test/support/memcached.js';
+import { requireBinary, startRealMemcached, suspend } from '../../../../test/support/memcached.js';
 
 /** A memcached the session suite runs against. */
 export interface Backend {
@@ -7,7 +7,7 @@ export interface Backend {
   /** Makes `seconds` pass for TTLs, when the backend can (the in-process server). */
   advanceClock: ((seconds: number) => void) | undefined;
   /** Stops answering (requests are accepted and left unanswered) until `resume()`. */
-  hang(): Promise<void> | void;
+  hang(): void;
   resume(): void;
   stop(): Promise<void>;
 }
@@ -46,7 +46,7 @@ export const backends: {
         advanceClock: undefined,
         // A stopped process keeps its listening socket: connections and writes succeed, no
         // reply ever comes, which is what a hung memcached looks like to a client.
-        hang: () => freeze(real.process),
+        hang: () => suspend(real.process.pid),
         resume: () => real.process.kill('SIGCONT'),
         stop: async () => {
           real.process.kill('SIGCONT');
