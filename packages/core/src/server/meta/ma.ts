@@ -1,15 +1,8 @@
 import type { CommandHandler } from '../command.js';
 import type { Item } from '../item.js';
-import { KEY_MAX_LENGTH } from '../item.js';
 import { applyDelta } from './delta.js';
-import {
-  echoFlags,
-  keyFlag,
-  MAX_META_TOKENS,
-  MAX_OPAQUE_LENGTH,
-  META_ERRORS,
-  parseMetaFlags,
-} from './flags.js';
+import { echoFlags, keyFlag, MAX_OPAQUE_LENGTH, META_ERRORS } from './flags.js';
+import { openMetaRequest } from './request.js';
 
 /**
  * `ma <key> <flags>*`: meta arithmetic, memcached's process_marithmetic_command. `MI`/`M+`
@@ -19,25 +12,12 @@ import {
  * spaces, and a TTL given with `T` is lost when the value has to grow into a new item.
  */
 export const ma: CommandHandler = (ctx, tokens) => {
-  if (tokens.length < 2) {
-    ctx.reply('ERROR');
-    return;
-  }
-  const rawKey = tokens[1] as string;
-  if (rawKey.length > KEY_MAX_LENGTH) {
-    ctx.error(META_ERRORS.format);
-    return;
-  }
-  if (tokens.length + 1 > MAX_META_TOKENS) {
-    ctx.error(META_ERRORS.tooManyFlags);
-    return;
-  }
+  const f = openMetaRequest(ctx, tokens, {
+    tooManyFlags: META_ERRORS.tooManyFlags,
+    badFlag: META_ERRORS.invalidOrDuplicate,
+  });
+  if (f === undefined) return;
   const { store, stats, clock } = ctx.server;
-  const f = parseMetaFlags(tokens, 2, rawKey, clock);
-  if (f.error !== undefined) {
-    ctx.error(META_ERRORS.invalidOrDuplicate);
-    return;
-  }
   let incr: boolean;
   switch (f.mode) {
     case 0:

@@ -1,6 +1,6 @@
 import type { CommandHandler } from '../command.js';
-import { KEY_MAX_LENGTH } from '../item.js';
-import { echoFlags, MAX_META_TOKENS, META_ERRORS, parseMetaFlags } from './flags.js';
+import { echoFlags, META_ERRORS } from './flags.js';
+import { openMetaRequest } from './request.js';
 
 /**
  * `md <key> <flags>*`: meta delete, memcached's process_mdelete_command. With `I` the item is
@@ -9,25 +9,12 @@ import { echoFlags, MAX_META_TOKENS, META_ERRORS, parseMetaFlags } from './flags
  * match. `q` hides only the `HD` reply.
  */
 export const md: CommandHandler = (ctx, tokens) => {
-  if (tokens.length < 2) {
-    ctx.reply('ERROR');
-    return;
-  }
-  const rawKey = tokens[1] as string;
-  if (rawKey.length > KEY_MAX_LENGTH) {
-    ctx.error(META_ERRORS.format);
-    return;
-  }
-  if (tokens.length + 1 > MAX_META_TOKENS) {
-    ctx.error(META_ERRORS.tooManyFlags);
-    return;
-  }
-  const { store, stats, clock } = ctx.server;
-  const f = parseMetaFlags(tokens, 2, rawKey, clock);
-  if (f.error !== undefined) {
-    ctx.error(META_ERRORS.invalidOrDuplicate);
-    return;
-  }
+  const f = openMetaRequest(ctx, tokens, {
+    tooManyFlags: META_ERRORS.tooManyFlags,
+    badFlag: META_ERRORS.invalidOrDuplicate,
+  });
+  if (f === undefined) return;
+  const { store, stats } = ctx.server;
   const suffix = echoFlags(tokens, 2, f.key, f.keyBinary);
   if (suffix === undefined) {
     ctx.error(META_ERRORS.opaqueTooLong);

@@ -1,13 +1,6 @@
 import type { CommandHandler } from '../command.js';
-import { KEY_MAX_LENGTH } from '../item.js';
-import {
-  echoFlags,
-  keyFlag,
-  MAX_META_TOKENS,
-  MAX_OPAQUE_LENGTH,
-  META_ERRORS,
-  parseMetaFlags,
-} from './flags.js';
+import { echoFlags, keyFlag, MAX_OPAQUE_LENGTH, META_ERRORS } from './flags.js';
+import { openMetaRequest } from './request.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -18,25 +11,9 @@ const EMPTY = Buffer.alloc(0);
  * win; `R` wins a recache when the TTL is below the given threshold.
  */
 export const mg: CommandHandler = (ctx, tokens) => {
-  if (tokens.length < 2) {
-    ctx.reply('ERROR');
-    return;
-  }
-  const rawKey = tokens[1] as string;
-  if (rawKey.length > KEY_MAX_LENGTH) {
-    ctx.error(META_ERRORS.format);
-    return;
-  }
-  if (tokens.length + 1 > MAX_META_TOKENS) {
-    ctx.error(META_ERRORS.tooManyFlagsGet);
-    return;
-  }
+  const f = openMetaRequest(ctx, tokens, { tooManyFlags: META_ERRORS.tooManyFlagsGet });
+  if (f === undefined) return;
   const { store, stats, clock } = ctx.server;
-  const f = parseMetaFlags(tokens, 2, rawKey, clock);
-  if (f.error !== undefined) {
-    ctx.error(f.error);
-    return;
-  }
 
   // Flags that report pre-fetch state (h, l) or change the item make memcached fetch without
   // the LRU bump and bump afterwards.
