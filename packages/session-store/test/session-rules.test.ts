@@ -93,6 +93,12 @@ describe('sessionFingerprint', () => {
     expect(sessionFingerprint(a)).toBe(sessionFingerprint(b));
   });
 
+  it('ignores the millisecond drift express-session puts in originalMaxAge (a flaky extra write)', () => {
+    const stored = { user: 'u1', cookie: { originalMaxAge: 3_600_000 } };
+    const resaved = { user: 'u1', cookie: { originalMaxAge: 3_599_999 } };
+    expect(sessionFingerprint(resaved)).toBe(sessionFingerprint(stored));
+  });
+
   it('sees data changes and cookie lifetime changes', () => {
     const base = { user: 'u1', cookie: { originalMaxAge: 60_000 } };
     expect(sessionFingerprint({ ...base, user: 'u2' })).not.toBe(sessionFingerprint(base));

@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 
 /**
  * A digest of what a session holds, ignoring the cookie fields that move on every request
- * (`expires`, `maxAge`, and @fastify/session's `originalExpires`): two sessions with the same fingerprint need no rewrite, only a touch.
+ * (`expires`, `maxAge`, @fastify/session's `originalExpires`), with express-session's
+ * `originalMaxAge` compared in whole seconds: express-session recomputes it from the clock, so
+ * it drifts by a millisecond now and then, while a deliberate change (a "remember me" maxAge)
+ * still counts. Two sessions with the same fingerprint need no rewrite, only a touch.
  * Kept as a digest so remembered reads cost 64 bytes each whatever the session's size.
  */
 export function sessionFingerprint(session: object): string {
@@ -13,9 +16,12 @@ export function sessionFingerprint(session: object): string {
         maxAge: _m,
         _expires: _x,
         originalExpires: _o,
+        originalMaxAge,
         ...rest
       } = value as Record<string, unknown>;
-      return rest;
+      return typeof originalMaxAge === 'number'
+        ? { ...rest, originalMaxAge: Math.round(originalMaxAge / 1000) }
+        : { ...rest, originalMaxAge };
     }
     return value;
   });
