@@ -82,10 +82,12 @@ export class Connection implements CommandContext {
     readonly socket: Socket,
     private readonly host: ConnectionHost,
     id: number,
+    /** Whether the owner feeds reads through {@link receive} (see shared-reads.ts). */
+    sharedReads = false,
   ) {
     this.id = id;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (!sharedReads) socket.on('data', (chunk: Buffer) => this.receive(chunk, false));
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => socket.destroy());
     socket.on('end', () => {
@@ -193,11 +195,18 @@ export class Connection implements CommandContext {
 
   // ---- input ----
 
-  private onData(chunk: Buffer): void {
+  /**
+   * Takes bytes read from the socket. A `borrowed` chunk lives in a buffer the next read
+   * overwrites, so whatever of it is still unparsed afterwards is copied.
+   */
+  receive(chunk: Buffer, borrowed: boolean): void {
     this.server.stats.bytesRead += chunk.length;
     if (this.closing) return;
     this.input = this.input === undefined ? chunk : Buffer.concat([this.input, chunk]);
     this.guardedProcess();
+    const rest = this.input;
+    if (borrowed && rest !== undefined && rest.buffer === chunk.buffer)
+      this.input = Buffer.from(rest);
   }
 
   /**

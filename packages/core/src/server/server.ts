@@ -6,6 +6,7 @@ import { Connection, type ConnectionHost } from './connection.js';
 import { commandTable } from './dispatch.js';
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './options.js';
 import { PrefixStats } from './prefix-stats.js';
+import { adoptWithSharedReads, SHARED_READ_SIZE } from './shared-reads.js';
 import { buildSlabClasses, type SlabClass } from './slabs.js';
 import { ServerStats } from './stats.js';
 import { generalStats } from './stats-render.js';
@@ -66,6 +67,8 @@ class ServerState implements ServerContext, ConnectionHost {
   hung = false;
   delayMs = 0;
   readonly open = new Set<Connection>();
+  /** Every plain TCP read lands here first (see shared-reads.ts); one thread, one buffer. */
+  readonly readBuffer = Buffer.allocUnsafeSlow(SHARED_READ_SIZE);
   private nextId = 1;
   maxOutput = 0;
   maxInput = 0;
@@ -96,20 +99,32 @@ class ServerState implements ServerContext, ConnectionHost {
     }
   }
 
-  accept(socket: Socket): void {
+  /**
+   * Takes a new client socket. Plain TCP sockets arrive paused (`pauseOnConnect`) and are
+   * re-wrapped to read into {@link readBuffer}; TLS sockets are read as usual.
+   */
+  accept(accepted: Socket, paused: boolean): void {
     const s = this.stats;
     if (this.open.size >= this.settings.maxConnections) {
       s.rejectedConnections++;
       this.settings.logger?.warn('Too many open connections');
-      socket.on('error', () => socket.destroy());
-      socket.end('ERROR Too many open connections\r\n');
+      accepted.on('error', () => accepted.destroy());
+      accepted.resume();
+      accepted.end('ERROR Too many open connections\r\n');
       return;
     }
     s.currConnections++;
     s.totalConnections++;
     if (s.currConnections + 1 > s.connectionStructures)
       s.connectionStructures = s.currConnections + 1;
-    const conn = new Connection(this, socket, this, this.nextId++);
+    let conn: Connection | undefined;
+    const adopted = paused
+      ? adoptWithSharedReads(accepted, this.readBuffer, (chunk) => conn?.receive(chunk, true), {
+          allowHalfOpen: true,
+        })
+      : undefined;
+    if (paused && adopted === undefined) accepted.resume();
+    conn = new Connection(this, adopted ?? accepted, this, this.nextId++, adopted !== undefined);
     this.open.add(conn);
     if (this.verbosity > 1) this.settings.logger?.debug(`<${conn.id} new client connection`);
   }
@@ -147,11 +162,14 @@ function snapshot(state: ServerState): ServerStatsSnapshot {
 export async function startServer(options?: ServerOptions): Promise<MemcachedServer> {
   const settings = resolveServerOptions(options);
   const state = new ServerState(settings);
-  const onSocket = (socket: Socket) => state.accept(socket);
   const listener: Server =
     settings.tls === undefined
-      ? createTcpServer({ allowHalfOpen: true, noDelay: true }, onSocket)
-      : createTlsServer({ ...settings.tls, allowHalfOpen: true }, onSocket);
+      ? createTcpServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (socket) =>
+          state.accept(socket, true),
+        )
+      : createTlsServer({ ...settings.tls, allowHalfOpen: true }, (socket) =>
+          state.accept(socket, false),
+        );
   if (settings.tls !== undefined) {
     listener.on('tlsClientError', (err) => settings.logger?.debug(`tls: ${err.message}`));
   }
