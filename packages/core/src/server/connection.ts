@@ -6,6 +6,7 @@ import {
   LINE_LIMIT,
   MULTIGET_LINE_LIMIT,
   READ_BUFFER_SIZE,
+  retrievalTokens,
   tokenize,
 } from './line-rules.js';
 import { OutputBuffer } from './output-buffer.js';
@@ -240,6 +241,7 @@ export class Connection implements CommandContext {
     }
     let pos = 0;
     const len = buf.length;
+    const logLines = this.server.verbosity > 1;
     while (pos < len && !this.closing) {
       const mode = this.mode;
       if (mode === MODE_DATA) {
@@ -279,9 +281,15 @@ export class Connection implements CommandContext {
         return;
       }
       const end = nl - pos > 1 && buf[nl - 1] === 13 ? nl - 1 : nl;
-      const line = buf.toString('latin1', pos, end);
-      pos = nl + 1;
-      this.execute(line);
+      const tokens = logLines ? undefined : retrievalTokens(buf, pos, end);
+      if (tokens !== undefined) {
+        pos = nl + 1;
+        this.run(tokens);
+      } else {
+        const line = buf.toString('latin1', pos, end);
+        pos = nl + 1;
+        this.execute(line);
+      }
       if (this.mode === MODE_COMMAND) this.commandDone();
     }
     this.input = pos < len ? buf.subarray(pos) : undefined;
@@ -351,15 +359,18 @@ export class Connection implements CommandContext {
   }
 
   private execute(line: string): void {
-    this.noreply = false;
-    this.pendingBefore = this.out.length;
     const server = this.server;
-    this.lastCommandAt = server.clock.now();
     // memcached reads the line as a C string: a NUL byte ends it.
     const nul = line.indexOf('\0');
     if (nul >= 0) line = line.slice(0, nul);
-    const tokens = tokenize(line);
     if (server.verbosity > 1) server.settings.logger?.debug(`<${this.id} ${line}`);
+    this.run(tokenize(line));
+  }
+
+  private run(tokens: string[]): void {
+    this.noreply = false;
+    this.pendingBefore = this.out.length;
+    this.lastCommandAt = this.server.clock.now();
     const name = tokens[0];
     if (name === undefined || name.length < 2) {
       this.out.write('ERROR\r\n');

@@ -27,3 +27,38 @@ export function tokenize(line: string): string[] {
   }
   return parts;
 }
+
+/**
+ * The tokens of a plain `get`/`gets` line (single spaces, no NUL), read straight from the
+ * bytes: the commonest request skips building the line string and splitting it. Undefined
+ * when the line needs the general path (other commands, runs of spaces, NUL bytes).
+ */
+export function retrievalTokens(buf: Buffer, start: number, end: number): string[] | undefined {
+  if (buf[start] !== 0x67 || buf[start + 1] !== 0x65 || buf[start + 2] !== 0x74) return undefined;
+  let p = start + 3;
+  let name: string;
+  if (buf[p] === 0x20) {
+    name = 'get';
+  } else if (buf[p] === 0x73 && buf[p + 1] === 0x20) {
+    name = 'gets';
+    p++;
+  } else {
+    return undefined;
+  }
+  p++;
+  const tokens = [name];
+  let from = p;
+  for (; p < end; p++) {
+    const c = buf[p];
+    if (c === 0x20) {
+      if (p === from) return undefined;
+      tokens.push(buf.toString('latin1', from, p));
+      from = p + 1;
+    } else if (c === 0) {
+      return undefined;
+    }
+  }
+  if (from >= end) return undefined;
+  tokens.push(buf.toString('latin1', from, end));
+  return tokens;
+}
