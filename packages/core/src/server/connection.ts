@@ -83,8 +83,8 @@ export class Connection implements CommandContext {
     readonly socket: Socket,
     private readonly host: ConnectionHost,
     id: number,
-    /** Whether the owner feeds reads through {@link receive} (see shared-reads.ts). */
-    sharedReads = false,
+    /** Plain TCP, fed through {@link receive} (see shared-reads.ts) rather than 'data'. */
+    private readonly sharedReads = false,
   ) {
     this.id = id;
     socket.setNoDelay(true);
@@ -413,6 +413,10 @@ export class Connection implements CommandContext {
     this.socket.write(data);
     const queued = this.socket.writableLength;
     if (queued > 0) this.host.noteBuffered(queued, 0);
+    // Written through to the kernel and nothing else holds a view of the output block. (Only
+    // on plain TCP: a TLS socket may keep the cleartext until its handshake is done.)
+    else if (this.sharedReads && this.committedBytes === 0 && !this.delayed.pending)
+      this.out.recycle();
   }
 
   private delay(data: Buffer): void {

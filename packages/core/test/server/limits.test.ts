@@ -135,6 +135,43 @@ describe('back-pressure', () => {
     expect(server.bufferStats().maxBufferedOutputBytes).toBeLessThan(OUTPUT_HIGH_WATER * 4);
   });
 
+  it('keeps every reply byte intact while the socket queues output (reused output blocks)', async () => {
+    const server = await serve();
+    const c = await open(server);
+    // Small values are copied into the server's output block, which it reuses only once a
+    // write went straight through; queued writes must never see it overwritten.
+    const values = Array.from({ length: 50 }, (_, i) =>
+      String.fromCharCode(97 + (i % 26)).repeat(900 + i),
+    );
+    for (const [i, v] of values.entries())
+      await c.request(`set k${i} ${i} 0 ${v.length}\r\n${v}\r\n`);
+    c.socket.pause();
+    let expected = '';
+    // A few gets per write and a turn of the event loop between writes, so that each read gives
+    // the server a small batch: one view of its block per write, many of them queued.
+    for (let n = 0; n < 30_000; n += 3) {
+      let requests = '';
+      for (let j = n; j < n + 3; j++) {
+        const i = (j * 7) % values.length;
+        requests += `get k${i}\r\n`;
+        expected += `VALUE k${i} ${i} ${values[i]!.length}\r\n${values[i]}\r\nEND\r\n`;
+      }
+      c.send(requests);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(server.bufferStats().maxBufferedOutputBytes).toBeGreaterThan(0);
+    const chunks: Buffer[] = [];
+    let received = 0;
+    c.socket.removeAllListeners('data');
+    c.socket.on('data', (d: Buffer) => {
+      chunks.push(d);
+      received += d.length;
+    });
+    c.socket.resume();
+    await until(() => received >= expected.length, 30_000);
+    expect(Buffer.concat(chunks).toString('latin1')).toBe(expected);
+  });
+
   it('discards an oversized data block instead of buffering it', async () => {
     const server = await serve({ maxItemSize: 1024 * 1024 });
     const c = await open(server);
