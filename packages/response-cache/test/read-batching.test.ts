@@ -40,7 +40,11 @@ describe('CallBatch', () => {
       (r) => r,
     );
     await turn(); // the batch is out, its reply not yet in
-    const second = batch.shared('k', async () => 'new', (r) => r);
+    const second = batch.shared(
+      'k',
+      async () => 'new',
+      (r) => r,
+    );
     release();
     expect(await first).toBe('old');
     expect(await second).toBe('new');
