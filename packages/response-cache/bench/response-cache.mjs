@@ -18,6 +18,9 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+// Distinct URLs per route (`?k=0..n-1`): 1 measures one hot key; more spread the load over keys,
+// so concurrent hits rarely share a memcached read.
+const KEYS = Number(process.env.BENCH_KEYS ?? 1);
 // Headers that differ per response or per implementation by design; the rest must match.
 const VOLATILE = new Set(['date', 'connection', 'keep-alive']);
 
@@ -48,11 +51,30 @@ async function main() {
     `constant,uncached,cached,apicache${redis === null ? '' : ',cached-redis'}`
   ).split(',');
   const samples = Object.fromEntries(routes.map((r) => [r, []]));
+  // The app's CPU time per request (IPC round trip to the child): unlike req/s, it hardly
+  // depends on what else the machine is doing.
+  const appCpu = () =>
+    new Promise((resolve) => {
+      child.once('message', (m) => resolve(m.user + m.system));
+      child.send('cpu');
+    });
+  const cpu = Object.fromEntries(routes.map((r) => [r, []]));
   const run = async (route, duration) => {
-    const r = await autocannon({ url: `${base}/${route}`, connections: CONNECTIONS, duration });
+    const before = await appCpu();
+    let n = 0;
+    const r = await autocannon({
+      url: `${base}/${route}`,
+      connections: CONNECTIONS,
+      duration,
+      requests:
+        KEYS > 1
+          ? [{ setupRequest: (req) => ({ ...req, path: `/${route}?k=${n++ % KEYS}` }) }]
+          : undefined,
+    });
     if (r.non2xx > 0 || r.errors > 0) {
       throw new Error(`${route}: ${r.non2xx} non-2xx, ${r.errors} errors`);
     }
+    r.cpuPerRequest = ((await appCpu()) - before) / r.requests.total;
     return r;
   };
   try {
@@ -64,7 +86,10 @@ async function main() {
       for (const route of order) {
         const r = await run(route, DURATION);
         samples[route].push(r.requests.average);
-        line.push(`${route} ${Math.round(r.requests.average)} (p99 ${r.latency.p99} ms)`);
+        cpu[route].push(r.cpuPerRequest);
+        line.push(
+          `${route} ${Math.round(r.requests.average)} (p99 ${r.latency.p99} ms, ${Math.round(r.cpuPerRequest)} µs)`,
+        );
       }
       console.log(`round ${round}: ${line.join(', ')}`);
     }
@@ -79,7 +104,7 @@ async function main() {
   for (const r of routes) {
     const s = samples[r].map(Math.round);
     console.log(
-      `${r.padEnd(13)} median ${String(Math.round(med[r])).padStart(6)} req/s  (${Math.min(...s)}–${Math.max(...s)})`,
+      `${r.padEnd(13)} median ${String(Math.round(med[r])).padStart(6)} req/s  (${Math.min(...s)}–${Math.max(...s)}), app CPU ${Math.round(median(cpu[r]))} µs/request`,
     );
   }
   const pct = (x) => `${(x * 100).toFixed(0)}%`;
@@ -177,6 +202,9 @@ async function runApp(address, redisPort) {
     res.json(await database()),
   );
   const listener = app.listen(0, '127.0.0.1', () => process.send(listener.address().port));
+  process.on('message', (m) => {
+    if (m === 'cpu') process.send(process.cpuUsage());
+  });
   // Exit cleanly on SIGINT so --cpu-prof can write its profile.
   process.on('SIGINT', () => process.exit(0));
 }
@@ -249,7 +277,7 @@ async function startMemcached() {
     await new Promise((r) => setTimeout(r, 20));
   }
   console.log(
-    `memcached ${port} (Debian binary); ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${ROUNDS} rounds of ${DURATION} s per route`,
+    `memcached ${port} (Debian binary); ${CONNECTIONS} connections, ${KEYS} URL(s) per route, ${WARMUP} s warm-up, ${ROUNDS} rounds of ${DURATION} s per route`,
   );
   return {
     address: `127.0.0.1:${port}`,
