@@ -112,6 +112,22 @@ function replay(req: Request, revalidation: Revalidation): void {
   }
 }
 
+// Bodies up to this size are sent as a latin1 string (byte for byte the same): Node then writes
+// head and body as one string, one plain write, instead of a writev of two chunks.
+const STRING_BODY_BYTES = 16 * 1024;
+const bodyStrings = new WeakMap<Buffer, string>();
+
+/** The body as Node writes it best: a latin1 string when small (memoised per entry buffer). */
+function wireBody(body: Buffer): Buffer | string {
+  if (body.length > STRING_BODY_BYTES || body.length === 0) return body;
+  let text = bodyStrings.get(body);
+  if (text === undefined) {
+    text = body.toString('latin1');
+    bodyStrings.set(body, text);
+  }
+  return text;
+}
+
 function send(res: ServerResponse, response: CacheResponse, own: readonly string[]): void {
   const headers = response.headers;
   if (own.length === 0) {
@@ -124,7 +140,7 @@ function send(res: ServerResponse, response: CacheResponse, own: readonly string
     }
     res.writeHead(response.status);
   }
-  res.end(response.body);
+  res.end(wireBody(response.body), 'latin1');
 }
 
 /** The response's headers less those set before the cache ran (see `own` in the middleware). */
