@@ -135,7 +135,9 @@ function send(res: ServerResponse, response: CacheResponse, own: readonly string
     res.writeHead(response.status, headers);
   } else {
     // What writeHead would do with earlier headers present, less a filtered copy.
-    for (const name in headers) {
+    const names = Object.keys(headers);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
       if (!own.includes(name)) res.setHeader(name, headers[name] as string | string[]);
     }
     res.writeHead(response.status);

@@ -23,6 +23,23 @@ function ttlFlag(ttl: number): string {
 
 const VALUE_ONLY: readonly string[] = Object.freeze(['v']);
 
+function toItem(r: MetaResult): FetchedItem | null {
+  if (r.status !== 'VA' || r.value === undefined) return null;
+  const t = Number(r.flags.t ?? '-1');
+  return {
+    value: r.value,
+    ttl: Number.isFinite(t) ? t : -1,
+    won: 'W' in r.flags,
+    alreadyWon: 'Z' in r.flags,
+    stale: 'X' in r.flags,
+  };
+}
+
+/** {@link asFollower} for a parsed item. */
+function followerItem(item: FetchedItem | null): FetchedItem | null {
+  return item?.won ? { ...item, won: false, alreadyWon: true } : item;
+}
+
 /**
  * The reply a second identical `mg` would have had: memcached hands the win (`W`) to one caller
  * only and tells the next ones it is taken (`Z`).
@@ -76,7 +93,7 @@ export class MetaStore implements EntryStore {
    * and hands `W` to exactly one caller across all instances; with `recacheBelow`, the first
    * caller to see less than that many seconds left wins a refresh while others keep reading.
    */
-  async fetch(
+  fetch(
     key: string,
     lockTtl: number | undefined,
     recacheBelow: number | undefined,
@@ -90,16 +107,13 @@ export class MetaStore implements EntryStore {
       flags = Object.freeze(list);
       this.#fetchFlags.set(id, flags);
     }
-    const r = await this.#get(key, flags, id);
-    if (r.status !== 'VA' || r.value === undefined) return null;
-    const t = Number(r.flags.t ?? '-1');
-    return {
-      value: r.value,
-      ttl: Number.isFinite(t) ? t : -1,
-      won: 'W' in r.flags,
-      alreadyWon: 'Z' in r.flags,
-      stale: 'X' in r.flags,
-    };
+    // Shared as parsed items: the callers sharing a read (most hits under load) get the same
+    // object, no reparse.
+    return this.#batch.shared(
+      `${id} ${key}`,
+      () => this.#client.metaGet(key, flags).then(toItem),
+      followerItem,
+    );
   }
 
   /** Plain values of `keys` (pipelined), misses absent. */
