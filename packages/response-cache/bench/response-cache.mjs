@@ -1,15 +1,28 @@
 // pnpm bench:response-cache — hit throughput of a cached Express route against the same route
 // uncached (a 20 ms "database" handler), a constant route, and apicache's in-memory hit; same
-// run, same process layout. The app runs in a child process so autocannon does not share its
-// event loop; memcached is Debian's binary when installed, else the in-process server. With
+// run, same app. Layout: this process only drives autocannon; the Express app (every route) runs
+// in a child process, so the load generator never shares its event loop; memcached is Debian's
+// binary in its own process when installed, else the in-process server inside the app. With
 // redis-server installed, the same cached route also runs on Redis (`cached-redis`, through
-// `backend: new RedisBackend(redis)`) in the same run.
+// `backend: new RedisBackend(redis)`).
+//
+// Noise control: every route is warmed (JIT, caches) first; then BENCH_ROUNDS rounds run every
+// route for BENCH_DURATION seconds each, the order reversed every other round so no route always
+// follows the same neighbour. Ratios are computed from each route's median over the rounds; the
+// per-round ratios are printed too, as a range, because one round says little on a shared box.
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const DURATION = Number(process.env.BENCH_DURATION ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+// Distinct URLs per route (`?k=0..n-1`): 1 measures one hot key; more spread the load over keys,
+// so concurrent hits rarely share a memcached read.
+const KEYS = Number(process.env.BENCH_KEYS ?? 1);
+// Headers that differ per response or per implementation by design; the rest must match.
+const VOLATILE = new Set(['date', 'connection', 'keep-alive']);
 
 if (process.argv[2] === 'app') await runApp(process.argv[3], process.argv[4]);
 else await main();
@@ -33,35 +46,52 @@ async function main() {
     child.once('exit', (code) => reject(new Error(`app exited with ${code}`)));
   });
   const base = `http://127.0.0.1:${port}`;
-  const results = {};
   const routes = (
     process.env.BENCH_ROUTES ??
     `constant,uncached,cached,apicache${redis === null ? '' : ',cached-redis'}`
   ).split(',');
+  const samples = Object.fromEntries(routes.map((r) => [r, []]));
+  // The app's CPU time per request (IPC round trip to the child): unlike req/s, it hardly
+  // depends on what else the machine is doing.
+  const appCpu = () =>
+    new Promise((resolve) => {
+      child.once('message', (m) => resolve(m.user + m.system));
+      child.send('cpu');
+    });
+  const cpu = Object.fromEntries(routes.map((r) => [r, []]));
   const run = async (route, duration) => {
-    const r = await autocannon({ url: `${base}/${route}`, connections: CONNECTIONS, duration });
+    const before = await appCpu();
+    let n = 0;
+    const r = await autocannon({
+      url: `${base}/${route}`,
+      connections: CONNECTIONS,
+      duration,
+      requests:
+        KEYS > 1
+          ? [{ setupRequest: (req) => ({ ...req, path: `/${route}?k=${n++ % KEYS}` }) }]
+          : undefined,
+    });
     if (r.non2xx > 0 || r.errors > 0) {
       throw new Error(`${route}: ${r.non2xx} non-2xx, ${r.errors} errors`);
     }
+    r.cpuPerRequest = ((await appCpu()) - before) / r.requests.total;
     return r;
   };
   try {
-    // Warm every route (JIT, caches) first; then two interleaved rounds keeping each route's
-    // best, so route order and a noisy neighbour weigh less.
-    for (const route of routes) await run(route, 1);
-    if (routes.includes('cached')) {
-      const check = await fetch(`${base}/cached`);
-      await check.arrayBuffer();
-      if (check.headers.get('x-cache') !== 'HIT')
-        throw new Error('/cached is not served from the cache');
-    }
-    for (let round = 1; round <= 2; round++) {
-      for (const route of routes) {
+    await checkParity(base, routes);
+    for (const route of routes) await run(route, WARMUP);
+    for (let round = 1; round <= ROUNDS; round++) {
+      const order = round % 2 === 1 ? routes : [...routes].reverse();
+      const line = [];
+      for (const route of order) {
         const r = await run(route, DURATION);
-        results[route] = Math.max(results[route] ?? 0, r.requests.average);
-        const rps = Math.round(r.requests.average).toString().padStart(7);
-        console.log(`round ${round} ${route.padEnd(9)} ${rps} req/s  p99 ${r.latency.p99} ms`);
+        samples[route].push(r.requests.average);
+        cpu[route].push(r.cpuPerRequest);
+        line.push(
+          `${route} ${Math.round(r.requests.average)} (p99 ${r.latency.p99} ms, ${Math.round(r.cpuPerRequest)} µs)`,
+        );
       }
+      console.log(`round ${round}: ${line.join(', ')}`);
     }
   } finally {
     child.kill('SIGINT');
@@ -69,17 +99,64 @@ async function main() {
     await memcached.stop();
     await redis?.stop();
   }
-  if (results['cached-redis'] !== undefined && results.cached !== undefined) {
+  const med = Object.fromEntries(routes.map((r) => [r, median(samples[r])]));
+  console.log('');
+  for (const r of routes) {
+    const s = samples[r].map(Math.round);
     console.log(
-      `memkit hit on Redis / on memcached: ${((results['cached-redis'] / results.cached) * 100).toFixed(0)}%`,
+      `${r.padEnd(13)} median ${String(Math.round(med[r])).padStart(6)} req/s  (${Math.min(...s)}–${Math.max(...s)}), app CPU ${Math.round(median(cpu[r]))} µs/request`,
     );
   }
-  if (!['constant', 'uncached', 'cached', 'apicache'].every((r) => routes.includes(r))) return;
-  const ratio = (a, b) => `${((results[a] / results[b]) * 100).toFixed(0)}%`;
+  const pct = (x) => `${(x * 100).toFixed(0)}%`;
+  const report = (label, a, b, target) => {
+    if (med[a] === undefined || med[b] === undefined) return;
+    const perRound = samples[a].map((x, i) => x / samples[b][i]);
+    const ratio = med[a] / med[b];
+    const verdict = target === undefined ? '' : ratio >= target ? '  ok' : '  BELOW TARGET';
+    console.log(
+      `${label.padEnd(32)} ${pct(ratio).padStart(5)}  (rounds ${pct(Math.min(...perRound))}–${pct(Math.max(...perRound))}${target === undefined ? '' : `, target >= ${pct(target)}`})${verdict}`,
+    );
+  };
   console.log('');
-  console.log(`memkit hit / constant route:   ${ratio('cached', 'constant')}  (target >= 70%)`);
-  console.log(`memkit hit / apicache hit:     ${ratio('cached', 'apicache')}  (target >= 100%)`);
-  console.log(`memkit hit / uncached (20 ms): ${(results.cached / results.uncached).toFixed(1)}x`);
+  report('memkit hit / constant route:', 'cached', 'constant', 0.7);
+  report('memkit hit / apicache hit:', 'cached', 'apicache', 1);
+  report('memkit hit on Redis / memcached:', 'cached-redis', 'cached');
+  if (med.uncached !== undefined && med.cached !== undefined) {
+    console.log(`memkit hit / uncached (20 ms):    ${(med.cached / med.uncached).toFixed(1)}x`);
+  }
+}
+
+function median(xs) {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Fills the caches, then checks that every route answers the same body and that the cached ones
+ * really are hits; prints each route's headers so their weight can be compared.
+ */
+async function checkParity(base, routes) {
+  const bodies = new Map();
+  for (const route of routes) {
+    let res;
+    for (let i = 0; i < 2; i++) {
+      res = await fetch(`${base}/${route}`);
+      bodies.set(route, Buffer.from(await res.arrayBuffer()));
+    }
+    if (route.startsWith('cached') && res.headers.get('x-cache') !== 'HIT') {
+      throw new Error(`/${route} is not served from the cache`);
+    }
+    const names = [...res.headers.keys()].filter((n) => !VOLATILE.has(n));
+    console.log(`${route.padEnd(13)} ${names.join(', ')}`);
+  }
+  const [first, ...rest] = routes;
+  for (const route of rest) {
+    if (!bodies.get(route).equals(bodies.get(first))) {
+      throw new Error(`/${route} and /${first} answer different bodies`);
+    }
+  }
 }
 
 async function runApp(address, redisPort) {
@@ -125,6 +202,9 @@ async function runApp(address, redisPort) {
     res.json(await database()),
   );
   const listener = app.listen(0, '127.0.0.1', () => process.send(listener.address().port));
+  process.on('message', (m) => {
+    if (m === 'cpu') process.send(process.cpuUsage());
+  });
   // Exit cleanly on SIGINT so --cpu-prof can write its profile.
   process.on('SIGINT', () => process.exit(0));
 }
@@ -197,7 +277,7 @@ async function startMemcached() {
     await new Promise((r) => setTimeout(r, 20));
   }
   console.log(
-    `memcached ${port} (Debian binary), ${CONNECTIONS} connections, ${DURATION} s per route`,
+    `memcached ${port} (Debian binary); ${CONNECTIONS} connections, ${KEYS} URL(s) per route, ${WARMUP} s warm-up, ${ROUNDS} rounds of ${DURATION} s per route`,
   );
   return {
     address: `127.0.0.1:${port}`,

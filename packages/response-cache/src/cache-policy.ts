@@ -45,10 +45,27 @@ function seconds(v: string | true | undefined): number | undefined {
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
+const PLAIN_GET: RequestMode = Object.freeze({
+  kind: 'lookup',
+  head: false,
+  maxAge: undefined,
+  minFresh: undefined,
+});
+const PLAIN_HEAD: RequestMode = Object.freeze({
+  kind: 'lookup',
+  head: true,
+  maxAge: undefined,
+  minFresh: undefined,
+});
+
 /** Classifies a request by method and its Cache-Control / Pragma. */
 export function requestMode(req: CacheRequest): RequestMode {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     return { kind: 'bypass', reason: 'method' };
+  }
+  // Most requests carry neither header: no parsing, no allocation.
+  if (req.headers['cache-control'] === undefined && req.headers.pragma === undefined) {
+    return req.method === 'HEAD' ? PLAIN_HEAD : PLAIN_GET;
   }
   const ccHeader = headerString(req.headers, 'cache-control');
   const cc = parseCacheControl(ccHeader);

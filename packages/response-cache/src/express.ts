@@ -48,7 +48,7 @@ export function cacheResponse(options: CacheResponseOptions = {}): CacheResponse
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     // Headers set by middleware that ran before us (a rate limiter's counters, CORS) describe
     // this request, not the resource: they are neither stored nor overwritten by a hit.
-    const own = new Set(res.getHeaderNames());
+    const own = res.getHeaderNames();
     const cacheReq: CacheRequest = {
       method: req.method,
       url: req.originalUrl || req.url,
@@ -65,7 +65,7 @@ export function cacheResponse(options: CacheResponseOptions = {}): CacheResponse
         for (const [name, value] of Object.entries(decision.passthrough))
           res.setHeader(name, value);
       } else {
-        capture(req, res, decision, cache.options.maxBodyBytes, own);
+        capture(req, res, decision, cache.options.maxBodyBytes, new Set(own));
       }
       next();
     }, next);
@@ -112,18 +112,37 @@ function replay(req: Request, revalidation: Revalidation): void {
   }
 }
 
-function send(res: ServerResponse, response: CacheResponse, own: ReadonlySet<string>): void {
-  // One writeHead with every header: a hit is on the hot path and setHeader validates each call.
-  let headers = response.headers;
-  if (own.size > 0) {
-    const kept: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (!own.has(name)) kept[name] = value;
-    }
-    headers = kept;
+// Bodies up to this size are sent as a latin1 string (byte for byte the same): Node then writes
+// head and body as one string, one plain write, instead of a writev of two chunks.
+const STRING_BODY_BYTES = 16 * 1024;
+const bodyStrings = new WeakMap<Buffer, string>();
+
+/** The body as Node writes it best: a latin1 string when small (memoised per entry buffer). */
+function wireBody(body: Buffer): Buffer | string {
+  if (body.length > STRING_BODY_BYTES || body.length === 0) return body;
+  let text = bodyStrings.get(body);
+  if (text === undefined) {
+    text = body.toString('latin1');
+    bodyStrings.set(body, text);
   }
-  res.writeHead(response.status, headers);
-  res.end(response.body);
+  return text;
+}
+
+function send(res: ServerResponse, response: CacheResponse, own: readonly string[]): void {
+  const headers = response.headers;
+  if (own.length === 0) {
+    // Nothing set before us: Node takes the object as is, without validating each header again.
+    res.writeHead(response.status, headers);
+  } else {
+    // What writeHead would do with earlier headers present, less a filtered copy.
+    const names = Object.keys(headers);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      if (!own.includes(name)) res.setHeader(name, headers[name] as string | string[]);
+    }
+    res.writeHead(response.status);
+  }
+  res.end(wireBody(response.body), 'latin1');
 }
 
 /** The response's headers less those set before the cache ran (see `own` in the middleware). */
@@ -233,7 +252,7 @@ function capture(
         (result) => {
           if (result.replacement !== undefined) {
             for (const name of this.getHeaderNames()) if (!own.has(name)) this.removeHeader(name);
-            send(this, result.replacement, own);
+            send(this, result.replacement, [...own]);
             return;
           }
           // flushHeaders() may have sent the head already; the body still goes out.

@@ -33,6 +33,16 @@ import {
 } from './options.js';
 
 const NO_FLIGHT = (): void => {};
+const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
+
+/** Whether every tag version an entry was stored with is still the current one. */
+function tagsCurrent(
+  stored: Record<string, string>,
+  current: ReadonlyMap<string, string>,
+): boolean {
+  for (const key in stored) if (current.get(key) !== stored[key]) return false;
+  return true;
+}
 const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms).unref());
 
@@ -238,7 +248,7 @@ export class ResponseCache {
       k0: primary === undefined ? '' : memcachedKey(prefix, 'e', primary),
       pointer: undefined,
       tagKeys,
-      tagVersions: new Map(),
+      tagVersions: NO_VERSIONS,
       staleWindow: Math.max(route.staleWhileRevalidate, route.staleIfError),
       store: false,
       fwd: 'miss',
@@ -262,117 +272,120 @@ export class ResponseCache {
   ): Promise<CacheDecision> {
     let endPoll: (() => void) | undefined;
     try {
-      return await this.#lookupLoop(ctx, mode, (end) => {
-        endPoll = end;
-      });
+      const head = mode.head;
+      // HEAD never takes the lock: its response has no body, so it cannot fill the cache.
+      const lockTtl = head ? undefined : this.options.lockTtl;
+      const recache = head ? undefined : ctx.staleWindow;
+      const deadline = Date.now() + this.options.lockWaitMs;
+      let backoffMs = 5;
+      let polling = false;
+      let markedStale = false;
+      for (;;) {
+        let first: FetchedItem | null;
+        let versions: ReadonlyMap<string, string>;
+        if (ctx.tagKeys.length === 0) {
+          first = await this.#store.fetch(ctx.k0, lockTtl, recache);
+          versions = NO_VERSIONS;
+        } else {
+          [first, versions] = await Promise.all([
+            this.#store.fetch(ctx.k0, lockTtl, recache),
+            this.#tagVersions(ctx.tagKeys),
+          ]);
+        }
+        this.#recovered();
+        ctx.tagVersions = versions;
+        let item: FetchedItem | null = first;
+        let decoded: DecodedItem | undefined =
+          item === null ? undefined : this.#memo.decode(item.value);
+        let key = ctx.k0;
+        ctx.pointer = undefined;
+        if (decoded?.kind === 'vary') {
+          ctx.pointer = decoded.pointer;
+          key = this.#variantKey(ctx, decoded.pointer);
+          item = await this.#store.fetch(key, lockTtl, recache);
+          decoded = item === null ? undefined : this.#memo.decode(item.value);
+        }
+        const entry = decoded?.kind === 'entry' ? decoded : undefined;
+        if (item === null) return this.#forward(ctx, !head, 'miss', undefined);
+        if (entry === undefined) {
+          // An empty stub: someone holds the regeneration lock, maybe us.
+          if (item.won) {
+            return this.#regenerate(ctx, key, false, undefined, ctx.pointer ? 'vary-miss' : 'miss');
+          }
+          if (head || !item.alreadyWon) return this.#forward(ctx, !head, 'miss', undefined);
+        } else if (!tagsCurrent(entry.meta.tags, versions)) {
+          // Invalidated by tag: mark it stale once so exactly one caller wins the regeneration.
+          if (item.won) return this.#regenerate(ctx, key, true, undefined, 'miss');
+          if (!item.alreadyWon) {
+            if (markedStale || head) return this.#forward(ctx, !head, 'miss', 'tag');
+            markedStale = true;
+            await this.#store.markStale(key);
+            continue;
+          }
+        } else {
+          const clock = entryClock(entry.meta, item.ttl);
+          const hit =
+            this.#memo.known(entry.meta) ?? (await this.#memo.hit(entry.meta, entry.body));
+          if (hit === undefined) return this.#forward(ctx, !head, 'miss', 'chunk-missing');
+          if (!item.stale && clock.freshTtl >= 0) {
+            if (
+              (mode.maxAge !== undefined && clock.age > mode.maxAge) ||
+              (mode.minFresh !== undefined && clock.freshTtl < mode.minFresh)
+            ) {
+              return this.#forward(ctx, !head, 'request', undefined);
+            }
+            this.#stats.hits++;
+            return {
+              action: 'serve',
+              response: hitResponse(ctx.req, hit, clock, false),
+            };
+          }
+          const sie = ctx.route.staleIfError;
+          const fallback =
+            sie > 0 && -clock.freshTtl <= sie
+              ? {
+                  meta: entry.meta,
+                  body: hit.body,
+                  freshTtl: Math.min(clock.freshTtl, -1),
+                  age: clock.age,
+                }
+              : undefined;
+          const withinSwr = !item.stale && -clock.freshTtl <= ctx.route.staleWhileRevalidate;
+          if (item.won && withinSwr && !head) {
+            // stale-while-revalidate: this request gets the stale copy too; the refresh runs in
+            // the background through the adapter's replay.
+            this.#stats.staleHits++;
+            const refresh = this.#regenerate(ctx, key, true, fallback, 'stale');
+            const response = hitResponse(ctx.req, hit, clock, true);
+            return { action: 'serve', response, revalidate: this.#revalidation(refresh) };
+          }
+          if (item.won) return this.#regenerate(ctx, key, true, fallback, 'stale');
+          if (withinSwr && (item.alreadyWon || head)) {
+            this.#stats.staleHits++;
+            return { action: 'serve', response: hitResponse(ctx.req, hit, clock, true) };
+          }
+          if (head || !item.alreadyWon || Date.now() >= deadline) {
+            return this.#forward({ ...ctx, fallback }, !head, 'stale', undefined);
+          }
+        }
+        // Another caller (here or in another instance) is regenerating: wait, then look again.
+        // In this process one request polls memcached; the others wait for it.
+        if (Date.now() >= deadline) return this.#forward(ctx, true, 'miss', 'lock-timeout');
+        if (!polling) {
+          const flight = this.#flights.current(ctx.k0);
+          if (flight !== undefined) {
+            this.#stats.coalesced++;
+            await Promise.race([flight, sleep(Math.max(0, deadline - Date.now()))]);
+            continue;
+          }
+          polling = true;
+          endPoll = this.#flights.lead(ctx.k0);
+        }
+        await sleep(Math.min(backoffMs, Math.max(0, deadline - Date.now())));
+        backoffMs = Math.min(backoffMs * 2, 50);
+      }
     } finally {
       endPoll?.();
-    }
-  }
-
-  async #lookupLoop(
-    ctx: Forward,
-    mode: Extract<RequestMode, { kind: 'lookup' }>,
-    onPoll: (end: () => void) => void,
-  ): Promise<CacheDecision> {
-    const head = mode.head;
-    // HEAD never takes the lock: its response has no body, so it cannot fill the cache.
-    const lockTtl = head ? undefined : this.options.lockTtl;
-    const recache = head ? undefined : ctx.staleWindow;
-    const deadline = Date.now() + this.options.lockWaitMs;
-    let backoffMs = 5;
-    let polling = false;
-    let markedStale = false;
-    for (;;) {
-      const [first, versions] = await Promise.all([
-        this.#store.fetch(ctx.k0, lockTtl, recache),
-        this.#tagVersions(ctx.tagKeys),
-      ]);
-      this.#recovered();
-      ctx.tagVersions = versions;
-      let item: FetchedItem | null = first;
-      let decoded: DecodedItem | undefined =
-        item === null ? undefined : this.#memo.decode(item.value);
-      let key = ctx.k0;
-      ctx.pointer = undefined;
-      if (decoded?.kind === 'vary') {
-        ctx.pointer = decoded.pointer;
-        key = this.#variantKey(ctx, decoded.pointer);
-        item = await this.#store.fetch(key, lockTtl, recache);
-        decoded = item === null ? undefined : this.#memo.decode(item.value);
-      }
-      const entry = decoded?.kind === 'entry' ? decoded : undefined;
-      if (item === null) return this.#forward(ctx, !head, 'miss', undefined);
-      if (entry === undefined) {
-        // An empty stub: someone holds the regeneration lock, maybe us.
-        if (item.won) {
-          return this.#regenerate(ctx, key, false, undefined, ctx.pointer ? 'vary-miss' : 'miss');
-        }
-        if (head || !item.alreadyWon) return this.#forward(ctx, !head, 'miss', undefined);
-      } else if (!Object.entries(entry.meta.tags).every(([k, v]) => versions.get(k) === v)) {
-        // Invalidated by tag: mark it stale once so exactly one caller wins the regeneration.
-        if (item.won) return this.#regenerate(ctx, key, true, undefined, 'miss');
-        if (!item.alreadyWon) {
-          if (markedStale || head) return this.#forward(ctx, !head, 'miss', 'tag');
-          markedStale = true;
-          await this.#store.markStale(key);
-          continue;
-        }
-      } else {
-        const clock = entryClock(entry.meta, item.ttl);
-        const body = await this.#memo.body(entry.meta, entry.body);
-        if (body === undefined) return this.#forward(ctx, !head, 'miss', 'chunk-missing');
-        if (!item.stale && clock.freshTtl >= 0) {
-          if (
-            (mode.maxAge !== undefined && clock.age > mode.maxAge) ||
-            (mode.minFresh !== undefined && clock.freshTtl < mode.minFresh)
-          ) {
-            return this.#forward(ctx, !head, 'request', undefined);
-          }
-          this.#stats.hits++;
-          return {
-            action: 'serve',
-            response: hitResponse(ctx.req, entry.meta, body, clock, false),
-          };
-        }
-        const sie = ctx.route.staleIfError;
-        const fallback =
-          sie > 0 && -clock.freshTtl <= sie
-            ? { meta: entry.meta, body, freshTtl: Math.min(clock.freshTtl, -1), age: clock.age }
-            : undefined;
-        const withinSwr = !item.stale && -clock.freshTtl <= ctx.route.staleWhileRevalidate;
-        if (item.won && withinSwr && !head) {
-          // stale-while-revalidate: this request gets the stale copy too; the refresh runs in
-          // the background through the adapter's replay.
-          this.#stats.staleHits++;
-          const refresh = this.#regenerate(ctx, key, true, fallback, 'stale');
-          const response = hitResponse(ctx.req, entry.meta, body, clock, true);
-          return { action: 'serve', response, revalidate: this.#revalidation(refresh) };
-        }
-        if (item.won) return this.#regenerate(ctx, key, true, fallback, 'stale');
-        if (withinSwr && (item.alreadyWon || head)) {
-          this.#stats.staleHits++;
-          return { action: 'serve', response: hitResponse(ctx.req, entry.meta, body, clock, true) };
-        }
-        if (head || !item.alreadyWon || Date.now() >= deadline) {
-          return this.#forward({ ...ctx, fallback }, !head, 'stale', undefined);
-        }
-      }
-      // Another caller (here or in another instance) is regenerating: wait, then look again.
-      // In this process one request polls memcached; the others wait for it.
-      if (Date.now() >= deadline) return this.#forward(ctx, true, 'miss', 'lock-timeout');
-      if (!polling) {
-        const flight = this.#flights.current(ctx.k0);
-        if (flight !== undefined) {
-          this.#stats.coalesced++;
-          await Promise.race([flight, sleep(Math.max(0, deadline - Date.now()))]);
-          continue;
-        }
-        polling = true;
-        onPoll(this.#flights.lead(ctx.k0));
-      }
-      await sleep(Math.min(backoffMs, Math.max(0, deadline - Date.now())));
-      backoffMs = Math.min(backoffMs * 2, 50);
     }
   }
 

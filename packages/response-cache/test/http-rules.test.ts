@@ -244,6 +244,8 @@ for (const backend of BACKENDS) {
         it('round-trips binary bodies, compressed and chunked past the item size', async () => {
           const binary = randomBytes(300_000);
           const text = Buffer.from('compress me '.repeat(50_000));
+          // Every byte value, in a body small enough for the adapters' small-body send path.
+          const bytes256 = Buffer.from(Array.from({ length: 256 }, (_, i) => 255 - i));
           const a = await app(
             [
               {
@@ -251,6 +253,13 @@ for (const backend of BACKENDS) {
                 handler: () => ({
                   headers: { 'content-type': 'application/octet-stream' },
                   body: binary,
+                }),
+              },
+              {
+                path: '/small',
+                handler: () => ({
+                  headers: { 'content-type': 'application/octet-stream' },
+                  body: bytes256,
                 }),
               },
               {
@@ -266,12 +275,14 @@ for (const backend of BACKENDS) {
           );
           for (const [path, bytes] of [
             ['/bin', binary],
+            ['/small', bytes256],
             ['/txt', text],
           ] as const) {
             await a.request('GET', path);
             const hit = await a.request('GET', path);
             expect(hit.headers['x-cache'], path).toBe('HIT');
             expect(hit.body.equals(bytes), path).toBe(true);
+            expect(hit.headers['content-length'], path).toBe(String(bytes.length));
           }
         });
 

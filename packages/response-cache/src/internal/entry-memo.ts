@@ -1,18 +1,19 @@
 import { decodeBody } from './body-codec.js';
 import { type DecodedItem, decodeItem, type EntryMeta, entryId } from './entry-codec.js';
 import { chunkKey } from './entry-writer.js';
+import { type HitTemplate, hitTemplate } from './hit-response.js';
 import type { EntryStore } from './meta-store.js';
 
 /** Bytes of decoded bodies kept. */
 const MEMO_BYTES = 32 * 1024 * 1024;
 
 /**
- * Entry id → decoded entry. An id names one immutable write, so this only saves re-parsing (and
- * re-inflating, re-assembling chunks of) bytes; freshness and tags are still checked against
- * memcached on every hit.
+ * Entry id → decoded entry and its hit template. An id names one immutable write, so this only
+ * saves re-parsing (and re-inflating, re-assembling chunks of) bytes and rebuilding headers;
+ * freshness and tags are still checked against memcached on every hit.
  */
 export class EntryMemo {
-  readonly #memo = new Map<string, { item: DecodedItem; body: Buffer }>();
+  readonly #memo = new Map<string, { item: DecodedItem; hit: HitTemplate }>();
   #memoBytes = 0;
 
   constructor(
@@ -27,20 +28,27 @@ export class EntryMemo {
     return known !== undefined ? known.item : decodeItem(value);
   }
 
-  /** The origin's body bytes of an entry; undefined when a chunk is missing. */
-  async body(meta: EntryMeta, inline: Buffer): Promise<Buffer | undefined> {
+  /** The hit template of an entry seen before (the common case: no await on a hit). */
+  known(meta: EntryMeta): HitTemplate | undefined {
+    return this.#memo.get(meta.id)?.hit;
+  }
+
+  /** The hit template of an entry, its body assembled; undefined when a chunk is missing. */
+  async hit(meta: EntryMeta, inline: Buffer): Promise<HitTemplate | undefined> {
     const known = this.#memo.get(meta.id);
-    if (known !== undefined) return known.body;
+    if (known !== undefined) return known.hit;
     const body = await this.#assemble(meta, inline);
-    if (body !== undefined && body.length <= MEMO_BYTES / 64) {
+    if (body === undefined) return undefined;
+    const hit = hitTemplate(meta, body);
+    if (body.length <= MEMO_BYTES / 64) {
       if (this.#memoBytes + body.length > MEMO_BYTES) {
         this.#memo.clear();
         this.#memoBytes = 0;
       }
-      this.#memo.set(meta.id, { item: { kind: 'entry', meta, body: inline }, body });
+      this.#memo.set(meta.id, { item: { kind: 'entry', meta, body: inline }, hit });
       this.#memoBytes += body.length + 1024;
     }
-    return body;
+    return hit;
   }
 
   async #assemble(meta: EntryMeta, inline: Buffer): Promise<Buffer | undefined> {

@@ -6,7 +6,7 @@ import type { OriginResponse } from '../http-types.js';
 import type { ResolvedResponseCacheOptions } from '../options.js';
 import type { EntryMeta } from './entry-codec.js';
 import { type WriteContext, writeEntry } from './entry-writer.js';
-import { hitResponse } from './hit-response.js';
+import { hitResponse, hitTemplate } from './hit-response.js';
 import type { EntryStore } from './meta-store.js';
 
 /** Everything known about a request that goes to the handler. */
@@ -44,7 +44,8 @@ export async function finishForward(
     deps.stats.staleHits++;
     await releaseLock(deps, f);
     const clock = { age: f.fallback.age, freshTtl: f.fallback.freshTtl };
-    const replacement = hitResponse(f.req, f.fallback.meta, f.fallback.body, clock, true);
+    const fallback = hitTemplate(f.fallback.meta, f.fallback.body);
+    const replacement = hitResponse(f.req, fallback, clock, true);
     return { headers: {}, replacement };
   }
   let stored = false;

@@ -1,4 +1,5 @@
-import type { CacheBackend, MemcachedClient } from '@memkit/core';
+import type { CacheBackend, MemcachedClient, MetaResult } from '@memkit/core';
+import { CallBatch } from './call-batch.js';
 
 /** One item as the engine sees it: bytes, remaining TTL and the recache flags. */
 export interface FetchedItem {
@@ -20,6 +21,35 @@ function ttlFlag(ttl: number): string {
   return `T${Math.min(Math.max(1, Math.floor(ttl)), MAX_RELATIVE_TTL)}`;
 }
 
+const VALUE_ONLY: readonly string[] = Object.freeze(['v']);
+
+function toItem(r: MetaResult): FetchedItem | null {
+  if (r.status !== 'VA' || r.value === undefined) return null;
+  const t = Number(r.flags.t ?? '-1');
+  return {
+    value: r.value,
+    ttl: Number.isFinite(t) ? t : -1,
+    won: 'W' in r.flags,
+    alreadyWon: 'Z' in r.flags,
+    stale: 'X' in r.flags,
+  };
+}
+
+/** {@link asFollower} for a parsed item. */
+function followerItem(item: FetchedItem | null): FetchedItem | null {
+  return item?.won ? { ...item, won: false, alreadyWon: true } : item;
+}
+
+/**
+ * The reply a second identical `mg` would have had: memcached hands the win (`W`) to one caller
+ * only and tells the next ones it is taken (`Z`).
+ */
+function asFollower(r: MetaResult): MetaResult {
+  if (!('W' in r.flags)) return r;
+  const { W: _won, ...flags } = r.flags;
+  return { ...r, flags: { ...flags, Z: '' } };
+}
+
 /** The handful of storage operations the engine needs (see {@link MetaStore} for their meaning). */
 export interface EntryStore {
   fetch(
@@ -39,9 +69,23 @@ export interface EntryStore {
  */
 export class MetaStore implements EntryStore {
   readonly #client: MemcachedClient;
+  // Reads are batched per loop turn (one socket write for all of them); writes are rare and go
+  // out at once.
+  readonly #batch = new CallBatch();
+  // Flag lists per (lockTtl, recacheBelow): a handful of distinct ones, asked for on every hit.
+  readonly #fetchFlags = new Map<string, readonly string[]>();
 
   constructor(client: MemcachedClient) {
     this.#client = client;
+  }
+
+  /** `mg`, batched; identical ones of one batch share a reply (see {@link CallBatch}). */
+  #get(key: string, flags: readonly string[], flagsId: string): Promise<MetaResult> {
+    return this.#batch.shared(
+      `${flagsId} ${key}`,
+      () => this.#client.metaGet(key, flags),
+      asFollower,
+    );
   }
 
   /**
@@ -49,30 +93,33 @@ export class MetaStore implements EntryStore {
    * and hands `W` to exactly one caller across all instances; with `recacheBelow`, the first
    * caller to see less than that many seconds left wins a refresh while others keep reading.
    */
-  async fetch(
+  fetch(
     key: string,
     lockTtl: number | undefined,
     recacheBelow: number | undefined,
   ): Promise<FetchedItem | null> {
-    const flags = ['v', 't'];
-    if (lockTtl !== undefined) flags.push(ttlFlag(lockTtl).replace('T', 'N'));
-    if (recacheBelow !== undefined && recacheBelow > 0) flags.push(`R${recacheBelow}`);
-    const r = await this.#client.metaGet(key, flags);
-    if (r.status !== 'VA' || r.value === undefined) return null;
-    const t = Number(r.flags.t ?? '-1');
-    return {
-      value: r.value,
-      ttl: Number.isFinite(t) ? t : -1,
-      won: 'W' in r.flags,
-      alreadyWon: 'Z' in r.flags,
-      stale: 'X' in r.flags,
-    };
+    const id = `${lockTtl}:${recacheBelow}`;
+    let flags = this.#fetchFlags.get(id);
+    if (flags === undefined) {
+      const list = ['v', 't'];
+      if (lockTtl !== undefined) list.push(ttlFlag(lockTtl).replace('T', 'N'));
+      if (recacheBelow !== undefined && recacheBelow > 0) list.push(`R${recacheBelow}`);
+      flags = Object.freeze(list);
+      this.#fetchFlags.set(id, flags);
+    }
+    // Shared as parsed items: the callers sharing a read (most hits under load) get the same
+    // object, no reparse.
+    return this.#batch.shared(
+      `${id} ${key}`,
+      () => this.#client.metaGet(key, flags).then(toItem),
+      followerItem,
+    );
   }
 
   /** Plain values of `keys` (pipelined), misses absent. */
   async values(keys: readonly string[]): Promise<Map<string, Buffer>> {
     const out = new Map<string, Buffer>();
-    const replies = await Promise.all(keys.map((k) => this.#client.metaGet(k, ['v'])));
+    const replies = await Promise.all(keys.map((k) => this.#get(k, VALUE_ONLY, 'v')));
     replies.forEach((r, i) => {
       const key = keys[i];
       if (key !== undefined && r.status === 'VA' && r.value !== undefined) out.set(key, r.value);
