@@ -1,10 +1,9 @@
 import type { CommandHandler } from '../command.js';
 import type { Item } from '../item.js';
-import { KEY_MAX_LENGTH } from '../item.js';
 import { parseUint64 } from '../numbers.js';
 import type { ServerStats } from '../stats.js';
 import type { Store } from '../store.js';
-import { setNoreplyMaybe } from './storage.js';
+import { keyWithArgument } from './preamble.js';
 
 const U64 = 0xffffffffffffffffn;
 
@@ -57,17 +56,8 @@ export function addDelta(
 
 function arithmeticCommand(incr: boolean): CommandHandler {
   return (ctx, tokens) => {
-    const n = tokens.length;
-    if (n !== 3 && n !== 4) {
-      ctx.reply('ERROR');
-      return;
-    }
-    setNoreplyMaybe(ctx, tokens);
-    const key = tokens[1]!;
-    if (key.length > KEY_MAX_LENGTH) {
-      ctx.reply('CLIENT_ERROR bad command line format');
-      return;
-    }
+    const key = keyWithArgument(ctx, tokens);
+    if (key === undefined) return;
     const delta = parseUint64(tokens[2]!);
     if (delta === undefined) {
       ctx.reply('CLIENT_ERROR invalid numeric delta argument');

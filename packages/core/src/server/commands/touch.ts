@@ -1,21 +1,11 @@
 import type { CommandHandler } from '../command.js';
-import { KEY_MAX_LENGTH } from '../item.js';
 import { parseInt32 } from '../numbers.js';
-import { setNoreplyMaybe } from './storage.js';
+import { keyWithArgument } from './preamble.js';
 
 /** touch <key> <exptime> [noreply]. */
 export const touchCommand: CommandHandler = (ctx, tokens) => {
-  const n = tokens.length;
-  if (n !== 3 && n !== 4) {
-    ctx.reply('ERROR');
-    return;
-  }
-  setNoreplyMaybe(ctx, tokens);
-  const key = tokens[1]!;
-  if (key.length > KEY_MAX_LENGTH) {
-    ctx.reply('CLIENT_ERROR bad command line format');
-    return;
-  }
+  const key = keyWithArgument(ctx, tokens);
+  if (key === undefined) return;
   const e = parseInt32(tokens[2]!);
   if (e === undefined) {
     ctx.reply('CLIENT_ERROR invalid exptime argument');
