@@ -1,7 +1,7 @@
 import { MemcachedClient, MemcachedError } from '@memkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS, type TestMemcached } from '../../../test/support/memcached-backends.js';
 import { type RateLimitAlgorithm, RateLimiter } from '../src/index.js';
-import { BACKENDS, type TestMemcached } from './support/backends.js';
 
 const ALGORITHMS: RateLimitAlgorithm[] = ['fixed-window', 'sliding-window', 'gcra'];
 

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS, type TestMemcached } from '../../../test/support/memcached-backends.js';
 import type { RateLimitAlgorithm } from '../src/index.js';
-import { BACKENDS, type TestMemcached } from './support/backends.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/consume-child.mjs', import.meta.url));
 const DIST = [

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS, type TestMemcached } from '../../../test/support/memcached-backends.js';
 import type { ResponseCacheOptions } from '../src/index.js';
 import { ADAPTERS, type RouteSpec, type TestApp } from './support/apps.js';
-import { BACKENDS, type TestMemcached } from './support/backends.js';
 
 // One conformance suite for the HTTP rules, run for each adapter on each backend.
 for (const backend of BACKENDS) {

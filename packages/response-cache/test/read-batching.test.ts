@@ -1,9 +1,9 @@
 import { MemcachedClient } from '@memkit/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BACKENDS, type TestMemcached } from '../../../test/support/memcached-backends.js';
 import { ResponseCache } from '../src/index.js';
 import { CallBatch } from '../src/internal/call-batch.js';
 import { MetaStore } from '../src/internal/meta-store.js';
-import { BACKENDS, type TestMemcached } from './support/backends.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BACKENDS, type TestMemcached } from '../../../test/support/memcached-backends.js';
 import type { ResponseCacheLogger, ResponseCacheOptions } from '../src/index.js';
 import { ADAPTERS, type RouteSpec, type TestApp } from './support/apps.js';
-import { BACKENDS, type TestMemcached } from './support/backends.js';
 
 /** A promise released by the test, so "the handler is still running" needs no sleeping. */
 function gate(): { wait: Promise<void>; open: () => void } {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BACKENDS, type TestMemcached } from '../../../test/support/memcached-backends.js';
 import { ADAPTERS, type RouteSpec, type TestApp } from './support/apps.js';
-import { BACKENDS, type TestMemcached } from './support/backends.js';
 
 function gate(): { wait: Promise<void>; open: () => void } {
   let open!: () => void;

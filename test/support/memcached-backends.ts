@@ -1,5 +1,5 @@
 import { startServer } from '@memkit/core';
-import { requireBinary, startRealMemcached } from '../../../../test/support/memcached.js';
+import { requireBinary, startRealMemcached } from './memcached.js';
 
 /** A memcached the tests run against, with the controls that backend offers. */
 export interface TestMemcached {
@@ -12,7 +12,7 @@ export interface TestMemcached {
   stop(): Promise<void>;
 }
 
-/** A backend the conformance suites run on. */
+/** A backend the packages' conformance suites (rate limiter, response cache) run on. */
 export interface BackendFactory {
   name: string;
   /** False when the backend cannot run here (no memcached binary outside CI). */
