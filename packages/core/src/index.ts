@@ -14,6 +14,8 @@ export type {
 } from './backend/cache-backend.js';
 // --- backends (the Redis one is the subpath @memkit/core/redis) ---
 export { MemcachedBackend } from './backend/memcached-backend.js';
+export type { BackendChoice, ResolvedBackend } from './backend/resolve-backend.js';
+export { resolveBackend } from './backend/resolve-backend.js';
 // --- client ---
 export type {
   CacheAsideOptions,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type CacheBackend, MemcachedBackend, MemcachedClient } from '@memkit/core';
+import { type CacheBackend, type MemcachedClient, resolveBackend } from '@memkit/core';
 import {
   type CacheDecision,
   type CacheRoute,
@@ -85,16 +85,11 @@ export class ResponseCache {
   constructor(options: ResponseCacheOptions = {}) {
     this.options = resolveResponseCacheOptions(options);
     const o = this.options;
-    this.#ownsClient = o.client === undefined && o.backend === undefined;
     // A core MemcachedBackend is unwrapped: memcached keeps its meta-command path either way.
-    if (o.backend !== undefined) {
-      this.backend = o.backend;
-      this.#client = o.backend instanceof MemcachedBackend ? o.backend.client : undefined;
-    } else {
-      const client = o.client ?? new MemcachedClient(o.servers);
-      this.#client = client;
-      this.backend = new MemcachedBackend(client);
-    }
+    const resolved = resolveBackend(o);
+    this.backend = resolved.backend;
+    this.#client = resolved.client;
+    this.#ownsClient = resolved.ownsClient;
     this.#store =
       this.#client === undefined ? new BackendStore(this.backend) : new MetaStore(this.#client);
     this.#memo = new EntryMemo(this.#store, o.keyPrefix);

@@ -1,4 +1,4 @@
-import { type CacheBackend, MemcachedBackend, MemcachedClient } from '@memkit/core';
+import { type CacheBackend, type MemcachedClient, resolveBackend } from '@memkit/core';
 import { type SessionData, Store } from 'express-session';
 import { cacheBackendSessions } from './internal/cache-backend-session.js';
 import { clientBackend } from './internal/client-backend.js';
@@ -45,16 +45,11 @@ export class MemcachedStore extends Store {
     super();
     this.options = resolveMemcachedStoreOptions(options);
     const o = this.options;
-    this.#ownsClient = o.client === undefined && o.backend === undefined;
     // A core MemcachedBackend is unwrapped: memcached keeps its meta-command path either way.
-    if (o.backend !== undefined) {
-      this.backend = o.backend;
-      this.#client = o.backend instanceof MemcachedBackend ? o.backend.client : undefined;
-    } else {
-      const client = o.client ?? new MemcachedClient(o.servers);
-      this.#client = client;
-      this.backend = new MemcachedBackend(client);
-    }
+    const resolved = resolveBackend(o);
+    this.backend = resolved.backend;
+    this.#client = resolved.client;
+    this.#ownsClient = resolved.ownsClient;
     this.#engine = new SessionEngine(
       o,
       this.#client === undefined ? cacheBackendSessions(this.backend) : clientBackend(this.#client),

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import {
   type CacheBackend,
-  MemcachedBackend,
-  MemcachedClient,
+  type MemcachedClient,
   MemcachedProtocolError,
+  resolveBackend,
 } from '@memkit/core';
 import { SessionConflictError } from './errors.js';
 import { exptime } from './internal/exptime.js';
@@ -52,16 +52,11 @@ export class SessionManager<T extends object = Record<string, unknown>> {
   constructor(options: SessionManagerOptions = {}) {
     const o = resolveSessionManagerOptions(options);
     this.options = o;
-    this.#ownsClient = o.client === undefined && o.backend === undefined;
     // A core MemcachedBackend is unwrapped: memcached keeps its meta-command path either way.
-    if (o.backend !== undefined) {
-      this.backend = o.backend;
-      this.#client = o.backend instanceof MemcachedBackend ? o.backend.client : undefined;
-    } else {
-      const client = o.client ?? new MemcachedClient(o.servers);
-      this.#client = client;
-      this.backend = new MemcachedBackend(client);
-    }
+    const resolved = resolveBackend(o);
+    this.backend = resolved.backend;
+    this.#client = resolved.client;
+    this.#ownsClient = resolved.ownsClient;
   }
 
   /**
