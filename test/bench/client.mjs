@@ -6,6 +6,7 @@
 //
 //   pnpm bench:client                     (builds first)
 //   BENCH_SECONDS=3 BENCH_ROUNDS=5 node test/bench/client.mjs
+//   BENCH_CLIENTS=memkit BENCH_CELLS=multi node --cpu-prof test/bench/client.mjs   (profiling)
 import { spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +22,9 @@ const KEYS = 1000;
 const VALUE = 'v'.repeat(100);
 const MULTI = 100;
 const { MemcacheClient } = MemcacheClientModule;
+// Comma-separated client names / cell ids, to run a subset (e.g. to profile).
+const ONLY_CLIENTS = process.env.BENCH_CLIENTS?.split(',');
+const ONLY_CELLS = process.env.BENCH_CELLS?.split(',');
 
 /** Each client behind the same promise interface; `getMulti` is null when it has none. */
 const clients = {
@@ -75,10 +79,16 @@ const clients = {
 
 /** The benchmark cells: what one operation is and how many callers run it at once. */
 const cells = [
-  { name: 'get, concurrency 1', concurrency: 1, op: (c, i) => c.get(key(i)) },
-  { name: 'get, concurrency 100', concurrency: 100, op: (c, i) => c.get(key(i)) },
-  { name: 'set, concurrency 100', concurrency: 100, op: (c, i) => c.set(key(i), VALUE) },
+  { id: 'get1', name: 'get, concurrency 1', concurrency: 1, op: (c, i) => c.get(key(i)) },
+  { id: 'get100', name: 'get, concurrency 100', concurrency: 100, op: (c, i) => c.get(key(i)) },
   {
+    id: 'set100',
+    name: 'set, concurrency 100',
+    concurrency: 100,
+    op: (c, i) => c.set(key(i), VALUE),
+  },
+  {
+    id: 'multi',
     name: `${MULTI}-key multi-get, concurrency 10`,
     concurrency: 10,
     multi: true,
@@ -144,6 +154,7 @@ async function main() {
   try {
     await preload(server.port);
     for (const [name, create] of Object.entries(clients)) {
+      if (ONLY_CLIENTS !== undefined && !ONLY_CLIENTS.includes(name)) continue;
       const client = create(address);
       try {
         await sanityCheck(name, client);
@@ -155,6 +166,9 @@ async function main() {
       }
     }
     for (const cell of cells) {
+      if (ONLY_CELLS !== undefined && !ONLY_CELLS.includes(cell.id)) {
+        continue;
+      }
       const names = Object.keys(open).filter((name) => {
         if (cell.multi && !open[name].getMulti) results[cell.name][name] = 'n/a';
         return !(cell.multi && !open[name].getMulti);
