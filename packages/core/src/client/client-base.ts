@@ -5,7 +5,7 @@ import type { Reply } from '../protocol/reply-parser.js';
 import type { ClientEvents } from './client-events.js';
 import { Cluster, type ClusterListener, unavailable } from './cluster.js';
 import { CODEC_FLAGS_MASK, ValueCodec } from './codec.js';
-import { SingleGet } from './get-sinks.js';
+import { type HitDecoder, SingleGet } from './get-sinks.js';
 import { LineRequest, type RawItem } from './in-flight.js';
 import { toWireKey } from './keys.js';
 import { encodeMetaFlags, type MetaFlags, type MetaResult, parseMetaReply } from './meta.js';
@@ -70,17 +70,25 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
     return node;
   }
 
-  protected fetch(key: string, wantsCas = false): Promise<RawItem | null> {
-    this.assertOpen();
-    const wire = toWireKey(key, this.keyOptions);
-    const sink = new SingleGet(performance.now() + this.timeoutMs, wantsCas);
-    this.node(wire, key).connection().get(latin1(wire), sink);
-    return sink.promise;
+  /**
+   * A `get` (`gets` with `wantsCas`) resolving with the decoded value (`{ value, cas }`), or null
+   * on a miss. Never throws: a bad key or a closed client is a rejected promise.
+   */
+  protected fetch(key: string, wantsCas: boolean): Promise<unknown> {
+    try {
+      this.assertOpen();
+      const wire = toWireKey(key, this.keyOptions);
+      const sink = new SingleGet(performance.now() + this.timeoutMs, wantsCas, this.decodeHit);
+      this.node(wire, key).connection().get(latin1(wire), sink);
+      return sink.promise;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  /** The codec's decode, bound for use as a {@link HitDecoder}. */
-  protected readonly decodeHit = (data: Buffer, flags: number): unknown =>
-    this.codec.decode(data, flags);
+  /** The codec's in-place decode, bound for use as a {@link HitDecoder}. */
+  protected readonly decodeHit: HitDecoder = (block, start, end, flags, shared) =>
+    this.codec.decodeBlock(block, start, end, flags, shared);
 
   protected decode(item: RawItem): unknown {
     return this.codec.decode(item.data, item.flags);

@@ -183,10 +183,30 @@ export class ValueCodec {
    * @throws {MemcachedSerializationError} on bytes that cannot be decoded.
    */
   decode(data: Buffer, flags: number): unknown {
+    return this.decodeBlock(data, 0, data.length, flags, false);
+  }
+
+  /**
+   * {@link decode} of the bytes `[start, end)` of `block`, read in place: text, numbers and JSON
+   * are decoded straight from them. When `shared` (a reused read buffer), the bytes are copied
+   * only where the result or a custom deserializer could hold on to them.
+   * @throws {MemcachedSerializationError} on bytes that cannot be decoded.
+   */
+  decodeBlock(block: Buffer, start: number, end: number, flags: number, shared: boolean): unknown {
     const algorithm = (flags & COMPRESSION_FLAGS_MASK) >>> COMPRESSION_SHIFT;
+    if (algorithm === 0 && this.#serializer === undefined) {
+      if (this.#name === 'string') return block.toString('utf8', start, end);
+      if (this.#name === 'json' && (flags & TYPE_MASK) !== TYPE_BYTES) {
+        return decodeTyped(block, start, end, flags & TYPE_MASK);
+      }
+    }
+    let data = block.subarray(start, end);
     if (algorithm !== 0) {
+      // Inflating reads the bytes once and returns new memory: no copy needed.
       data = decompress(algorithm, data, this.#maxDecompressedSize);
       flags &= ~COMPRESSION_FLAGS_MASK;
+    } else if (shared) {
+      data = Buffer.from(data);
     }
     if (this.#serializer) {
       try {
@@ -200,7 +220,7 @@ export class ValueCodec {
     }
     if (this.#name === 'buffer') return data;
     if (this.#name === 'string') return data.toString('utf8');
-    return decodeTyped(data, flags & TYPE_MASK);
+    return decodeTyped(data, 0, data.length, flags & TYPE_MASK);
   }
 
   #serialize(value: unknown): { data: Buffer; flags: number } {
@@ -270,20 +290,21 @@ function encodeTyped(value: unknown): { data: Buffer; flags: number } {
   }
 }
 
-function decodeTyped(data: Buffer, type: number): unknown {
+/** Decodes bytes `[start, end)` of `block` by the type tag of the `json` serializer. */
+function decodeTyped(block: Buffer, start: number, end: number, type: number): unknown {
   switch (type) {
     case TYPE_JSON:
       try {
-        return JSON.parse(data.toString('utf8'));
+        return JSON.parse(block.toString('utf8', start, end));
       } catch (cause) {
         throw new MemcachedSerializationError(
-          `Stored value flagged as JSON is not valid JSON (${data.length} bytes).`,
+          `Stored value flagged as JSON is not valid JSON (${end - start} bytes).`,
           { cause },
         );
       }
     case TYPE_NUMBER: {
       // incr/decr pad a shrunk number with trailing spaces, which Number() ignores.
-      const text = data.toString('latin1');
+      const text = block.toString('latin1', start, end);
       const n = Number(text);
       if (text.trim() === '' || (Number.isNaN(n) && text.trim() !== 'NaN')) {
         throw new MemcachedSerializationError(
@@ -292,19 +313,21 @@ function decodeTyped(data: Buffer, type: number): unknown {
       }
       return n;
     }
-    case TYPE_BIGINT:
+    case TYPE_BIGINT: {
+      const text = block.toString('latin1', start, end);
       try {
-        return BigInt(data.toString('latin1').trim());
+        return BigInt(text.trim());
       } catch (cause) {
         throw new MemcachedSerializationError(
-          `Stored value flagged as a bigint is not one: ${JSON.stringify(data.toString('latin1', 0, 40))}.`,
+          `Stored value flagged as a bigint is not one: ${JSON.stringify(text.slice(0, 40))}.`,
           { cause },
         );
       }
+    }
     case TYPE_BYTES:
-      return data;
+      return start === 0 && end === block.length ? block : block.subarray(start, end);
     default:
-      return data.toString('utf8');
+      return block.toString('utf8', start, end);
   }
 }
 

@@ -9,7 +9,7 @@ import {
   MemcachedServerError,
   MemcachedTimeoutError,
 } from '../errors.js';
-import { type Reply, ReplyParser } from '../protocol/reply-parser.js';
+import { ReplyParser } from '../protocol/reply-parser.js';
 import { GetBatch, type GetSink, MAX_BATCH_KEYS } from './get-batch.js';
 import type { InFlight } from './in-flight.js';
 import type { ServerAddress } from './server-list.js';
@@ -59,7 +59,8 @@ export class Connection {
   private timer: NodeJS.Timeout | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private endWhenIdle: (() => void) | undefined;
-  private readBuffer: ArrayBufferLike | undefined;
+  /** The chunk being parsed when it is the reused read buffer (see onReply). */
+  private readChunk: Buffer | undefined;
   private readonly flushBound = () => this.flush();
   private readonly onTimerBound = () => this.onTimer();
 
@@ -68,7 +69,9 @@ export class Connection {
     this.server = address.id;
     this.settings = settings;
     this.owner = owner;
-    this.parser = new ReplyParser((reply) => this.onReply(reply));
+    this.parser = new ReplyParser((line, block, start, end) =>
+      this.onReply(line, block, start, end),
+    );
     this.open();
   }
 
@@ -151,17 +154,19 @@ export class Connection {
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
     } else {
       // Reading into one reused buffer (`onread`) skips the stream machinery and an allocation
-      // per read: a large share of a small request's cost. Data blocks pointing into it are
-      // copied before they outlive the read (see onReply).
+      // per read: a large share of a small request's cost. Requests copy the bytes they keep
+      // past the read and decode the rest in place (see onReply).
       const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-      this.readBuffer = readBuffer.buffer;
       socket = netConnect({
         host,
         port,
         onread: {
           buffer: readBuffer,
           callback: (bytes: number, buffer: Uint8Array) => {
-            this.onData((buffer as Buffer).subarray(0, bytes));
+            const chunk = (buffer as Buffer).subarray(0, bytes);
+            this.readChunk = chunk;
+            this.onData(chunk);
+            this.readChunk = undefined;
             return true;
           },
         },
@@ -262,26 +267,24 @@ export class Connection {
     this.out = '';
   }
 
-  private onReply(reply: Reply): void {
+  private onReply(line: string, block: Buffer | undefined, start: number, end: number): void {
     const request = this.queue[this.head];
     if (request === undefined) {
       throw new MemcachedProtocolError(
-        `Reply with no request waiting: ${JSON.stringify(reply.line.slice(0, 80))}`,
+        `Reply with no request waiting: ${JSON.stringify(line.slice(0, 80))}`,
         this.opts(),
       );
     }
-    const data = reply.data;
-    if (data !== undefined && data.buffer === this.readBuffer) {
-      // The read buffer is reused by the next read: callers get their own copy.
-      reply.data = Buffer.from(data);
-    }
-    const line = reply.line;
     const c = line.charCodeAt(0);
     // 'S'ERVER_ERROR, 'C'LIENT_ERROR, 'E'RROR: any request can end in one of these.
-    if ((c === 0x53 || c === 0x43 || c === 0x45) && isErrorLine(line)) {
+    if ((c === 0x53 || c === 0x43 || c === 0x45) && line !== 'END' && isErrorLine(line)) {
       this.shift();
       request.fail(errorFor(line, this.server));
-    } else if (request.onReply(reply)) {
+    } else if (
+      // A block inside the read buffer is overwritten by the next read: requests copy what
+      // they keep. The parser's own blocks (values split across reads) are theirs to keep.
+      request.onReply(line, block, start, end, block !== undefined && block === this.readChunk)
+    ) {
       this.shift();
     }
     this.owner.onReplyReceived();

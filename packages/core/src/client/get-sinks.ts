@@ -1,21 +1,39 @@
 import type { MemcachedError } from '../errors.js';
 import type { GetBatch, GetSink } from './get-batch.js';
-import type { RawItem } from './in-flight.js';
 
-/** One `get`/`gets` caller waiting for one key. */
+/**
+ * Turns a hit, bytes `[start, end)` of `block`, into the caller's value (the client's codec);
+ * copies the bytes it keeps when `shared`. May throw.
+ */
+export type HitDecoder = (
+  block: Buffer,
+  start: number,
+  end: number,
+  flags: number,
+  shared: boolean,
+) => unknown;
+
+/**
+ * One `get`/`gets` caller waiting for one key. The hit is decoded as it arrives, so the bytes
+ * are never copied for text values and the caller's promise is the only one per request: it
+ * resolves with the value (`{ value, cas }` for `gets`), or null on a miss.
+ */
 export class SingleGet implements GetSink {
   readonly deadline: number;
   readonly wantsCas: boolean;
-  readonly promise: Promise<RawItem | null>;
+  readonly promise: Promise<unknown>;
   batchMark: GetBatch | undefined = undefined;
-  private item: RawItem | null = null;
-  private resolve!: (item: RawItem | null) => void;
-  private reject!: (error: MemcachedError) => void;
+  private readonly decode: HitDecoder;
+  private result: unknown = null;
+  private decodeError: unknown;
+  private resolve!: (result: unknown) => void;
+  private reject!: (error: unknown) => void;
 
-  constructor(deadline: number, wantsCas: boolean) {
+  constructor(deadline: number, wantsCas: boolean, decode: HitDecoder) {
     this.deadline = deadline;
     this.wantsCas = wantsCas;
-    this.promise = new Promise<RawItem | null>((resolve, reject) => {
+    this.decode = decode;
+    this.promise = new Promise<unknown>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
@@ -23,21 +41,35 @@ export class SingleGet implements GetSink {
 
   joined(): void {}
 
-  value(_key: string, data: Buffer, flags: number, cas: string): void {
-    this.item = { data, flags, cas };
+  value(
+    _key: string,
+    block: Buffer,
+    start: number,
+    end: number,
+    flags: number,
+    cas: string,
+    shared: boolean,
+  ): void {
+    let value: unknown;
+    try {
+      value = this.decode(block, start, end, flags, shared);
+    } catch (error) {
+      // Settled at the end: throwing here would be taken for a broken connection.
+      this.decodeError = error;
+      return;
+    }
+    this.result = this.wantsCas ? { value, cas } : value;
   }
 
   end(): void {
-    this.resolve(this.item);
+    if (this.decodeError !== undefined) this.reject(this.decodeError);
+    else this.resolve(this.result);
   }
 
   fail(error: MemcachedError): void {
     this.reject(error);
   }
 }
-
-/** Turns a hit into the caller's value (the client's codec); may throw. */
-export type HitDecoder = (data: Buffer, flags: number) => unknown;
 
 /**
  * One `getMulti` caller: its keys may span servers and batches; it resolves when every batch it
@@ -80,11 +112,19 @@ export class MultiGet implements GetSink {
     if (this.outstanding === 0) this.finish();
   }
 
-  value(key: string, data: Buffer, flags: number): void {
+  value(
+    key: string,
+    block: Buffer,
+    start: number,
+    end: number,
+    flags: number,
+    _cas: string,
+    shared: boolean,
+  ): void {
     if (this.decodeError !== undefined) return;
     let value: unknown;
     try {
-      value = this.decode(data, flags);
+      value = this.decode(block, start, end, flags, shared);
     } catch (error) {
       // Settled at the end: throwing here would be taken for a broken connection.
       this.decodeError = error;

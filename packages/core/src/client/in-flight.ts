@@ -9,8 +9,19 @@ import type { Reply } from '../protocol/reply-parser.js';
 export interface InFlight {
   /** `performance.now()` after which the request has failed. */
   readonly deadline: number;
-  /** Consumes one reply; returns true when the request is complete. May throw on garbage. */
-  onReply(reply: Reply): boolean;
+  /**
+   * Consumes one reply line and, after a VALUE/VA line, its data block `[start, end)` of `block`
+   * (as the reply parser hands them out); `shared` says the block is the connection's reused read buffer,
+   * so bytes kept past the call must be copied. Returns true when the request is complete. May
+   * throw on garbage.
+   */
+  onReply(
+    line: string,
+    block: Buffer | undefined,
+    start: number,
+    end: number,
+    shared: boolean,
+  ): boolean;
   /** Settles the request with a failure. Called at most once, instead of completing. */
   fail(error: MemcachedError): void;
 }
@@ -30,8 +41,17 @@ export class LineRequest implements InFlight {
     });
   }
 
-  onReply(reply: Reply): boolean {
-    this.resolve(reply);
+  onReply(
+    line: string,
+    block: Buffer | undefined,
+    start: number,
+    end: number,
+    shared: boolean,
+  ): boolean {
+    this.resolve({
+      line,
+      data: block === undefined ? undefined : keepBytes(block, start, end, shared),
+    });
     return true;
   }
 
@@ -59,8 +79,7 @@ export class LinesRequest implements InFlight {
     });
   }
 
-  onReply(reply: Reply): boolean {
-    const line = reply.line;
+  onReply(line: string): boolean {
     if (line === 'END' || line === 'RESET' || line === 'OK') {
       this.resolve(this.lines);
       return true;
@@ -72,6 +91,15 @@ export class LinesRequest implements InFlight {
   fail(error: MemcachedError): void {
     this.reject(error);
   }
+}
+
+/**
+ * Bytes `[start, end)` of `block` as a Buffer the caller may keep: a copy when `block` is a
+ * reused read buffer, else a view (the parser's own buffer, or a chunk nothing else reuses).
+ */
+export function keepBytes(block: Buffer, start: number, end: number, shared: boolean): Buffer {
+  const view = block.subarray(start, end);
+  return shared ? Buffer.from(view) : view;
 }
 
 /** One stored item as it came off the wire. */
@@ -112,14 +140,20 @@ export class ValueRequest implements InFlight {
     });
   }
 
-  onReply(reply: Reply): boolean {
-    if (reply.line === 'END') {
+  onReply(
+    line: string,
+    block: Buffer | undefined,
+    start: number,
+    end: number,
+    shared: boolean,
+  ): boolean {
+    if (line === 'END') {
       this.resolve(this.item);
       return true;
     }
-    const { flags, cas } = parseValueLine(reply.line);
-    if (reply.data === undefined) throw new MemcachedProtocolError('VALUE line without data');
-    this.item = { data: reply.data, flags, cas };
+    const { flags, cas } = parseValueLine(line);
+    if (block === undefined) throw new MemcachedProtocolError('VALUE line without data');
+    this.item = { data: keepBytes(block, start, end, shared), flags, cas };
     return false;
   }
 

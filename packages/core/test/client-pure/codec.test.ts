@@ -252,3 +252,56 @@ describe('ValueCodec options', () => {
     }
   });
 });
+
+describe('ValueCodec.decodeBlock (a value read in place from a socket read buffer)', () => {
+  /** Puts `data` in the middle of a larger buffer, as a read buffer holds it. */
+  function inBlock(data: Buffer): { block: Buffer; start: number; end: number } {
+    const block = Buffer.concat([Buffer.from('VALUE k 0 9\r\n'), data, Buffer.from('\r\nEND\r\n')]);
+    return { block, start: 13, end: 13 + data.length };
+  }
+
+  const values: [string, ValueCodec, unknown][] = [
+    ['json text', new ValueCodec({}), 'héllo'],
+    ['json object', new ValueCodec({}), { a: [1, 'x'] }],
+    ['json number', new ValueCodec({}), -3.5],
+    ['json bigint', new ValueCodec({}), 12n],
+    ['json bytes', new ValueCodec({}), Buffer.from([0, 1, 2, 255])],
+    ['string', new ValueCodec({ serializer: 'string' }), 'plain ✓'],
+    ['buffer', new ValueCodec({ serializer: 'buffer' }), Buffer.from([9, 8, 7])],
+    ['compressed', new ValueCodec({ compress: { threshold: 0 } }), 'z'.repeat(500)],
+  ];
+  for (const [name, codec, value] of values) {
+    it(`${name}: decodes from the block's range and survives the block being overwritten`, () => {
+      const { data, flags } = codec.encode(value);
+      const { block, start, end } = inBlock(data);
+      const decoded = codec.decodeBlock(block, start, end, flags, true);
+      block.fill(0x41);
+      expect(decoded).toEqual(value);
+    });
+  }
+
+  it('hands a custom deserializer its own copy of shared bytes', () => {
+    let seen: Buffer | undefined;
+    const codec = new ValueCodec({
+      serializer: {
+        serialize: (v) => ({ data: Buffer.from(String(v)), flags: 0 }),
+        deserialize: (d) => {
+          seen = d;
+          return d;
+        },
+      },
+    });
+    const { block, start, end } = inBlock(Buffer.from('kept'));
+    codec.decodeBlock(block, start, end, 0, true);
+    block.fill(0x41);
+    expect(seen?.toString()).toBe('kept');
+  });
+
+  it('returns a view, not a copy, of bytes that are not shared', () => {
+    const codec = new ValueCodec({ serializer: 'buffer' });
+    const { block, start, end } = inBlock(Buffer.from('mine'));
+    const decoded = codec.decodeBlock(block, start, end, 0, false) as Buffer;
+    expect(decoded.buffer).toBe(block.buffer);
+    expect(decoded.toString()).toBe('mine');
+  });
+});
