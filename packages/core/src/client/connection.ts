@@ -85,8 +85,11 @@ export class Connection {
     return this.state !== 'closed';
   }
 
-  /** Enqueues a request with its bytes; `data` is a value block (its `\r\n` is added). */
-  send(request: InFlight, text: string, data?: Buffer): void {
+  /**
+   * Enqueues a request with its bytes; `data` is a value block (its `\r\n` is added), as a
+   * Buffer or as a string whose characters are its bytes (latin1).
+   */
+  send(request: InFlight, text: string, data?: Buffer | string): void {
     if (this.state === 'closed') {
       request.fail(
         new MemcachedConnectionError(`Connection to ${this.server} is closed`, this.opts()),
@@ -95,7 +98,10 @@ export class Connection {
     }
     if (this.batch !== undefined) this.sealBatch();
     this.out += text;
-    if (data !== undefined) {
+    if (typeof data === 'string') {
+      this.out += data;
+      this.out += '\r\n';
+    } else if (data !== undefined) {
       if (data.length <= INLINE_VALUE_BYTES) {
         this.out += data.toString('latin1');
         this.out += '\r\n';

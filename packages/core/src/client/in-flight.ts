@@ -61,6 +61,45 @@ export class LineRequest implements InFlight {
 }
 
 /**
+ * A storage command (`set`, `add`, `cas`...): resolves with true on `STORED`, false on
+ * `NOT_STORED`, `EXISTS` or `NOT_FOUND`, so the caller's promise is the only one per request.
+ */
+export class StoreRequest implements InFlight {
+  readonly deadline: number;
+  readonly promise: Promise<boolean>;
+  private readonly server: string;
+  private resolve!: (stored: boolean) => void;
+  private reject!: (error: MemcachedError) => void;
+
+  constructor(deadline: number, server: string) {
+    this.deadline = deadline;
+    this.server = server;
+    this.promise = new Promise<boolean>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  onReply(line: string): boolean {
+    if (line === 'STORED') this.resolve(true);
+    else if (line === 'NOT_STORED' || line === 'EXISTS' || line === 'NOT_FOUND') {
+      this.resolve(false);
+    } else {
+      this.reject(
+        new MemcachedProtocolError(`Unexpected reply ${JSON.stringify(line.slice(0, 80))}`, {
+          server: this.server,
+        }),
+      );
+    }
+    return true;
+  }
+
+  fail(error: MemcachedError): void {
+    this.reject(error);
+  }
+}
+
+/**
  * A request answered by lines up to `END` (stats): resolves with every line before it. `RESET`
  * and `OK` also end it (`stats reset`, `stats detail on`).
  */

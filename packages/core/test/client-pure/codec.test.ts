@@ -305,3 +305,66 @@ describe('ValueCodec.decodeBlock (a value read in place from a socket read buffe
     expect(decoded.toString()).toBe('mine');
   });
 });
+
+describe('ValueCodec.encodeWire (a value about to be written as latin1 text)', () => {
+  /** The bytes encodeWire stands for, whichever form it chose. */
+  function bytes(data: Buffer | string): Buffer {
+    return typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+  }
+
+  const codecs: [string, ValueCodec][] = [
+    ['json', new ValueCodec({})],
+    ['string', new ValueCodec({ serializer: 'string' })],
+    ['compressing', new ValueCodec({ compress: { threshold: 64 } })],
+    ['buffer', new ValueCodec({ serializer: 'buffer' })],
+  ];
+  const values: unknown[] = [
+    'ascii',
+    'clé 😀',
+    '',
+    'x'.repeat(300),
+    42,
+    -0,
+    7n,
+    true,
+    null,
+    { a: 'é' },
+  ];
+  for (const [name, codec] of codecs) {
+    it(`${name}: stands for exactly the bytes and flags encode gives`, () => {
+      const candidates =
+        name === 'buffer'
+          ? [Buffer.from('raw')]
+          : name === 'string'
+            ? values.filter((v) => typeof v === 'string')
+            : values;
+      for (const value of candidates) {
+        const wire = codec.encodeWire(value);
+        const plain = codec.encode(value);
+        expect(bytes(wire.data).equals(plain.data), String(value)).toBe(true);
+        expect(wire.flags).toBe(plain.flags);
+        expect(wire.length).toBe(plain.data.length);
+      }
+    });
+  }
+
+  it('gives ASCII text as a string and anything else as a Buffer', () => {
+    const codec = new ValueCodec({ compress: { threshold: 64 } });
+    expect(codec.encodeWire('plain').data).toBe('plain');
+    expect(codec.encodeWire({ a: 1 }).data).toBe('{"a":1}');
+    expect(Buffer.isBuffer(codec.encodeWire('clé').data)).toBe(true);
+    // Compressed: the deflated bytes, flagged as such.
+    const big = codec.encodeWire('y'.repeat(1000));
+    expect(Buffer.isBuffer(big.data)).toBe(true);
+    expect(big.flags & COMPRESSION_FLAGS_MASK).not.toBe(0);
+  });
+
+  it('refuses values over maxValueSize and what the serializer refuses, like encode', () => {
+    const small = new ValueCodec({ maxValueSize: 4 });
+    expect(() => small.encodeWire('12345')).toThrow(MemcachedValueTooLargeError);
+    expect(() => new ValueCodec({ serializer: 'string' }).encodeWire(1)).toThrow(
+      MemcachedSerializationError,
+    );
+    expect(() => new ValueCodec({}).encodeWire(() => 1)).toThrow(MemcachedSerializationError);
+  });
+});
