@@ -12,6 +12,7 @@ import {
 import { ReplyParser } from '../protocol/reply-parser.js';
 import { GetBatch, type GetSink, MAX_BATCH_KEYS } from './get-batch.js';
 import type { InFlight } from './in-flight.js';
+import { RequestQueue } from './request-queue.js';
 import type { ServerAddress } from './server-list.js';
 
 /** What a connection needs to know about its settings. */
@@ -49,9 +50,7 @@ export class Connection {
   private socket: Socket | undefined;
   private state: 'connecting' | 'open' | 'closed' = 'connecting';
   private readonly parser: ReplyParser;
-  // FIFO as an array with a moving head: shift() on long arrays is O(n).
-  private queue: InFlight[] = [];
-  private head = 0;
+  private readonly queue = new RequestQueue();
   private out = '';
   private parts: (string | Buffer)[] = [];
   private batch: GetBatch | undefined;
@@ -77,7 +76,7 @@ export class Connection {
 
   /** Requests waiting for replies (including those not yet written). */
   get pending(): number {
-    return this.queue.length - this.head + (this.batch === undefined ? 0 : 1);
+    return this.queue.length + (this.batch === undefined ? 0 : 1);
   }
 
   /** False once the connection has failed or been closed: the owner drops it. */
@@ -125,11 +124,12 @@ export class Connection {
     }
     let batch = this.batch;
     if (batch === undefined) {
-      batch = this.batch = new GetBatch(sink.deadline);
+      batch = this.batch = new GetBatch(sink.deadline, wireKey, sink);
       this.armTimer(sink.deadline);
       this.scheduleFlush();
+    } else {
+      batch.add(wireKey, sink);
     }
-    batch.add(wireKey, sink);
     if (batch.keys.length >= MAX_BATCH_KEYS) this.sealBatch();
   }
 
@@ -274,7 +274,7 @@ export class Connection {
   }
 
   private onReply(line: string, block: Buffer | undefined, start: number, end: number): void {
-    const request = this.queue[this.head];
+    const request = this.queue.peek();
     if (request === undefined) {
       throw new MemcachedProtocolError(
         `Reply with no request waiting: ${JSON.stringify(line.slice(0, 80))}`,
@@ -297,15 +297,9 @@ export class Connection {
   }
 
   private shift(): void {
-    this.queue[this.head] = undefined as unknown as InFlight;
-    this.head++;
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-      if (this.endWhenIdle !== undefined && this.batch === undefined) this.close(undefined);
-    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
+    this.queue.shift();
+    if (this.queue.length === 0 && this.endWhenIdle !== undefined && this.batch === undefined) {
+      this.close(undefined);
     }
   }
 
@@ -316,7 +310,7 @@ export class Connection {
 
   private onTimer(): void {
     this.timer = undefined;
-    const oldest = this.queue[this.head] ?? this.batch;
+    const oldest = this.queue.peek() ?? this.batch;
     if (oldest === undefined || this.state === 'closed') return;
     const late = performance.now() - oldest.deadline;
     if (late < 0) {
@@ -338,9 +332,7 @@ export class Connection {
     clearTimeout(this.connectTimer);
     this.timer = undefined;
     if (this.batch !== undefined) this.sealBatch();
-    const failed = this.queue.slice(this.head);
-    this.queue = [];
-    this.head = 0;
+    const failed = this.queue.drain();
     this.out = '';
     this.parts = [];
     this.parser.reset();

@@ -46,45 +46,47 @@ const KEY_AT = 6;
 export class GetBatch implements InFlight {
   readonly deadline: number;
   /** Distinct keys, in the order they are sent. */
-  readonly keys: string[] = [];
+  readonly keys: string[];
   /** The sink(s) waiting for `keys[i]`. */
-  private readonly owners: (GetSink | GetSink[])[] = [];
+  private readonly owners: (GetSink | GetSink[])[];
   // Position of each key, for folding duplicates; only made once a second key arrives, since
   // most batches hold one key (a lone get).
   private positions: Map<string, number> | undefined;
-  private readonly sinks: GetSink[] = [];
-  private withCas = false;
+  private readonly sinks: GetSink[];
+  private withCas: boolean;
   /**
    * Where the next hit's key is looked for first. memcached answers a multi-get in the order of
    * its keys, leaving out misses, so matching walks forward instead of hashing every key again.
    */
   private cursor = 0;
 
-  constructor(deadline: number) {
+  /** A batch of its first key. */
+  constructor(deadline: number, wireKey: string, sink: GetSink) {
     this.deadline = deadline;
+    // One-element literals: a lone get allocates no room for keys it will never have.
+    this.keys = [wireKey];
+    this.owners = [sink];
+    this.sinks = [sink];
+    this.withCas = sink.wantsCas;
+    sink.batchMark = this;
+    sink.joined();
   }
 
   add(wireKey: string, sink: GetSink): void {
     const keys = this.keys;
-    const n = keys.length;
-    if (n === 0) {
+    let positions = this.positions;
+    if (positions === undefined) positions = this.positions = new Map([[keys[0] as string, 0]]);
+    const at = positions.get(wireKey);
+    if (at === undefined) {
+      positions.set(wireKey, keys.length);
       keys.push(wireKey);
       this.owners.push(sink);
     } else {
-      let positions = this.positions;
-      if (positions === undefined) positions = this.positions = new Map([[keys[0] as string, 0]]);
-      const at = positions.get(wireKey);
-      if (at === undefined) {
-        positions.set(wireKey, n);
-        keys.push(wireKey);
-        this.owners.push(sink);
-      } else {
-        const existing = this.owners[at] as GetSink | GetSink[];
-        if (Array.isArray(existing)) {
-          if (!existing.includes(sink)) existing.push(sink);
-        } else if (existing !== sink) {
-          this.owners[at] = [existing, sink];
-        }
+      const existing = this.owners[at] as GetSink | GetSink[];
+      if (Array.isArray(existing)) {
+        if (!existing.includes(sink)) existing.push(sink);
+      } else if (existing !== sink) {
+        this.owners[at] = [existing, sink];
       }
     }
     if (sink.batchMark !== this) {

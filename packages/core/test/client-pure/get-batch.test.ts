@@ -34,16 +34,25 @@ function answer(batch: GetBatch, values: [line: string, data: string][]): boolea
   return batch.onReply('END', undefined, 0, 0, false);
 }
 
+/** A batch of `keys`, each waited for by its sink, in order. */
+function batchOf(entries: [string, GetSink][]): GetBatch {
+  const [[firstKey, firstSink], ...rest] = entries as [[string, GetSink], ...[string, GetSink][]];
+  const batch = new GetBatch(0, firstKey, firstSink);
+  for (const [key, sink] of rest) batch.add(key, sink);
+  return batch;
+}
+
 describe('GetBatch', () => {
   it('sends each key once and gives every waiting sink its hits', () => {
-    const batch = new GetBatch(0);
     const a = recorder();
     const b = recorder();
-    batch.add('k1', a);
-    batch.add('k2', a);
-    batch.add('k1', b);
-    batch.add('k3', b);
-    batch.add('k1', a);
+    const batch = batchOf([
+      ['k1', a],
+      ['k2', a],
+      ['k1', b],
+      ['k3', b],
+      ['k1', a],
+    ]);
     expect(batch.encode()).toBe('get k1 k2 k3\r\n');
     expect(
       answer(batch, [
@@ -60,9 +69,8 @@ describe('GetBatch', () => {
   });
 
   it('matches hits that come back out of request order (as a proxy may send them)', () => {
-    const batch = new GetBatch(0);
     const sink = recorder();
-    for (const key of ['a', 'ab', 'abc', 'b']) batch.add(key, sink);
+    const batch = batchOf(['a', 'ab', 'abc', 'b'].map((key) => [key, sink]));
     answer(batch, [
       ['VALUE abc 1 1', 'C'],
       ['VALUE a 2 1', 'A'],
@@ -78,9 +86,8 @@ describe('GetBatch', () => {
   });
 
   it('reads CAS tokens when a sink asked for them, and the largest flags', () => {
-    const batch = new GetBatch(0);
     const sink = recorder(true);
-    batch.add('k', sink);
+    const batch = batchOf([['k', sink]]);
     expect(batch.encode()).toBe('gets k\r\n');
     answer(batch, [['VALUE k 4294967295 1 18446744073709551615', 'x']]);
     expect(sink.hits).toEqual([['k', 'x', 4294967295, '18446744073709551615']]);
@@ -95,12 +102,10 @@ describe('GetBatch', () => {
       ['VA 1 f0', 'x'],
     ];
     for (const [line, data] of bad) {
-      const batch = new GetBatch(0);
-      batch.add('k1', recorder());
+      const batch = batchOf([['k1', recorder()]]);
       expect(() => answer(batch, [[line, data]]), line).toThrow(MemcachedProtocolError);
     }
-    const batch = new GetBatch(0);
-    batch.add('k1', recorder());
+    const batch = batchOf([['k1', recorder()]]);
     expect(() => batch.onReply('STORED', undefined, 0, 0, false)).toThrow(MemcachedProtocolError);
   });
 });
