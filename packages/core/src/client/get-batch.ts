@@ -99,7 +99,10 @@ export class GetBatch implements InFlight {
 
   /** The request line. */
   encode(): string {
-    return `${this.withCas ? 'gets' : 'get'} ${this.keys.join(' ')}\r\n`;
+    const keys = this.keys;
+    // A lone get needs no join.
+    const list = keys.length === 1 ? (keys[0] as string) : keys.join(' ');
+    return `${this.withCas ? 'gets' : 'get'} ${list}\r\n`;
   }
 
   onReply(

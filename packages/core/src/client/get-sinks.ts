@@ -1,5 +1,6 @@
 import type { MemcachedError } from '../errors.js';
 import type { GetBatch, GetSink } from './get-batch.js';
+import { Settleable } from './settleable.js';
 
 /**
  * Turns a hit, bytes `[start, end)` of `block`, into the caller's value (the client's codec);
@@ -18,25 +19,19 @@ export type HitDecoder = (
  * are never copied for text values and the caller's promise is the only one per request: it
  * resolves with the value (`{ value, cas }` for `gets`), or null on a miss.
  */
-export class SingleGet implements GetSink {
+export class SingleGet extends Settleable<unknown> implements GetSink {
   readonly deadline: number;
   readonly wantsCas: boolean;
-  readonly promise: Promise<unknown>;
   batchMark: GetBatch | undefined = undefined;
   private readonly decode: HitDecoder;
   private result: unknown = null;
   private decodeError: unknown;
-  private resolve!: (result: unknown) => void;
-  private reject!: (error: unknown) => void;
 
   constructor(deadline: number, wantsCas: boolean, decode: HitDecoder) {
+    super();
     this.deadline = deadline;
     this.wantsCas = wantsCas;
     this.decode = decode;
-    this.promise = new Promise<unknown>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
   }
 
   joined(): void {}
@@ -76,10 +71,9 @@ export class SingleGet implements GetSink {
  * joined has ended, and rejects on the first failure. Hits are decoded as they arrive, straight
  * into the result, keyed by the caller's keys.
  */
-export class MultiGet implements GetSink {
+export class MultiGet extends Settleable<Map<string, unknown>> implements GetSink {
   readonly deadline: number;
   readonly wantsCas = false;
-  readonly promise: Promise<Map<string, unknown>>;
   batchMark: GetBatch | undefined = undefined;
   private readonly out = new Map<string, unknown>();
   private readonly decode: HitDecoder;
@@ -89,17 +83,12 @@ export class MultiGet implements GetSink {
   private outstanding = 0;
   private armed = false;
   private settled = false;
-  private resolve!: (hits: Map<string, unknown>) => void;
-  private reject!: (error: unknown) => void;
 
   constructor(deadline: number, decode: HitDecoder, renamed: Map<string, string[]> | undefined) {
+    super();
     this.deadline = deadline;
     this.decode = decode;
     this.renamed = renamed;
-    this.promise = new Promise<Map<string, unknown>>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
   }
 
   joined(): void {

@@ -1,6 +1,7 @@
 import type { MemcachedError } from '../errors.js';
 import { MemcachedProtocolError } from '../errors.js';
 import type { Reply } from '../protocol/reply-parser.js';
+import { Settleable } from './settleable.js';
 
 /**
  * A request written (or about to be written) to a connection, waiting for its replies. The
@@ -27,18 +28,12 @@ export interface InFlight {
 }
 
 /** A request answered by exactly one reply (storage, delete, touch, incr, meta, version...). */
-export class LineRequest implements InFlight {
+export class LineRequest extends Settleable<Reply> implements InFlight {
   readonly deadline: number;
-  readonly promise: Promise<Reply>;
-  private resolve!: (reply: Reply) => void;
-  private reject!: (error: MemcachedError) => void;
 
   constructor(deadline: number) {
+    super();
     this.deadline = deadline;
-    this.promise = new Promise<Reply>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
   }
 
   onReply(
@@ -64,20 +59,14 @@ export class LineRequest implements InFlight {
  * A storage command (`set`, `add`, `cas`...): resolves with true on `STORED`, false on
  * `NOT_STORED`, `EXISTS` or `NOT_FOUND`, so the caller's promise is the only one per request.
  */
-export class StoreRequest implements InFlight {
+export class StoreRequest extends Settleable<boolean> implements InFlight {
   readonly deadline: number;
-  readonly promise: Promise<boolean>;
   private readonly server: string;
-  private resolve!: (stored: boolean) => void;
-  private reject!: (error: MemcachedError) => void;
 
   constructor(deadline: number, server: string) {
+    super();
     this.deadline = deadline;
     this.server = server;
-    this.promise = new Promise<boolean>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
   }
 
   onReply(line: string): boolean {
@@ -103,19 +92,13 @@ export class StoreRequest implements InFlight {
  * A request answered by lines up to `END` (stats): resolves with every line before it. `RESET`
  * and `OK` also end it (`stats reset`, `stats detail on`).
  */
-export class LinesRequest implements InFlight {
+export class LinesRequest extends Settleable<string[]> implements InFlight {
   readonly deadline: number;
-  readonly promise: Promise<string[]>;
   private readonly lines: string[] = [];
-  private resolve!: (lines: string[]) => void;
-  private reject!: (error: MemcachedError) => void;
 
   constructor(deadline: number) {
+    super();
     this.deadline = deadline;
-    this.promise = new Promise<string[]>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
   }
 
   onReply(line: string): boolean {
@@ -164,19 +147,13 @@ export function parseValueLine(line: string): { key: string; flags: number; cas:
 }
 
 /** A single-key retrieval not coalesced with others (`gat`): resolves with the item or null. */
-export class ValueRequest implements InFlight {
+export class ValueRequest extends Settleable<RawItem | null> implements InFlight {
   readonly deadline: number;
-  readonly promise: Promise<RawItem | null>;
   private item: RawItem | null = null;
-  private resolve!: (item: RawItem | null) => void;
-  private reject!: (error: MemcachedError) => void;
 
   constructor(deadline: number) {
+    super();
     this.deadline = deadline;
-    this.promise = new Promise<RawItem | null>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
   }
 
   onReply(

@@ -195,6 +195,28 @@ export class ReplyParser {
 /** The line between `start` and the `\n` at `nl`, without the `\r` before it. */
 function lineText(buffer: Buffer, start: number, nl: number): string {
   const end = nl > start && buffer[nl - 1] === CR ? nl - 1 : nl;
+  // The commonest lines (the end of every get, every stored set) come back as constants:
+  // no string is made for them and comparing them is a pointer check.
+  const length = end - start;
+  if (
+    length === 3 &&
+    buffer[start] === 0x45 &&
+    buffer[start + 1] === 0x4e &&
+    buffer[start + 2] === 0x44
+  ) {
+    return 'END';
+  }
+  if (
+    length === 6 &&
+    buffer[start] === 0x53 &&
+    buffer[start + 1] === 0x54 &&
+    buffer[start + 2] === 0x4f &&
+    buffer[start + 3] === 0x52 &&
+    buffer[start + 4] === 0x45 &&
+    buffer[start + 5] === 0x44
+  ) {
+    return 'STORED';
+  }
   return buffer.toString('latin1', start, end);
 }
 
