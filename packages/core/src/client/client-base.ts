@@ -5,8 +5,8 @@ import type { Reply } from '../protocol/reply-parser.js';
 import type { ClientEvents } from './client-events.js';
 import { Cluster, type ClusterListener, unavailable } from './cluster.js';
 import { CODEC_FLAGS_MASK, ValueCodec } from './codec.js';
-import { SingleGet } from './get-sinks.js';
-import { LineRequest, type RawItem } from './in-flight.js';
+import { type HitDecoder, SingleGet } from './get-sinks.js';
+import { LineRequest, type RawItem, StoreRequest } from './in-flight.js';
 import { toWireKey } from './keys.js';
 import { encodeMetaFlags, type MetaFlags, type MetaResult, parseMetaReply } from './meta.js';
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
@@ -70,17 +70,25 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
     return node;
   }
 
-  protected fetch(key: string, wantsCas = false): Promise<RawItem | null> {
-    this.assertOpen();
-    const wire = toWireKey(key, this.keyOptions);
-    const sink = new SingleGet(performance.now() + this.timeoutMs, wantsCas);
-    this.node(wire, key).connection().get(latin1(wire), sink);
-    return sink.promise;
+  /**
+   * A `get` (`gets` with `wantsCas`) resolving with the decoded value (`{ value, cas }`), or null
+   * on a miss. Never throws: a bad key or a closed client is a rejected promise.
+   */
+  protected fetch(key: string, wantsCas: boolean): Promise<unknown> {
+    try {
+      this.assertOpen();
+      const wire = toWireKey(key, this.keyOptions);
+      const sink = new SingleGet(performance.now() + this.timeoutMs, wantsCas, this.decodeHit);
+      this.node(wire, key).connection().get(latin1(wire), sink);
+      return sink.promise;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  /** The codec's decode, bound for use as a {@link HitDecoder}. */
-  protected readonly decodeHit = (data: Buffer, flags: number): unknown =>
-    this.codec.decode(data, flags);
+  /** The codec's in-place decode, bound for use as a {@link HitDecoder}. */
+  protected readonly decodeHit: HitDecoder = (block, start, end, flags, shared) =>
+    this.codec.decodeBlock(block, start, end, flags, shared);
 
   protected decode(item: RawItem): unknown {
     return this.codec.decode(item.data, item.flags);
@@ -96,49 +104,53 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
     return toExptime(ttl);
   }
 
-  protected async store(
+  protected store(
     command: 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas',
     key: string,
     value: unknown,
     options: SetOptions | undefined,
     cas: string | undefined,
   ): Promise<boolean> {
-    this.assertOpen();
-    const wire = toWireKey(key, this.keyOptions);
-    let data: Buffer;
-    let flags = 0;
-    if (command === 'append' || command === 'prepend') {
-      data = value as Buffer;
-    } else {
-      const encoded = this.codec.encode(value);
-      data = encoded.data;
-      flags = encoded.flags;
-      const extra = options?.flags;
-      if (extra !== undefined) {
-        if (
-          !Number.isInteger(extra) ||
-          extra < 0 ||
-          extra > 0xffffffff ||
-          extra & CODEC_FLAGS_MASK
-        ) {
-          throw new RangeError(
-            `Invalid flags ${extra}: expected an integer with bits 0-7 clear (they belong to the codec).`,
-          );
+    try {
+      this.assertOpen();
+      const wire = toWireKey(key, this.keyOptions);
+      let data: Buffer | string;
+      let length: number;
+      let flags = 0;
+      if (command === 'append' || command === 'prepend') {
+        data = value as Buffer;
+        length = data.length;
+      } else {
+        const encoded = this.codec.encodeWire(value);
+        data = encoded.data;
+        length = encoded.length;
+        flags = encoded.flags;
+        const extra = options?.flags;
+        if (extra !== undefined) {
+          if (
+            !Number.isInteger(extra) ||
+            extra < 0 ||
+            extra > 0xffffffff ||
+            extra & CODEC_FLAGS_MASK
+          ) {
+            throw new RangeError(
+              `Invalid flags ${extra}: expected an integer with bits 0-7 clear (they belong to the codec).`,
+            );
+          }
+          flags = (flags | extra) >>> 0;
         }
-        flags = (flags | extra) >>> 0;
       }
+      const node = this.node(wire, key);
+      const exptime = this.exptime(options?.ttl, node);
+      const tail = cas === undefined ? '\r\n' : ` ${cas}\r\n`;
+      const request = new StoreRequest(performance.now() + this.timeoutMs, node.id);
+      node
+        .connection()
+        .send(request, `${command} ${latin1(wire)} ${flags} ${exptime} ${length}${tail}`, data);
+      return request.promise;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const node = this.node(wire, key);
-    const exptime = this.exptime(options?.ttl, node);
-    const tail = cas === undefined ? '\r\n' : ` ${cas}\r\n`;
-    const request = new LineRequest(performance.now() + this.timeoutMs);
-    node
-      .connection()
-      .send(request, `${command} ${latin1(wire)} ${flags} ${exptime} ${data.length}${tail}`, data);
-    const { line } = await request.promise;
-    if (line === 'STORED') return true;
-    if (line === 'NOT_STORED' || line === 'EXISTS' || line === 'NOT_FOUND') return false;
-    throw protocolError(line, node.id);
   }
 
   protected async simple(

@@ -87,6 +87,15 @@ export interface ValueCodecOptions {
   maxDecompressedSize?: number | undefined;
 }
 
+/** A value encoded by {@link ValueCodec.encodeWire}. */
+export interface WireValue {
+  /** The stored bytes, or a string of ASCII characters that are exactly those bytes. */
+  data: Buffer | string;
+  flags: number;
+  /** Length of `data` in bytes. */
+  length: number;
+}
+
 /** Default `maxValueSize`: 1 MiB, memcached's default item size limit. */
 export const DEFAULT_MAX_VALUE_SIZE = 1_048_576;
 const DEFAULT_MAX_DECOMPRESSED_SIZE = 64 * 1_048_576;
@@ -162,7 +171,40 @@ export class ValueCodec {
    * @throws {MemcachedValueTooLargeError} when the stored bytes exceed `maxValueSize`.
    */
   encode(value: unknown): { data: Buffer; flags: number } {
-    let { data, flags } = this.#serialize(value);
+    const { data, flags } = this.#serialize(value);
+    return this.#finish(data, flags);
+  }
+
+  /**
+   * {@link encode} for a request being written as latin1 text: a value that serializes to ASCII
+   * text (most strings, numbers, JSON) and is not compressed comes back as that string, whose
+   * characters are its bytes, sparing a Buffer and a copy of it back into a string.
+   * @throws like {@link encode}.
+   */
+  encodeWire(value: unknown): WireValue {
+    let typed: TypedText | undefined;
+    if (this.#serializer === undefined) {
+      if (this.#name === 'json') typed = typedText(value);
+      else if (this.#name === 'string' && typeof value === 'string') {
+        typed = { text: value, flags: TYPE_PLAIN };
+      }
+    }
+    if (typed === undefined) {
+      const { data, flags } = this.encode(value);
+      return { data, flags, length: data.length };
+    }
+    const { text, flags } = typed;
+    const length = Buffer.byteLength(text, 'utf8');
+    // Equal lengths: every character is ASCII, one byte each.
+    if (length === text.length && length < this.#threshold && length <= this.#maxValueSize) {
+      return { data: text, flags, length };
+    }
+    const encoded = this.#finish(Buffer.from(text, 'utf8'), flags);
+    return { data: encoded.data, flags: encoded.flags, length: encoded.data.length };
+  }
+
+  /** Compresses when that pays and checks the size limit. */
+  #finish(data: Buffer, flags: number): { data: Buffer; flags: number } {
     if (data.length >= this.#threshold && data.length > 0) {
       const compressed = compress(this.#algorithm, data);
       if (compressed.length < data.length) {
@@ -183,10 +225,30 @@ export class ValueCodec {
    * @throws {MemcachedSerializationError} on bytes that cannot be decoded.
    */
   decode(data: Buffer, flags: number): unknown {
+    return this.decodeBlock(data, 0, data.length, flags, false);
+  }
+
+  /**
+   * {@link decode} of the bytes `[start, end)` of `block`, read in place: text, numbers and JSON
+   * are decoded straight from them. When `shared` (a reused read buffer), the bytes are copied
+   * only where the result or a custom deserializer could hold on to them.
+   * @throws {MemcachedSerializationError} on bytes that cannot be decoded.
+   */
+  decodeBlock(block: Buffer, start: number, end: number, flags: number, shared: boolean): unknown {
     const algorithm = (flags & COMPRESSION_FLAGS_MASK) >>> COMPRESSION_SHIFT;
+    if (algorithm === 0 && this.#serializer === undefined) {
+      if (this.#name === 'string') return block.toString('utf8', start, end);
+      if (this.#name === 'json' && (flags & TYPE_MASK) !== TYPE_BYTES) {
+        return decodeTyped(block, start, end, flags & TYPE_MASK);
+      }
+    }
+    let data = block.subarray(start, end);
     if (algorithm !== 0) {
+      // Inflating reads the bytes once and returns new memory: no copy needed.
       data = decompress(algorithm, data, this.#maxDecompressedSize);
       flags &= ~COMPRESSION_FLAGS_MASK;
+    } else if (shared) {
+      data = Buffer.from(data);
     }
     if (this.#serializer) {
       try {
@@ -200,7 +262,7 @@ export class ValueCodec {
     }
     if (this.#name === 'buffer') return data;
     if (this.#name === 'string') return data.toString('utf8');
-    return decodeTyped(data, flags & TYPE_MASK);
+    return decodeTyped(data, 0, data.length, flags & TYPE_MASK);
   }
 
   #serialize(value: unknown): { data: Buffer; flags: number } {
@@ -246,23 +308,26 @@ export class ValueCodec {
   }
 }
 
-function encodeTyped(value: unknown): { data: Buffer; flags: number } {
+interface TypedText {
+  text: string;
+  flags: number;
+}
+
+/** The `json` serializer's text for every value but bytes (undefined for those). */
+function typedText(value: unknown): TypedText | undefined {
   switch (typeof value) {
     case 'string':
-      return { data: Buffer.from(value, 'utf8'), flags: TYPE_STRING };
+      return { text: value, flags: TYPE_STRING };
     case 'number':
       // String(-0) is "0"; keep the sign so the value reads back identical.
-      return {
-        data: Buffer.from(Object.is(value, -0) ? '-0' : String(value), 'latin1'),
-        flags: TYPE_NUMBER,
-      };
+      return { text: Object.is(value, -0) ? '-0' : String(value), flags: TYPE_NUMBER };
     case 'bigint':
-      return { data: Buffer.from(value.toString(), 'latin1'), flags: TYPE_BIGINT };
+      return { text: value.toString(), flags: TYPE_BIGINT };
     case 'boolean':
-      return { data: Buffer.from(value ? 'true' : 'false', 'latin1'), flags: TYPE_JSON };
+      return { text: value ? 'true' : 'false', flags: TYPE_JSON };
     case 'object':
-      if (value instanceof Uint8Array) return { data: toBuffer(value), flags: TYPE_BYTES };
-      return { data: Buffer.from(stringify(value), 'utf8'), flags: TYPE_JSON };
+      if (value instanceof Uint8Array) return undefined;
+      return { text: stringify(value), flags: TYPE_JSON };
     default:
       throw new MemcachedSerializationError(
         `Cannot store ${describe(value)}: the "json" serializer stores strings, numbers, bigints, booleans, null, Buffers, and JSON-serializable objects and arrays.`,
@@ -270,20 +335,27 @@ function encodeTyped(value: unknown): { data: Buffer; flags: number } {
   }
 }
 
-function decodeTyped(data: Buffer, type: number): unknown {
+function encodeTyped(value: unknown): { data: Buffer; flags: number } {
+  const typed = typedText(value);
+  if (typed === undefined) return { data: toBuffer(value as Uint8Array), flags: TYPE_BYTES };
+  return { data: Buffer.from(typed.text, 'utf8'), flags: typed.flags };
+}
+
+/** Decodes bytes `[start, end)` of `block` by the type tag of the `json` serializer. */
+function decodeTyped(block: Buffer, start: number, end: number, type: number): unknown {
   switch (type) {
     case TYPE_JSON:
       try {
-        return JSON.parse(data.toString('utf8'));
+        return JSON.parse(block.toString('utf8', start, end));
       } catch (cause) {
         throw new MemcachedSerializationError(
-          `Stored value flagged as JSON is not valid JSON (${data.length} bytes).`,
+          `Stored value flagged as JSON is not valid JSON (${end - start} bytes).`,
           { cause },
         );
       }
     case TYPE_NUMBER: {
       // incr/decr pad a shrunk number with trailing spaces, which Number() ignores.
-      const text = data.toString('latin1');
+      const text = block.toString('latin1', start, end);
       const n = Number(text);
       if (text.trim() === '' || (Number.isNaN(n) && text.trim() !== 'NaN')) {
         throw new MemcachedSerializationError(
@@ -292,19 +364,21 @@ function decodeTyped(data: Buffer, type: number): unknown {
       }
       return n;
     }
-    case TYPE_BIGINT:
+    case TYPE_BIGINT: {
+      const text = block.toString('latin1', start, end);
       try {
-        return BigInt(data.toString('latin1').trim());
+        return BigInt(text.trim());
       } catch (cause) {
         throw new MemcachedSerializationError(
-          `Stored value flagged as a bigint is not one: ${JSON.stringify(data.toString('latin1', 0, 40))}.`,
+          `Stored value flagged as a bigint is not one: ${JSON.stringify(text.slice(0, 40))}.`,
           { cause },
         );
       }
+    }
     case TYPE_BYTES:
-      return data;
+      return start === 0 && end === block.length ? block : block.subarray(start, end);
     default:
-      return data.toString('utf8');
+      return block.toString('utf8', start, end);
   }
 }
 

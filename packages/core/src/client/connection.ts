@@ -9,9 +9,10 @@ import {
   MemcachedServerError,
   MemcachedTimeoutError,
 } from '../errors.js';
-import { type Reply, ReplyParser } from '../protocol/reply-parser.js';
+import { ReplyParser } from '../protocol/reply-parser.js';
 import { GetBatch, type GetSink, MAX_BATCH_KEYS } from './get-batch.js';
 import type { InFlight } from './in-flight.js';
+import { RequestQueue } from './request-queue.js';
 import type { ServerAddress } from './server-list.js';
 
 /** What a connection needs to know about its settings. */
@@ -49,9 +50,7 @@ export class Connection {
   private socket: Socket | undefined;
   private state: 'connecting' | 'open' | 'closed' = 'connecting';
   private readonly parser: ReplyParser;
-  // FIFO as an array with a moving head: shift() on long arrays is O(n).
-  private queue: InFlight[] = [];
-  private head = 0;
+  private readonly queue = new RequestQueue();
   private out = '';
   private parts: (string | Buffer)[] = [];
   private batch: GetBatch | undefined;
@@ -59,7 +58,8 @@ export class Connection {
   private timer: NodeJS.Timeout | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private endWhenIdle: (() => void) | undefined;
-  private readBuffer: ArrayBufferLike | undefined;
+  /** The chunk being parsed when it is the reused read buffer (see onReply). */
+  private readChunk: Buffer | undefined;
   private readonly flushBound = () => this.flush();
   private readonly onTimerBound = () => this.onTimer();
 
@@ -68,13 +68,15 @@ export class Connection {
     this.server = address.id;
     this.settings = settings;
     this.owner = owner;
-    this.parser = new ReplyParser((reply) => this.onReply(reply));
+    this.parser = new ReplyParser((line, block, start, end) =>
+      this.onReply(line, block, start, end),
+    );
     this.open();
   }
 
   /** Requests waiting for replies (including those not yet written). */
   get pending(): number {
-    return this.queue.length - this.head + (this.batch === undefined ? 0 : 1);
+    return this.queue.length + (this.batch === undefined ? 0 : 1);
   }
 
   /** False once the connection has failed or been closed: the owner drops it. */
@@ -82,8 +84,11 @@ export class Connection {
     return this.state !== 'closed';
   }
 
-  /** Enqueues a request with its bytes; `data` is a value block (its `\r\n` is added). */
-  send(request: InFlight, text: string, data?: Buffer): void {
+  /**
+   * Enqueues a request with its bytes; `data` is a value block (its `\r\n` is added), as a
+   * Buffer or as a string whose characters are its bytes (latin1).
+   */
+  send(request: InFlight, text: string, data?: Buffer | string): void {
     if (this.state === 'closed') {
       request.fail(
         new MemcachedConnectionError(`Connection to ${this.server} is closed`, this.opts()),
@@ -92,7 +97,10 @@ export class Connection {
     }
     if (this.batch !== undefined) this.sealBatch();
     this.out += text;
-    if (data !== undefined) {
+    if (typeof data === 'string') {
+      this.out += data;
+      this.out += '\r\n';
+    } else if (data !== undefined) {
       if (data.length <= INLINE_VALUE_BYTES) {
         this.out += data.toString('latin1');
         this.out += '\r\n';
@@ -116,11 +124,12 @@ export class Connection {
     }
     let batch = this.batch;
     if (batch === undefined) {
-      batch = this.batch = new GetBatch(sink.deadline);
+      batch = this.batch = new GetBatch(sink.deadline, wireKey, sink);
       this.armTimer(sink.deadline);
       this.scheduleFlush();
+    } else {
+      batch.add(wireKey, sink);
     }
-    batch.add(wireKey, sink);
     if (batch.keys.length >= MAX_BATCH_KEYS) this.sealBatch();
   }
 
@@ -151,17 +160,19 @@ export class Connection {
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
     } else {
       // Reading into one reused buffer (`onread`) skips the stream machinery and an allocation
-      // per read: a large share of a small request's cost. Data blocks pointing into it are
-      // copied before they outlive the read (see onReply).
+      // per read: a large share of a small request's cost. Requests copy the bytes they keep
+      // past the read and decode the rest in place (see onReply).
       const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-      this.readBuffer = readBuffer.buffer;
       socket = netConnect({
         host,
         port,
         onread: {
           buffer: readBuffer,
           callback: (bytes: number, buffer: Uint8Array) => {
-            this.onData((buffer as Buffer).subarray(0, bytes));
+            const chunk = (buffer as Buffer).subarray(0, bytes);
+            this.readChunk = chunk;
+            this.onData(chunk);
+            this.readChunk = undefined;
             return true;
           },
         },
@@ -262,41 +273,33 @@ export class Connection {
     this.out = '';
   }
 
-  private onReply(reply: Reply): void {
-    const request = this.queue[this.head];
+  private onReply(line: string, block: Buffer | undefined, start: number, end: number): void {
+    const request = this.queue.peek();
     if (request === undefined) {
       throw new MemcachedProtocolError(
-        `Reply with no request waiting: ${JSON.stringify(reply.line.slice(0, 80))}`,
+        `Reply with no request waiting: ${JSON.stringify(line.slice(0, 80))}`,
         this.opts(),
       );
     }
-    const data = reply.data;
-    if (data !== undefined && data.buffer === this.readBuffer) {
-      // The read buffer is reused by the next read: callers get their own copy.
-      reply.data = Buffer.from(data);
-    }
-    const line = reply.line;
     const c = line.charCodeAt(0);
     // 'S'ERVER_ERROR, 'C'LIENT_ERROR, 'E'RROR: any request can end in one of these.
-    if ((c === 0x53 || c === 0x43 || c === 0x45) && isErrorLine(line)) {
+    if ((c === 0x53 || c === 0x43 || c === 0x45) && line !== 'END' && isErrorLine(line)) {
       this.shift();
       request.fail(errorFor(line, this.server));
-    } else if (request.onReply(reply)) {
+    } else if (
+      // A block inside the read buffer is overwritten by the next read: requests copy what
+      // they keep. The parser's own blocks (values split across reads) are theirs to keep.
+      request.onReply(line, block, start, end, block !== undefined && block === this.readChunk)
+    ) {
       this.shift();
     }
     this.owner.onReplyReceived();
   }
 
   private shift(): void {
-    this.queue[this.head] = undefined as unknown as InFlight;
-    this.head++;
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-      if (this.endWhenIdle !== undefined && this.batch === undefined) this.close(undefined);
-    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
+    this.queue.shift();
+    if (this.queue.length === 0 && this.endWhenIdle !== undefined && this.batch === undefined) {
+      this.close(undefined);
     }
   }
 
@@ -307,7 +310,7 @@ export class Connection {
 
   private onTimer(): void {
     this.timer = undefined;
-    const oldest = this.queue[this.head] ?? this.batch;
+    const oldest = this.queue.peek() ?? this.batch;
     if (oldest === undefined || this.state === 'closed') return;
     const late = performance.now() - oldest.deadline;
     if (late < 0) {
@@ -329,9 +332,7 @@ export class Connection {
     clearTimeout(this.connectTimer);
     this.timer = undefined;
     if (this.batch !== undefined) this.sealBatch();
-    const failed = this.queue.slice(this.head);
-    this.queue = [];
-    this.head = 0;
+    const failed = this.queue.drain();
     this.out = '';
     this.parts = [];
     this.parser.reset();

@@ -1,6 +1,5 @@
 import type { MemcachedError } from '../errors.js';
 import { MemcachedProtocolError } from '../errors.js';
-import type { Reply } from '../protocol/reply-parser.js';
 import type { InFlight } from './in-flight.js';
 
 /** Receives the hits of the keys it asked a {@link GetBatch} for. */
@@ -12,7 +11,19 @@ export interface GetSink {
   batchMark: GetBatch | undefined;
   /** Joined one more batch; `end` will be called once for it. */
   joined(): void;
-  value(wireKey: string, data: Buffer, flags: number, cas: string): void;
+  /**
+   * A hit: its value is bytes `[start, end)` of `block`, valid only during the call unless
+   * copied (`shared`: the block is a reused read buffer). Must not throw.
+   */
+  value(
+    wireKey: string,
+    block: Buffer,
+    start: number,
+    end: number,
+    flags: number,
+    cas: string,
+    shared: boolean,
+  ): void;
   /** One batch it joined is complete. */
   end(): void;
   fail(error: MemcachedError): void;
@@ -21,6 +32,12 @@ export interface GetSink {
 /** Most keys sent in one `get` line; more go into a further command in the same write. */
 export const MAX_BATCH_KEYS = 100;
 
+const SPACE = 0x20;
+const ZERO = 0x30;
+const NINE = 0x39;
+/** Offset of the key in `VALUE <key> <flags> <bytes> [<cas>]`. */
+const KEY_AT = 6;
+
 /**
  * The `get`s issued to one connection in one tick, sent as a single `get k1 k2 ...` (`gets` when a
  * caller needs CAS tokens; skipping them spares the server and the parser). Keys are held
@@ -28,36 +45,48 @@ export const MAX_BATCH_KEYS = 100;
  */
 export class GetBatch implements InFlight {
   readonly deadline: number;
-  readonly keys: string[] = [];
-  // Most batches hold one key (a lone get): its waiter lives in `first` and the map is only
-  // created for a second key.
-  private first: GetSink | GetSink[] | undefined;
-  private waiters: Map<string, GetSink | GetSink[]> | undefined;
-  private readonly sinks: GetSink[] = [];
-  private withCas = false;
+  /** Distinct keys, in the order they are sent. */
+  readonly keys: string[];
+  /** The sink(s) waiting for `keys[i]`. */
+  private readonly owners: (GetSink | GetSink[])[];
+  // Position of each key, for folding duplicates; only made once a second key arrives, since
+  // most batches hold one key (a lone get).
+  private positions: Map<string, number> | undefined;
+  private readonly sinks: GetSink[];
+  private withCas: boolean;
+  /**
+   * Where the next hit's key is looked for first. memcached answers a multi-get in the order of
+   * its keys, leaving out misses, so matching walks forward instead of hashing every key again.
+   */
+  private cursor = 0;
 
-  constructor(deadline: number) {
+  /** A batch of its first key. */
+  constructor(deadline: number, wireKey: string, sink: GetSink) {
     this.deadline = deadline;
+    // One-element literals: a lone get allocates no room for keys it will never have.
+    this.keys = [wireKey];
+    this.owners = [sink];
+    this.sinks = [sink];
+    this.withCas = sink.wantsCas;
+    sink.batchMark = this;
+    sink.joined();
   }
 
   add(wireKey: string, sink: GetSink): void {
     const keys = this.keys;
-    let existing: GetSink | GetSink[] | undefined;
-    if (keys.length === 0) {
-      this.first = sink;
+    let positions = this.positions;
+    if (positions === undefined) positions = this.positions = new Map([[keys[0] as string, 0]]);
+    const at = positions.get(wireKey);
+    if (at === undefined) {
+      positions.set(wireKey, keys.length);
       keys.push(wireKey);
+      this.owners.push(sink);
     } else {
-      if (this.waiters === undefined) {
-        this.waiters = new Map([[keys[0] as string, this.first as GetSink | GetSink[]]]);
-      }
-      existing = this.waiters.get(wireKey);
-      if (existing === undefined) {
-        this.waiters.set(wireKey, sink);
-        keys.push(wireKey);
-      } else if (Array.isArray(existing)) {
+      const existing = this.owners[at] as GetSink | GetSink[];
+      if (Array.isArray(existing)) {
         if (!existing.includes(sink)) existing.push(sink);
       } else if (existing !== sink) {
-        this.waiters.set(wireKey, [existing, sink]);
+        this.owners[at] = [existing, sink];
       }
     }
     if (sink.batchMark !== this) {
@@ -70,43 +99,46 @@ export class GetBatch implements InFlight {
 
   /** The request line. */
   encode(): string {
-    return `${this.withCas ? 'gets' : 'get'} ${this.keys.join(' ')}\r\n`;
+    const keys = this.keys;
+    // A lone get needs no join.
+    const list = keys.length === 1 ? (keys[0] as string) : keys.join(' ');
+    return `${this.withCas ? 'gets' : 'get'} ${list}\r\n`;
   }
 
-  onReply(reply: Reply): boolean {
-    const line = reply.line;
-    if (line === 'END') {
+  onReply(
+    line: string,
+    block: Buffer | undefined,
+    start: number,
+    end: number,
+    shared: boolean,
+  ): boolean {
+    if (block === undefined) {
+      if (line !== 'END') throw unexpected(line);
       for (const sink of this.sinks) sink.end();
       return true;
     }
-    // VALUE <key> <flags> <bytes> [<cas>]
-    const a = line.indexOf(' ', 6);
-    const b = a < 0 ? -1 : line.indexOf(' ', a + 1);
-    if (b < 0 || reply.data === undefined || !line.startsWith('VALUE ')) {
-      throw new MemcachedProtocolError(
-        `Unexpected reply to get: ${JSON.stringify(line.slice(0, 80))}`,
-      );
+    // The parser hands a block only after `VALUE ` or `VA `: the third character tells them apart.
+    if (line.charCodeAt(2) === SPACE) throw unexpected(line);
+    const at = this.find(line);
+    const key = this.keys[at] as string;
+    // VALUE <key> <flags> <bytes> [<cas>]: the flags start after the key and its space.
+    let i = KEY_AT + key.length + 1;
+    const flagsAt = i;
+    let flags = 0;
+    for (let c = line.charCodeAt(i); c >= ZERO && c <= NINE; c = line.charCodeAt(++i)) {
+      flags = flags * 10 + (c - ZERO);
     }
-    const key = line.slice(6, a);
-    const flags = +line.slice(a + 1, b);
+    if (i === flagsAt || i - flagsAt > 10 || line.charCodeAt(i) !== SPACE) throw unexpected(line);
     let cas = '';
     if (this.withCas) {
-      const c = line.indexOf(' ', b + 1);
+      const c = line.indexOf(' ', i + 1);
       if (c > 0) cas = line.slice(c + 1);
     }
-    const waiting =
-      this.waiters === undefined
-        ? key === this.keys[0]
-          ? this.first
-          : undefined
-        : this.waiters.get(key);
-    if (waiting === undefined) {
-      throw new MemcachedProtocolError(`Reply for a key not asked for: ${JSON.stringify(key)}`);
-    }
-    if (Array.isArray(waiting)) {
-      for (const sink of waiting) sink.value(key, reply.data, flags, cas);
+    const owner = this.owners[at] as GetSink | GetSink[];
+    if (Array.isArray(owner)) {
+      for (const sink of owner) sink.value(key, block, start, end, flags, cas, shared);
     } else {
-      waiting.value(key, reply.data, flags, cas);
+      owner.value(key, block, start, end, flags, cas, shared);
     }
     return false;
   }
@@ -114,4 +146,34 @@ export class GetBatch implements InFlight {
   fail(error: MemcachedError): void {
     for (const sink of this.sinks) sink.fail(error);
   }
+
+  /** Position in `keys` of the key of a VALUE line. */
+  private find(line: string): number {
+    const keys = this.keys;
+    for (let i = this.cursor; i < keys.length; i++) {
+      if (isKeyOf(line, keys[i] as string)) {
+        this.cursor = i + 1;
+        return i;
+      }
+    }
+    // Out of order (a proxy may reorder) or repeated: look the key up by name.
+    const space = line.indexOf(' ', KEY_AT);
+    const key = space < 0 ? line.slice(KEY_AT) : line.slice(KEY_AT, space);
+    const at = this.positions === undefined ? keys.indexOf(key) : this.positions.get(key);
+    if (at === undefined || at < 0) {
+      throw new MemcachedProtocolError(`Reply for a key not asked for: ${JSON.stringify(key)}`);
+    }
+    return at;
+  }
+}
+
+/** Whether the VALUE line carries `key`: the key, then a space, right after `VALUE `. */
+function isKeyOf(line: string, key: string): boolean {
+  return line.charCodeAt(KEY_AT + key.length) === SPACE && line.startsWith(key, KEY_AT);
+}
+
+function unexpected(line: string): MemcachedProtocolError {
+  return new MemcachedProtocolError(
+    `Unexpected reply to get: ${JSON.stringify(line.slice(0, 80))}`,
+  );
 }

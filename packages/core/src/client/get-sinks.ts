@@ -1,34 +1,64 @@
 import type { MemcachedError } from '../errors.js';
 import type { GetBatch, GetSink } from './get-batch.js';
-import type { RawItem } from './in-flight.js';
+import { Settleable } from './settleable.js';
 
-/** One `get`/`gets` caller waiting for one key. */
-export class SingleGet implements GetSink {
+/**
+ * Turns a hit, bytes `[start, end)` of `block`, into the caller's value (the client's codec);
+ * copies the bytes it keeps when `shared`. May throw.
+ */
+export type HitDecoder = (
+  block: Buffer,
+  start: number,
+  end: number,
+  flags: number,
+  shared: boolean,
+) => unknown;
+
+/**
+ * One `get`/`gets` caller waiting for one key. The hit is decoded as it arrives, so the bytes
+ * are never copied for text values and the caller's promise is the only one per request: it
+ * resolves with the value (`{ value, cas }` for `gets`), or null on a miss.
+ */
+export class SingleGet extends Settleable<unknown> implements GetSink {
   readonly deadline: number;
   readonly wantsCas: boolean;
-  readonly promise: Promise<RawItem | null>;
   batchMark: GetBatch | undefined = undefined;
-  private item: RawItem | null = null;
-  private resolve!: (item: RawItem | null) => void;
-  private reject!: (error: MemcachedError) => void;
+  private readonly decode: HitDecoder;
+  private result: unknown = null;
+  private decodeError: unknown;
 
-  constructor(deadline: number, wantsCas: boolean) {
+  constructor(deadline: number, wantsCas: boolean, decode: HitDecoder) {
+    super();
     this.deadline = deadline;
     this.wantsCas = wantsCas;
-    this.promise = new Promise<RawItem | null>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+    this.decode = decode;
   }
 
   joined(): void {}
 
-  value(_key: string, data: Buffer, flags: number, cas: string): void {
-    this.item = { data, flags, cas };
+  value(
+    _key: string,
+    block: Buffer,
+    start: number,
+    end: number,
+    flags: number,
+    cas: string,
+    shared: boolean,
+  ): void {
+    let value: unknown;
+    try {
+      value = this.decode(block, start, end, flags, shared);
+    } catch (error) {
+      // Settled at the end: throwing here would be taken for a broken connection.
+      this.decodeError = error;
+      return;
+    }
+    this.result = this.wantsCas ? { value, cas } : value;
   }
 
   end(): void {
-    this.resolve(this.item);
+    if (this.decodeError !== undefined) this.reject(this.decodeError);
+    else this.resolve(this.result);
   }
 
   fail(error: MemcachedError): void {
@@ -36,18 +66,14 @@ export class SingleGet implements GetSink {
   }
 }
 
-/** Turns a hit into the caller's value (the client's codec); may throw. */
-export type HitDecoder = (data: Buffer, flags: number) => unknown;
-
 /**
  * One `getMulti` caller: its keys may span servers and batches; it resolves when every batch it
  * joined has ended, and rejects on the first failure. Hits are decoded as they arrive, straight
  * into the result, keyed by the caller's keys.
  */
-export class MultiGet implements GetSink {
+export class MultiGet extends Settleable<Map<string, unknown>> implements GetSink {
   readonly deadline: number;
   readonly wantsCas = false;
-  readonly promise: Promise<Map<string, unknown>>;
   batchMark: GetBatch | undefined = undefined;
   private readonly out = new Map<string, unknown>();
   private readonly decode: HitDecoder;
@@ -57,17 +83,12 @@ export class MultiGet implements GetSink {
   private outstanding = 0;
   private armed = false;
   private settled = false;
-  private resolve!: (hits: Map<string, unknown>) => void;
-  private reject!: (error: unknown) => void;
 
   constructor(deadline: number, decode: HitDecoder, renamed: Map<string, string[]> | undefined) {
+    super();
     this.deadline = deadline;
     this.decode = decode;
     this.renamed = renamed;
-    this.promise = new Promise<Map<string, unknown>>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
   }
 
   joined(): void {
@@ -80,11 +101,19 @@ export class MultiGet implements GetSink {
     if (this.outstanding === 0) this.finish();
   }
 
-  value(key: string, data: Buffer, flags: number): void {
+  value(
+    key: string,
+    block: Buffer,
+    start: number,
+    end: number,
+    flags: number,
+    _cas: string,
+    shared: boolean,
+  ): void {
     if (this.decodeError !== undefined) return;
     let value: unknown;
     try {
-      value = this.decode(data, flags);
+      value = this.decode(block, start, end, flags, shared);
     } catch (error) {
       // Settled at the end: throwing here would be taken for a broken connection.
       this.decodeError = error;

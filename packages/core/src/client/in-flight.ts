@@ -1,6 +1,7 @@
 import type { MemcachedError } from '../errors.js';
 import { MemcachedProtocolError } from '../errors.js';
 import type { Reply } from '../protocol/reply-parser.js';
+import { Settleable } from './settleable.js';
 
 /**
  * A request written (or about to be written) to a connection, waiting for its replies. The
@@ -9,29 +10,76 @@ import type { Reply } from '../protocol/reply-parser.js';
 export interface InFlight {
   /** `performance.now()` after which the request has failed. */
   readonly deadline: number;
-  /** Consumes one reply; returns true when the request is complete. May throw on garbage. */
-  onReply(reply: Reply): boolean;
+  /**
+   * Consumes one reply line and, after a VALUE/VA line, its data block `[start, end)` of `block`
+   * (as the reply parser hands them out); `shared` says the block is the connection's reused read buffer,
+   * so bytes kept past the call must be copied. Returns true when the request is complete. May
+   * throw on garbage.
+   */
+  onReply(
+    line: string,
+    block: Buffer | undefined,
+    start: number,
+    end: number,
+    shared: boolean,
+  ): boolean;
   /** Settles the request with a failure. Called at most once, instead of completing. */
   fail(error: MemcachedError): void;
 }
 
 /** A request answered by exactly one reply (storage, delete, touch, incr, meta, version...). */
-export class LineRequest implements InFlight {
+export class LineRequest extends Settleable<Reply> implements InFlight {
   readonly deadline: number;
-  readonly promise: Promise<Reply>;
-  private resolve!: (reply: Reply) => void;
-  private reject!: (error: MemcachedError) => void;
 
   constructor(deadline: number) {
+    super();
     this.deadline = deadline;
-    this.promise = new Promise<Reply>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
   }
 
-  onReply(reply: Reply): boolean {
-    this.resolve(reply);
+  onReply(
+    line: string,
+    block: Buffer | undefined,
+    start: number,
+    end: number,
+    shared: boolean,
+  ): boolean {
+    this.resolve({
+      line,
+      data: block === undefined ? undefined : keepBytes(block, start, end, shared),
+    });
+    return true;
+  }
+
+  fail(error: MemcachedError): void {
+    this.reject(error);
+  }
+}
+
+/**
+ * A storage command (`set`, `add`, `cas`...): resolves with true on `STORED`, false on
+ * `NOT_STORED`, `EXISTS` or `NOT_FOUND`, so the caller's promise is the only one per request.
+ */
+export class StoreRequest extends Settleable<boolean> implements InFlight {
+  readonly deadline: number;
+  private readonly server: string;
+
+  constructor(deadline: number, server: string) {
+    super();
+    this.deadline = deadline;
+    this.server = server;
+  }
+
+  onReply(line: string): boolean {
+    if (line === 'STORED') this.resolve(true);
+    else if (line === 'NOT_STORED' || line === 'EXISTS' || line === 'NOT_FOUND') {
+      this.resolve(false);
+    } else {
+      this.reject(
+        new MemcachedProtocolError(`Unexpected reply ${JSON.stringify(line.slice(0, 80))}`, {
+          server: this.server,
+        }),
+      );
+    }
     return true;
   }
 
@@ -44,23 +92,16 @@ export class LineRequest implements InFlight {
  * A request answered by lines up to `END` (stats): resolves with every line before it. `RESET`
  * and `OK` also end it (`stats reset`, `stats detail on`).
  */
-export class LinesRequest implements InFlight {
+export class LinesRequest extends Settleable<string[]> implements InFlight {
   readonly deadline: number;
-  readonly promise: Promise<string[]>;
   private readonly lines: string[] = [];
-  private resolve!: (lines: string[]) => void;
-  private reject!: (error: MemcachedError) => void;
 
   constructor(deadline: number) {
+    super();
     this.deadline = deadline;
-    this.promise = new Promise<string[]>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
   }
 
-  onReply(reply: Reply): boolean {
-    const line = reply.line;
+  onReply(line: string): boolean {
     if (line === 'END' || line === 'RESET' || line === 'OK') {
       this.resolve(this.lines);
       return true;
@@ -72,6 +113,15 @@ export class LinesRequest implements InFlight {
   fail(error: MemcachedError): void {
     this.reject(error);
   }
+}
+
+/**
+ * Bytes `[start, end)` of `block` as a Buffer the caller may keep: a copy when `block` is a
+ * reused read buffer, else a view (the parser's own buffer, or a chunk nothing else reuses).
+ */
+export function keepBytes(block: Buffer, start: number, end: number, shared: boolean): Buffer {
+  const view = block.subarray(start, end);
+  return shared ? Buffer.from(view) : view;
 }
 
 /** One stored item as it came off the wire. */
@@ -97,29 +147,29 @@ export function parseValueLine(line: string): { key: string; flags: number; cas:
 }
 
 /** A single-key retrieval not coalesced with others (`gat`): resolves with the item or null. */
-export class ValueRequest implements InFlight {
+export class ValueRequest extends Settleable<RawItem | null> implements InFlight {
   readonly deadline: number;
-  readonly promise: Promise<RawItem | null>;
   private item: RawItem | null = null;
-  private resolve!: (item: RawItem | null) => void;
-  private reject!: (error: MemcachedError) => void;
 
   constructor(deadline: number) {
+    super();
     this.deadline = deadline;
-    this.promise = new Promise<RawItem | null>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
   }
 
-  onReply(reply: Reply): boolean {
-    if (reply.line === 'END') {
+  onReply(
+    line: string,
+    block: Buffer | undefined,
+    start: number,
+    end: number,
+    shared: boolean,
+  ): boolean {
+    if (line === 'END') {
       this.resolve(this.item);
       return true;
     }
-    const { flags, cas } = parseValueLine(reply.line);
-    if (reply.data === undefined) throw new MemcachedProtocolError('VALUE line without data');
-    this.item = { data: reply.data, flags, cas };
+    const { flags, cas } = parseValueLine(line);
+    if (block === undefined) throw new MemcachedProtocolError('VALUE line without data');
+    this.item = { data: keepBytes(block, start, end, shared), flags, cas };
     return false;
   }
 

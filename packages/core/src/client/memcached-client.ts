@@ -77,15 +77,13 @@ export class MemcachedClient extends ClientBase {
   }
 
   /** The value, or `null` on a miss. */
-  async get<T = unknown>(key: string): Promise<T | null> {
-    const item = await this.fetch(key);
-    return item === null ? null : (this.decode(item) as T);
+  get<T = unknown>(key: string): Promise<T | null> {
+    return this.fetch(key, false) as Promise<T | null>;
   }
 
   /** The value with its CAS token, or `null` on a miss. */
-  async gets<T = unknown>(key: string): Promise<CasResult<T> | null> {
-    const item = await this.fetch(key, true);
-    return item === null ? null : { value: this.decode(item) as T, cas: item.cas };
+  gets<T = unknown>(key: string): Promise<CasResult<T> | null> {
+    return this.fetch(key, true) as Promise<CasResult<T> | null>;
   }
 
   /** The hits among `keys` (one multi-get per server); misses are absent from the map. */

@@ -8,10 +8,11 @@ export const MAX_RELATIVE_TTL = 60 * 60 * 24 * 30;
  * Turns a TTL in seconds (0 = no expiry) into memcached's exptime field.
  * @throws RangeError when `ttl` is not a non-negative integer.
  */
-export function toExptime(ttl: number | undefined, nowMs: number = Date.now()): number {
+export function toExptime(ttl: number | undefined, nowMs?: number): number {
   if (ttl === undefined || ttl === 0) return 0;
   if (!Number.isInteger(ttl) || ttl < 0) {
     throw new RangeError(`Invalid ttl: expected a non-negative integer of seconds, got ${ttl}.`);
   }
-  return ttl > MAX_RELATIVE_TTL ? Math.floor(nowMs / 1000) + ttl : ttl;
+  // The clock is read only for the rare long TTL: a default parameter would read it every call.
+  return ttl > MAX_RELATIVE_TTL ? Math.floor((nowMs ?? Date.now()) / 1000) + ttl : ttl;
 }

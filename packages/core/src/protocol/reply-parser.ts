@@ -1,16 +1,28 @@
 import { MemcachedProtocolError } from '../errors.js';
 
-/** One reply unit from a memcached server. */
+/** One reply unit from a memcached server, as a request that keeps it sees it. */
 export interface Reply {
   /** The reply line without its `\r\n`, decoded as latin1 so every byte survives. */
   line: string;
   /**
    * The data block (without its trailing `\r\n`) of a `VALUE <key> <flags> <bytes> [<cas>]` or
-   * meta `VA <size> <flags>*` line; `undefined` for every other line. May share memory with the
-   * pushed chunk.
+   * meta `VA <size> <flags>*` line; `undefined` for every other line.
    */
   data: Buffer | undefined;
 }
+
+/**
+ * Receives one reply line (latin1, without its `\r\n`) and, after a `VALUE` or `VA` line, its
+ * data block as the bytes `[start, end)` of `block` (`block` is undefined for other lines).
+ * Those bytes may be the socket's read buffer, reused once the call returns: a handler copies
+ * what it keeps and decodes the rest in place, so no block is copied more than once.
+ */
+export type ReplyHandler = (
+  line: string,
+  block: Buffer | undefined,
+  start: number,
+  end: number,
+) => void;
 
 /** Options of {@link ReplyParser}. */
 export interface ReplyParserOptions {
@@ -37,11 +49,11 @@ const NO_DATA = -1;
 /**
  * Incremental parser of memcached text and meta protocol replies: bytes in, one `onReply` call
  * per reply line (with its data block when it has one). Correct for any split of the stream;
- * a data block that arrives whole inside one chunk is passed on as a zero-copy subarray.
- * `onReply` must not throw: the rest of the chunk would be lost.
+ * a data block that arrives whole inside one chunk is passed on in place, without a copy or
+ * even a subarray. `onReply` must not throw: the rest of the chunk would be lost.
  */
 export class ReplyParser {
-  readonly #onReply: (reply: Reply) => void;
+  readonly #onReply: ReplyHandler;
   readonly #maxLineBytes: number;
   readonly #maxDataBytes: number;
   /** Bytes of an unfinished line (without a `\n` yet). */
@@ -54,7 +66,7 @@ export class ReplyParser {
   /** Bumped by reset(), so a reset from inside onReply stops the chunk being parsed. */
   #generation = 0;
 
-  constructor(onReply: (reply: Reply) => void, options: ReplyParserOptions = {}) {
+  constructor(onReply: ReplyHandler, options: ReplyParserOptions = {}) {
     this.#onReply = onReply;
     this.#maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.#maxDataBytes = options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES;
@@ -106,7 +118,7 @@ export class ReplyParser {
       pos = nl + 1;
       const size = dataSize(line, this.#maxDataBytes);
       if (size === NO_DATA) {
-        this.#onReply({ line, data: undefined });
+        this.#onReply(line, undefined, 0, 0);
       } else {
         pos = this.#takeData(chunk, pos, line, size);
       }
@@ -124,7 +136,7 @@ export class ReplyParser {
       pos = nl + 1;
       const size = dataSize(line, this.#maxDataBytes);
       if (size === NO_DATA) {
-        this.#onReply({ line, data: undefined });
+        this.#onReply(line, undefined, 0, 0);
         continue;
       }
       pos = this.#takeData(chunk, pos, line, size);
@@ -136,7 +148,7 @@ export class ReplyParser {
   #takeData(chunk: Buffer, pos: number, line: string, size: number): number {
     if (chunk.length - pos >= size + 2) {
       if (chunk[pos + size] !== CR || chunk[pos + size + 1] !== LF) throw badTerminator(line);
-      this.#onReply({ line, data: chunk.subarray(pos, pos + size) });
+      this.#onReply(line, chunk, pos, pos + size);
       return pos + size + 2;
     }
     this.#dataLine = line;
@@ -158,7 +170,7 @@ export class ReplyParser {
     this.#dataBuffer = undefined;
     this.#dataLine = undefined;
     this.#dataFilled = 0;
-    this.#onReply({ line, data: buffer.subarray(0, size) });
+    this.#onReply(line, buffer, 0, size);
     return n;
   }
 
@@ -183,6 +195,28 @@ export class ReplyParser {
 /** The line between `start` and the `\n` at `nl`, without the `\r` before it. */
 function lineText(buffer: Buffer, start: number, nl: number): string {
   const end = nl > start && buffer[nl - 1] === CR ? nl - 1 : nl;
+  // The commonest lines (the end of every get, every stored set) come back as constants:
+  // no string is made for them and comparing them is a pointer check.
+  const length = end - start;
+  if (
+    length === 3 &&
+    buffer[start] === 0x45 &&
+    buffer[start + 1] === 0x4e &&
+    buffer[start + 2] === 0x44
+  ) {
+    return 'END';
+  }
+  if (
+    length === 6 &&
+    buffer[start] === 0x53 &&
+    buffer[start + 1] === 0x54 &&
+    buffer[start + 2] === 0x4f &&
+    buffer[start + 3] === 0x52 &&
+    buffer[start + 4] === 0x45 &&
+    buffer[start + 5] === 0x44
+  ) {
+    return 'STORED';
+  }
   return buffer.toString('latin1', start, end);
 }
 

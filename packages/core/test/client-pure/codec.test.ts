@@ -252,3 +252,119 @@ describe('ValueCodec options', () => {
     }
   });
 });
+
+describe('ValueCodec.decodeBlock (a value read in place from a socket read buffer)', () => {
+  /** Puts `data` in the middle of a larger buffer, as a read buffer holds it. */
+  function inBlock(data: Buffer): { block: Buffer; start: number; end: number } {
+    const block = Buffer.concat([Buffer.from('VALUE k 0 9\r\n'), data, Buffer.from('\r\nEND\r\n')]);
+    return { block, start: 13, end: 13 + data.length };
+  }
+
+  const values: [string, ValueCodec, unknown][] = [
+    ['json text', new ValueCodec({}), 'héllo'],
+    ['json object', new ValueCodec({}), { a: [1, 'x'] }],
+    ['json number', new ValueCodec({}), -3.5],
+    ['json bigint', new ValueCodec({}), 12n],
+    ['json bytes', new ValueCodec({}), Buffer.from([0, 1, 2, 255])],
+    ['string', new ValueCodec({ serializer: 'string' }), 'plain ✓'],
+    ['buffer', new ValueCodec({ serializer: 'buffer' }), Buffer.from([9, 8, 7])],
+    ['compressed', new ValueCodec({ compress: { threshold: 0 } }), 'z'.repeat(500)],
+  ];
+  for (const [name, codec, value] of values) {
+    it(`${name}: decodes from the block's range and survives the block being overwritten`, () => {
+      const { data, flags } = codec.encode(value);
+      const { block, start, end } = inBlock(data);
+      const decoded = codec.decodeBlock(block, start, end, flags, true);
+      block.fill(0x41);
+      expect(decoded).toEqual(value);
+    });
+  }
+
+  it('hands a custom deserializer its own copy of shared bytes', () => {
+    let seen: Buffer | undefined;
+    const codec = new ValueCodec({
+      serializer: {
+        serialize: (v) => ({ data: Buffer.from(String(v)), flags: 0 }),
+        deserialize: (d) => {
+          seen = d;
+          return d;
+        },
+      },
+    });
+    const { block, start, end } = inBlock(Buffer.from('kept'));
+    codec.decodeBlock(block, start, end, 0, true);
+    block.fill(0x41);
+    expect(seen?.toString()).toBe('kept');
+  });
+
+  it('returns a view, not a copy, of bytes that are not shared', () => {
+    const codec = new ValueCodec({ serializer: 'buffer' });
+    const { block, start, end } = inBlock(Buffer.from('mine'));
+    const decoded = codec.decodeBlock(block, start, end, 0, false) as Buffer;
+    expect(decoded.buffer).toBe(block.buffer);
+    expect(decoded.toString()).toBe('mine');
+  });
+});
+
+describe('ValueCodec.encodeWire (a value about to be written as latin1 text)', () => {
+  /** The bytes encodeWire stands for, whichever form it chose. */
+  function bytes(data: Buffer | string): Buffer {
+    return typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+  }
+
+  const codecs: [string, ValueCodec][] = [
+    ['json', new ValueCodec({})],
+    ['string', new ValueCodec({ serializer: 'string' })],
+    ['compressing', new ValueCodec({ compress: { threshold: 64 } })],
+    ['buffer', new ValueCodec({ serializer: 'buffer' })],
+  ];
+  const values: unknown[] = [
+    'ascii',
+    'clé 😀',
+    '',
+    'x'.repeat(300),
+    42,
+    -0,
+    7n,
+    true,
+    null,
+    { a: 'é' },
+  ];
+  for (const [name, codec] of codecs) {
+    it(`${name}: stands for exactly the bytes and flags encode gives`, () => {
+      const candidates =
+        name === 'buffer'
+          ? [Buffer.from('raw')]
+          : name === 'string'
+            ? values.filter((v) => typeof v === 'string')
+            : values;
+      for (const value of candidates) {
+        const wire = codec.encodeWire(value);
+        const plain = codec.encode(value);
+        expect(bytes(wire.data).equals(plain.data), String(value)).toBe(true);
+        expect(wire.flags).toBe(plain.flags);
+        expect(wire.length).toBe(plain.data.length);
+      }
+    });
+  }
+
+  it('gives ASCII text as a string and anything else as a Buffer', () => {
+    const codec = new ValueCodec({ compress: { threshold: 64 } });
+    expect(codec.encodeWire('plain').data).toBe('plain');
+    expect(codec.encodeWire({ a: 1 }).data).toBe('{"a":1}');
+    expect(Buffer.isBuffer(codec.encodeWire('clé').data)).toBe(true);
+    // Compressed: the deflated bytes, flagged as such.
+    const big = codec.encodeWire('y'.repeat(1000));
+    expect(Buffer.isBuffer(big.data)).toBe(true);
+    expect(big.flags & COMPRESSION_FLAGS_MASK).not.toBe(0);
+  });
+
+  it('refuses values over maxValueSize and what the serializer refuses, like encode', () => {
+    const small = new ValueCodec({ maxValueSize: 4 });
+    expect(() => small.encodeWire('12345')).toThrow(MemcachedValueTooLargeError);
+    expect(() => new ValueCodec({ serializer: 'string' }).encodeWire(1)).toThrow(
+      MemcachedSerializationError,
+    );
+    expect(() => new ValueCodec({}).encodeWire(() => 1)).toThrow(MemcachedSerializationError);
+  });
+});
