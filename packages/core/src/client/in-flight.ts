@@ -27,15 +27,30 @@ export interface InFlight {
   fail(error: MemcachedError): void;
 }
 
-/** A request answered by exactly one reply (storage, delete, touch, incr, meta, version...). */
-export class LineRequest extends Settleable<Reply> implements InFlight {
-  readonly deadline: number;
-
-  constructor(deadline: number) {
+/**
+ * What every single-connection request shares: its caller's promise, its deadline, and a
+ * failure that rejects that promise.
+ */
+abstract class PendingRequest<T> extends Settleable<T> implements InFlight {
+  constructor(readonly deadline: number) {
     super();
-    this.deadline = deadline;
   }
 
+  abstract onReply(
+    line: string,
+    block: Buffer | undefined,
+    start: number,
+    end: number,
+    shared: boolean,
+  ): boolean;
+
+  fail(error: MemcachedError): void {
+    this.reject(error);
+  }
+}
+
+/** A request answered by exactly one reply (storage, delete, touch, incr, meta, version...). */
+export class LineRequest extends PendingRequest<Reply> {
   onReply(
     line: string,
     block: Buffer | undefined,
@@ -49,23 +64,17 @@ export class LineRequest extends Settleable<Reply> implements InFlight {
     });
     return true;
   }
-
-  fail(error: MemcachedError): void {
-    this.reject(error);
-  }
 }
 
 /**
  * A storage command (`set`, `add`, `cas`...): resolves with true on `STORED`, false on
  * `NOT_STORED`, `EXISTS` or `NOT_FOUND`, so the caller's promise is the only one per request.
  */
-export class StoreRequest extends Settleable<boolean> implements InFlight {
-  readonly deadline: number;
+export class StoreRequest extends PendingRequest<boolean> {
   private readonly server: string;
 
   constructor(deadline: number, server: string) {
-    super();
-    this.deadline = deadline;
+    super(deadline);
     this.server = server;
   }
 
@@ -82,24 +91,14 @@ export class StoreRequest extends Settleable<boolean> implements InFlight {
     }
     return true;
   }
-
-  fail(error: MemcachedError): void {
-    this.reject(error);
-  }
 }
 
 /**
  * A request answered by lines up to `END` (stats): resolves with every line before it. `RESET`
  * and `OK` also end it (`stats reset`, `stats detail on`).
  */
-export class LinesRequest extends Settleable<string[]> implements InFlight {
-  readonly deadline: number;
+export class LinesRequest extends PendingRequest<string[]> {
   private readonly lines: string[] = [];
-
-  constructor(deadline: number) {
-    super();
-    this.deadline = deadline;
-  }
 
   onReply(line: string): boolean {
     if (line === 'END' || line === 'RESET' || line === 'OK') {
@@ -108,10 +107,6 @@ export class LinesRequest extends Settleable<string[]> implements InFlight {
     }
     this.lines.push(line);
     return false;
-  }
-
-  fail(error: MemcachedError): void {
-    this.reject(error);
   }
 }
 
@@ -147,14 +142,8 @@ export function parseValueLine(line: string): { key: string; flags: number; cas:
 }
 
 /** A single-key retrieval not coalesced with others (`gat`): resolves with the item or null. */
-export class ValueRequest extends Settleable<RawItem | null> implements InFlight {
-  readonly deadline: number;
+export class ValueRequest extends PendingRequest<RawItem | null> {
   private item: RawItem | null = null;
-
-  constructor(deadline: number) {
-    super();
-    this.deadline = deadline;
-  }
 
   onReply(
     line: string,
@@ -171,9 +160,5 @@ export class ValueRequest extends Settleable<RawItem | null> implements InFlight
     if (block === undefined) throw new MemcachedProtocolError('VALUE line without data');
     this.item = { data: keepBytes(block, start, end, shared), flags, cas };
     return false;
-  }
-
-  fail(error: MemcachedError): void {
-    this.reject(error);
   }
 }
