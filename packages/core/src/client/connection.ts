@@ -282,7 +282,7 @@ export class Connection {
       );
     }
     const c = line.charCodeAt(0);
-    // 'S'ERVER_ERROR, 'C'LIENT_ERROR, 'E'RROR: any request can end in one of these.
+    // 'S'ERVER_ERROR, 'C'LIENT_ERROR, 'E'RROR: every request may end in one of these.
     if ((c === 0x53 || c === 0x43 || c === 0x45) && line !== 'END' && isErrorLine(line)) {
       this.shift();
       request.fail(errorFor(line, this.server));
