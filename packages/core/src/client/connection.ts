@@ -35,6 +35,7 @@ export interface ConnectionOwner {
 // written as separate buffers: one string and one Buffer.from per flush beat many small writes.
 const INLINE_VALUE_BYTES = 4096;
 const READ_BUFFER_BYTES = 64 * 1024;
+const RESOLVED = Promise.resolve();
 
 /**
  * One socket to one server: requests are pipelined, replies matched to them through a FIFO.
@@ -58,8 +59,8 @@ export class Connection {
   private timer: NodeJS.Timeout | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private endWhenIdle: (() => void) | undefined;
-  /** The chunk being parsed when it is the reused read buffer (see onReply). */
-  private readChunk: Buffer | undefined;
+  /** The buffer every read lands in (plain TCP only): blocks in it are lent, not given. */
+  private readBuffer: Buffer | undefined;
   private readonly flushBound = () => this.flush();
   private readonly onTimerBound = () => this.onTimer();
 
@@ -68,8 +69,12 @@ export class Connection {
     this.server = address.id;
     this.settings = settings;
     this.owner = owner;
-    this.parser = new ReplyParser((line, block, start, end) =>
-      this.onReply(line, block, start, end),
+    this.parser = new ReplyParser(
+      (line, block, start, end) => this.onReply(line, block, start, end),
+      {
+        onValue: (lineBytes, lineStart, lineEnd, block, start, end) =>
+          this.onValue(lineBytes, lineStart, lineEnd, block, start, end),
+      },
     );
     this.open();
   }
@@ -157,22 +162,20 @@ export class Connection {
     let socket: Socket;
     if (tls) {
       socket = tlsConnect({ servername: isIp(host) ? undefined : host, ...tls, host, port });
-      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      socket.on('data', (chunk: Buffer) => this.onData(chunk, chunk.length));
     } else {
       // Reading into one reused buffer (`onread`) skips the stream machinery and an allocation
       // per read: a large share of a small request's cost. Requests copy the bytes they keep
       // past the read and decode the rest in place (see onReply).
       const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+      this.readBuffer = readBuffer;
       socket = netConnect({
         host,
         port,
         onread: {
           buffer: readBuffer,
-          callback: (bytes: number, buffer: Uint8Array) => {
-            const chunk = (buffer as Buffer).subarray(0, bytes);
-            this.readChunk = chunk;
-            this.onData(chunk);
-            this.readChunk = undefined;
+          callback: (bytes: number) => {
+            this.onData(readBuffer, bytes);
             return true;
           },
         },
@@ -214,9 +217,9 @@ export class Connection {
     });
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(chunk: Buffer, length: number): void {
     try {
-      this.parser.push(chunk);
+      this.parser.push(chunk, length);
     } catch (err) {
       const error =
         err instanceof MemcachedProtocolError
@@ -246,16 +249,31 @@ export class Connection {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    // nextTick scheduled from a promise continuation runs after the whole microtask queue, so
-    // every caller resumed by the same socket read gets to enqueue before the write.
-    process.nextTick(this.flushBound);
+    // A microtask, not process.nextTick: a tick costs a trip through Node's tick queue and its
+    // unhandled-rejection check, a tenth of a lone get's CPU (and queueMicrotask wraps each
+    // callback in an async resource). Queued behind the continuations already waiting, the
+    // flush still lets every caller that one socket read resumed enqueue first.
+    RESOLVED.then(this.flushBound);
   }
 
   private flush(): void {
     this.flushScheduled = false;
     if (this.batch !== undefined) this.sealBatch();
     if (this.state !== 'open' || this.socket === undefined) return;
-    const socket = this.socket;
+    try {
+      this.write(this.socket);
+    } catch (err) {
+      // Runs as a promise reaction: a throw would surface as an unhandled rejection.
+      this.close(
+        new MemcachedConnectionError(`Writing to ${this.server} failed`, {
+          ...this.opts(),
+          cause: err,
+        }),
+      );
+    }
+  }
+
+  private write(socket: Socket): void {
     if (this.parts.length === 0) {
       if (this.out === '') return;
       socket.write(this.out, 'latin1');
@@ -289,11 +307,28 @@ export class Connection {
     } else if (
       // A block inside the read buffer is overwritten by the next read: requests copy what
       // they keep. The parser's own blocks (values split across reads) are theirs to keep.
-      request.onReply(line, block, start, end, block !== undefined && block === this.readChunk)
+      request.onReply(line, block, start, end, block !== undefined && block === this.readBuffer)
     ) {
       this.shift();
     }
     this.owner.onReplyReceived();
+  }
+
+  private onValue(
+    lineBytes: Buffer,
+    lineStart: number,
+    lineEnd: number,
+    block: Buffer,
+    start: number,
+    end: number,
+  ): void {
+    const request = this.queue.peek();
+    if (request?.onValue !== undefined) {
+      request.onValue(lineBytes, lineStart, lineEnd, block, start, end, block === this.readBuffer);
+      this.owner.onReplyReceived();
+    } else {
+      this.onReply(lineBytes.toString('latin1', lineStart, lineEnd), block, start, end);
+    }
   }
 
   private shift(): void {

@@ -105,34 +105,47 @@ export class GetBatch implements InFlight {
     return `${this.withCas ? 'gets' : 'get'} ${list}\r\n`;
   }
 
-  onReply(
-    line: string,
-    block: Buffer | undefined,
+  /** `END` completes the batch; any other line is garbage (VALUE lines come to onValue). */
+  onReply(line: string): boolean {
+    if (line !== 'END') throw unexpected(line);
+    for (const sink of this.sinks) sink.end();
+    return true;
+  }
+
+  /**
+   * A hit: `VALUE <key> <flags> <bytes> [<cas>]` as bytes `[lineStart, lineEnd)` of `lineBytes`,
+   * its data bytes `[start, end)` of `block` (`shared`: a reused read buffer). The key, flags and
+   * CAS are read from the bytes: this runs once per hit, and decoding each line to a string
+   * was most of a multi-get's parsing cost.
+   */
+  onValue(
+    lineBytes: Buffer,
+    lineStart: number,
+    lineEnd: number,
+    block: Buffer,
     start: number,
     end: number,
     shared: boolean,
-  ): boolean {
-    if (block === undefined) {
-      if (line !== 'END') throw unexpected(line);
-      for (const sink of this.sinks) sink.end();
-      return true;
-    }
-    // The parser hands a block only after `VALUE ` or `VA `: the third character tells them apart.
-    if (line.charCodeAt(2) === SPACE) throw unexpected(line);
-    const at = this.find(line);
+  ): void {
+    const at = this.find(lineBytes, lineStart, lineEnd);
     const key = this.keys[at] as string;
-    // VALUE <key> <flags> <bytes> [<cas>]: the flags start after the key and its space.
-    let i = KEY_AT + key.length + 1;
+    // The flags start after `VALUE `, the key and its space.
+    let i = lineStart + KEY_AT + key.length + 1;
     const flagsAt = i;
     let flags = 0;
-    for (let c = line.charCodeAt(i); c >= ZERO && c <= NINE; c = line.charCodeAt(++i)) {
+    for (; i < lineEnd; i++) {
+      const c = lineBytes[i] as number;
+      if (c < ZERO || c > NINE) break;
       flags = flags * 10 + (c - ZERO);
     }
-    if (i === flagsAt || i - flagsAt > 10 || line.charCodeAt(i) !== SPACE) throw unexpected(line);
+    if (i === flagsAt || i - flagsAt > 10 || i >= lineEnd || lineBytes[i] !== SPACE) {
+      throw unexpected(lineBytes.toString('latin1', lineStart, lineEnd));
+    }
     let cas = '';
     if (this.withCas) {
-      const c = line.indexOf(' ', i + 1);
-      if (c > 0) cas = line.slice(c + 1);
+      // Past the <bytes> field (the parser has read it), the rest of the line is the token.
+      const c = lineBytes.indexOf(SPACE, i + 1);
+      if (c > 0 && c < lineEnd) cas = lineBytes.toString('latin1', c + 1, lineEnd);
     }
     const owner = this.owners[at] as GetSink | GetSink[];
     if (Array.isArray(owner)) {
@@ -140,7 +153,6 @@ export class GetBatch implements InFlight {
     } else {
       owner.value(key, block, start, end, flags, cas, shared);
     }
-    return false;
   }
 
   fail(error: MemcachedError): void {
@@ -148,17 +160,18 @@ export class GetBatch implements InFlight {
   }
 
   /** Position in `keys` of the key of a VALUE line. */
-  private find(line: string): number {
+  private find(line: Buffer, lineStart: number, lineEnd: number): number {
     const keys = this.keys;
     for (let i = this.cursor; i < keys.length; i++) {
-      if (isKeyOf(line, keys[i] as string)) {
+      if (isKeyOf(line, lineStart, lineEnd, keys[i] as string)) {
         this.cursor = i + 1;
         return i;
       }
     }
     // Out of order (a proxy may reorder) or repeated: look the key up by name.
-    const space = line.indexOf(' ', KEY_AT);
-    const key = space < 0 ? line.slice(KEY_AT) : line.slice(KEY_AT, space);
+    let space = line.indexOf(SPACE, lineStart + KEY_AT);
+    if (space < 0 || space > lineEnd) space = lineEnd;
+    const key = line.toString('latin1', lineStart + KEY_AT, space);
     const at = this.positions === undefined ? keys.indexOf(key) : this.positions.get(key);
     if (at === undefined || at < 0) {
       throw new MemcachedProtocolError(`Reply for a key not asked for: ${JSON.stringify(key)}`);
@@ -167,9 +180,13 @@ export class GetBatch implements InFlight {
   }
 }
 
-/** Whether the VALUE line carries `key`: the key, then a space, right after `VALUE `. */
-function isKeyOf(line: string, key: string): boolean {
-  return line.charCodeAt(KEY_AT + key.length) === SPACE && line.startsWith(key, KEY_AT);
+/** Whether the VALUE line carries `key` (in latin1 form): the key, then a space, after `VALUE `. */
+function isKeyOf(line: Buffer, lineStart: number, lineEnd: number, key: string): boolean {
+  const from = lineStart + KEY_AT;
+  const n = key.length;
+  if (from + n >= lineEnd || line[from + n] !== SPACE) return false;
+  for (let i = 0; i < n; i++) if (line[from + i] !== key.charCodeAt(i)) return false;
+  return true;
 }
 
 function unexpected(line: string): MemcachedProtocolError {

@@ -23,6 +23,19 @@ export interface InFlight {
     end: number,
     shared: boolean,
   ): boolean;
+  /**
+   * Takes a `VALUE` line as bytes (see the reply parser's `ValueHandler`) with its data block.
+   * Requests without it get the line decoded, through `onReply`. Must not complete the request.
+   */
+  onValue?(
+    lineBytes: Buffer,
+    lineStart: number,
+    lineEnd: number,
+    block: Buffer,
+    start: number,
+    end: number,
+    shared: boolean,
+  ): void;
   /** Settles the request with a failure. Called at most once, instead of completing. */
   fail(error: MemcachedError): void;
 }

@@ -25,13 +25,17 @@ function recorder(wantsCas = false) {
   return sink;
 }
 
-/** Feeds VALUE lines (each with its data) and the END line, as the connection does. */
+/**
+ * Feeds VALUE lines (each with its data) and the END line, as the connection does: the line as
+ * bytes inside a larger buffer, so offsets are exercised, and its data in another.
+ */
 function answer(batch: GetBatch, values: [line: string, data: string][]): boolean {
   for (const [line, data] of values) {
+    const lineBytes = Buffer.from(`>>${line}\r\n<<`, 'latin1');
     const block = Buffer.from(`xx${data}yy`, 'latin1');
-    if (batch.onReply(line, block, 2, 2 + data.length, false)) return true;
+    batch.onValue(lineBytes, 2, 2 + line.length, block, 2, 2 + data.length, false);
   }
-  return batch.onReply('END', undefined, 0, 0, false);
+  return batch.onReply('END');
 }
 
 /** A batch of `keys`, each waited for by its sink, in order. */
@@ -106,6 +110,6 @@ describe('GetBatch', () => {
       expect(() => answer(batch, [[line, data]]), line).toThrow(MemcachedProtocolError);
     }
     const batch = batchOf([['k1', recorder()]]);
-    expect(() => batch.onReply('STORED', undefined, 0, 0, false)).toThrow(MemcachedProtocolError);
+    expect(() => batch.onReply('STORED')).toThrow(MemcachedProtocolError);
   });
 });

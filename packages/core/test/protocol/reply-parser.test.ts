@@ -19,9 +19,24 @@ function collect(sink: (reply: Reply) => unknown): ReplyHandler {
   };
 }
 
-function parseChunks(chunks: Buffer[]): Plain[] {
+/**
+ * How VALUE lines reach the caller: decoded like every other line, or as bytes through
+ * `onValue` (the client's way), here decoded by the test so both must give the same replies.
+ */
+type Mode = 'lines' | 'value bytes';
+
+function parserFor(mode: Mode, sink: (reply: Reply) => unknown): ReplyParser {
+  const onReply = collect(sink);
+  if (mode === 'lines') return new ReplyParser(onReply);
+  return new ReplyParser(onReply, {
+    onValue: (lineBytes, lineStart, lineEnd, block, start, end) =>
+      onReply(lineBytes.toString('latin1', lineStart, lineEnd), block, start, end),
+  });
+}
+
+function parseChunks(chunks: Buffer[], mode: Mode = 'lines'): Plain[] {
   const out: Plain[] = [];
-  const parser = new ReplyParser(collect((reply) => out.push(plain(reply))));
+  const parser = parserFor(mode, (reply) => out.push(plain(reply)));
   for (const chunk of chunks) parser.push(chunk);
   return out;
 }
@@ -99,16 +114,25 @@ const stream = Buffer.concat(cases.map((c) => c.bytes));
 const expected = cases.flatMap((c) => c.replies);
 const expectedJson = JSON.stringify(expected);
 
-describe('ReplyParser', () => {
+describe.each<Mode>(['lines', 'value bytes'])('ReplyParser, VALUE lines as %s', (mode) => {
   it('parses a whole stream pushed at once', () => {
-    expect(parseChunks([stream])).toEqual(expected);
+    expect(parseChunks([stream], mode)).toEqual(expected);
+  });
+
+  it('parses only the first `length` bytes of a larger read buffer', () => {
+    const buffer = Buffer.alloc(stream.length + 64, 'VALUE x 0 99\r\n');
+    stream.copy(buffer);
+    const out: Plain[] = [];
+    parserFor(mode, (reply) => out.push(plain(reply))).push(buffer, stream.length);
+    expect(out).toEqual(expected);
   });
 
   it('parses the stream split at every byte boundary', () => {
     for (let i = 0; i <= stream.length; i++) {
-      expect(parseChunks([stream.subarray(0, i), stream.subarray(i)]), `split at ${i}`).toEqual(
-        expected,
-      );
+      expect(
+        parseChunks([stream.subarray(0, i), stream.subarray(i)], mode),
+        `split at ${i}`,
+      ).toEqual(expected);
     }
   });
 
@@ -116,7 +140,7 @@ describe('ReplyParser', () => {
     for (let i = 0; i <= stream.length; i++) {
       for (let j = i; j <= stream.length; j++) {
         const chunks = [stream.subarray(0, i), stream.subarray(i, j), stream.subarray(j)];
-        const got = parseChunks(chunks);
+        const got = parseChunks(chunks, mode);
         // Compare cheaply; fall back to the readable assertion on the first mismatch.
         if (JSON.stringify(got) !== expectedJson)
           expect(got, `split at ${i}, ${j}`).toEqual(expected);
@@ -126,9 +150,11 @@ describe('ReplyParser', () => {
 
   it('parses the stream fed one byte at a time', () => {
     const chunks = [...stream].map((b) => Buffer.from([b]));
-    expect(parseChunks(chunks)).toEqual(expected);
+    expect(parseChunks(chunks, mode)).toEqual(expected);
   });
+});
 
+describe('ReplyParser', () => {
   it('parses a large value arriving in many chunks', () => {
     const value = Buffer.alloc(1_048_576, 7);
     value.write('\r\nEND\r\n', 1000);
@@ -155,6 +181,19 @@ describe('ReplyParser', () => {
       [undefined, 0, 0],
     ]);
     expect(blocks[0]?.[0]).toBe(chunk);
+  });
+
+  it('hands a VALUE line and its block to onValue as bytes of the chunk, in place', () => {
+    const chunk = Buffer.from('VALUE a 0 3 77\r\nabc\r\nEND\r\n');
+    const values: unknown[][] = [];
+    const lines: string[] = [];
+    new ReplyParser((line) => lines.push(line), {
+      onValue: (...args) => values.push(args),
+    }).push(chunk);
+    expect(values).toEqual([[chunk, 0, 14, chunk, 16, 19]]);
+    expect(values[0]?.[0]).toBe(chunk);
+    expect(values[0]?.[3]).toBe(chunk);
+    expect(lines).toEqual(['END']);
   });
 
   it('accepts a bare \\n line ending', () => {
@@ -198,15 +237,18 @@ describe('ReplyParser', () => {
       ['a byte count over the data limit', Buffer.from('VALUE a 0 9999999999\r\n')],
       ['a line longer than the limit', Buffer.alloc(9000, 0x41)],
       ['a line longer than the limit, then a newline', Buffer.from(`${'A'.repeat(9000)}\r\n`)],
+      ['a VALUE line longer than the limit', Buffer.from(`VALUE ${'k'.repeat(9000)} 0 1\r\nx\r\n`)],
     ];
     for (const [name, bytes] of garbage) {
       it(name, () => {
-        for (let i = 0; i <= bytes.length; i += bytes.length > 100 ? 997 : 1) {
-          const parser = new ReplyParser(() => {});
-          expect(() => {
-            parser.push(bytes.subarray(0, i));
-            parser.push(bytes.subarray(i));
-          }, `split at ${i}`).toThrow(MemcachedProtocolError);
+        for (const mode of ['lines', 'value bytes'] as const) {
+          for (let i = 0; i <= bytes.length; i += bytes.length > 100 ? 997 : 1) {
+            const parser = parserFor(mode, () => {});
+            expect(() => {
+              parser.push(bytes.subarray(0, i));
+              parser.push(bytes.subarray(i));
+            }, `${mode}, split at ${i}`).toThrow(MemcachedProtocolError);
+          }
         }
       });
     }

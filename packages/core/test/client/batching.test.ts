@@ -1,0 +1,97 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { MemcachedClient } from '../../src/index.js';
+
+/**
+ * A memcached stand-in that records every command line it receives and answers each `get` with
+ * one write holding all its hits (value: the key itself), so a test can see how the client
+ * grouped its requests on the wire.
+ */
+class RecordingServer {
+  readonly commands: string[] = [];
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor() {
+    this.server = createServer((socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      let pending = '';
+      socket.on('data', (chunk) => {
+        pending += chunk.toString('latin1');
+        for (let nl = pending.indexOf('\r\n'); nl >= 0; nl = pending.indexOf('\r\n')) {
+          const line = pending.slice(0, nl);
+          pending = pending.slice(nl + 2);
+          this.commands.push(line);
+          const [command, ...keys] = line.split(' ');
+          if (command !== 'get') {
+            socket.write('ERROR\r\n');
+            continue;
+          }
+          const hits = keys.map((k) => `VALUE ${k} 0 ${k.length}\r\n${k}\r\n`).join('');
+          socket.write(`${hits}END\r\n`);
+        }
+      });
+    });
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    return `127.0.0.1:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+describe('request batching on the wire', () => {
+  let server: RecordingServer;
+  let client: MemcachedClient;
+
+  beforeEach(async () => {
+    server = new RecordingServer();
+    client = new MemcachedClient(await server.listen());
+    // Connect first, so the gets under test are not held back by the handshake.
+    expect(await client.get('warm')).toBe('warm');
+    server.commands.length = 0;
+  });
+
+  afterEach(async () => {
+    await client.close();
+    await server.close();
+  });
+
+  test('gets issued in one tick go out as one multi-get, duplicates once', async () => {
+    const values = await Promise.all([
+      client.get('a'),
+      client.get('b'),
+      client.get('a'),
+      client.getMulti(['c', 'b']),
+    ]);
+    expect(values).toEqual([
+      'a',
+      'b',
+      'a',
+      new Map([
+        ['c', 'c'],
+        ['b', 'b'],
+      ]),
+    ]);
+    expect(server.commands).toEqual(['get a b c']);
+  });
+
+  test('callers resumed by one reply batch their next gets into one multi-get', async () => {
+    // Three callers wait on one read; each then asks for another key straight away.
+    const caller = async (first: string, second: string) => {
+      await client.get(first);
+      return client.get(second);
+    };
+    const values = await Promise.all([caller('a', 'x'), caller('b', 'y'), caller('c', 'z')]);
+    expect(values).toEqual(['x', 'y', 'z']);
+    expect(server.commands).toEqual(['get a b c', 'get x y z']);
+  });
+});
