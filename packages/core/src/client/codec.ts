@@ -378,7 +378,8 @@ function decodeTyped(block: Buffer, start: number, end: number, type: number): u
     case TYPE_BYTES:
       return start === 0 && end === block.length ? block : block.subarray(start, end);
     default:
-      return block.toString('utf8', start, end);
+      // No encoding name: Buffer#toString then goes straight to UTF-8 without looking one up.
+      return block.toString(undefined, start, end);
   }
 }
 

@@ -68,8 +68,8 @@ const DEFAULT_MAX_DATA_BYTES = 1024 * 1024 * 1024;
 const NO_DATA = -1;
 /** What `#valueLine` returns for a line it leaves to the general path. */
 const UNUSUAL = -1;
-/** `VALUE ` */
-const VALUE_PREFIX = [0x56, 0x41, 0x4c, 0x55, 0x45, 0x20];
+/** Length of `VALUE `. */
+const VALUE_PREFIX_LENGTH = 6;
 
 /**
  * Incremental parser of memcached text and meta protocol replies: bytes in, one `onReply` call
@@ -149,13 +149,19 @@ export class ReplyParser {
     }
 
     while (pos < end && this.#generation === generation) {
-      if (chunk[pos] === VALUE_PREFIX[0]) {
+      const first = chunk[pos];
+      if (first === 0x56 /* V */) {
         const next = this.#valueLine(chunk, pos, end);
         if (next !== UNUSUAL) {
           pos = next;
           if (this.#dataBuffer !== undefined) return;
           continue;
         }
+      } else if (first === 0x45 /* E */ && isEndLine(chunk, pos, end)) {
+        // Every get ends so.
+        this.#onReply('END', undefined, 0, 0);
+        pos += 5;
+        continue;
       }
       const nl = findLineEnd(chunk, pos, end);
       if (nl === -1) {
@@ -176,7 +182,7 @@ export class ReplyParser {
    */
   #valueLine(chunk: Buffer, pos: number, end: number): number {
     if (!isValueLine(chunk, pos, end)) return UNUSUAL;
-    let i = pos + VALUE_PREFIX.length;
+    let i = pos + VALUE_PREFIX_LENGTH;
     // Past the key and the flags: each ends at a space (a key cannot hold one).
     for (let spaces = 0; spaces < 2; i++) {
       if (i >= end) return UNUSUAL;
@@ -309,12 +315,28 @@ function findLineEnd(chunk: Buffer, pos: number, end: number): number {
   return -1;
 }
 
-function isValueLine(bytes: Buffer, start: number, end: number): boolean {
-  if (end - start < VALUE_PREFIX.length) return false;
-  for (let i = 0; i < VALUE_PREFIX.length; i++) {
-    if (bytes[start + i] !== VALUE_PREFIX[i]) return false;
-  }
-  return true;
+/** `END\r\n` at `pos`. */
+function isEndLine(bytes: Buffer, pos: number, end: number): boolean {
+  return (
+    end - pos >= 5 &&
+    bytes[pos + 1] === 0x4e &&
+    bytes[pos + 2] === 0x44 &&
+    bytes[pos + 3] === CR &&
+    bytes[pos + 4] === LF
+  );
+}
+
+/** `VALUE ` at `pos`. */
+function isValueLine(bytes: Buffer, pos: number, end: number): boolean {
+  return (
+    end - pos >= 6 &&
+    bytes[pos] === 0x56 &&
+    bytes[pos + 1] === 0x41 &&
+    bytes[pos + 2] === 0x4c &&
+    bytes[pos + 3] === 0x55 &&
+    bytes[pos + 4] === 0x45 &&
+    bytes[pos + 5] === SPACE
+  );
 }
 
 /** The `<bytes>` field of `VALUE <key> <flags> <bytes> [<cas>]`, read from the line's bytes. */
