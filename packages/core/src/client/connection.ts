@@ -39,7 +39,9 @@ const RESOLVED = Promise.resolve();
 
 /**
  * One socket to one server: requests are pipelined, replies matched to them through a FIFO.
- * Everything enqueued in one tick goes out in one write; `get`s of one tick become one `get`.
+ * Everything enqueued before the flush (a microtask queued by the first request of a tick) goes
+ * out in one write, and those `get`s as one `get`: synchronous calls, and callers resumed by
+ * the same socket read, share it.
  * A request that outlives its deadline destroys the connection: past a lost reply the FIFO can
  * no longer be trusted, so every other request on it fails too rather than risk mis-delivery.
  */
