@@ -144,8 +144,9 @@ export class GetBatch implements InFlight {
     let cas = '';
     if (this.withCas) {
       // Past the <bytes> field (the parser has read it), the rest of the line is the token.
-      const c = lineBytes.indexOf(SPACE, i + 1);
-      if (c > 0 && c < lineEnd) cas = lineBytes.toString('latin1', c + 1, lineEnd);
+      let c = i + 1;
+      while (c < lineEnd && lineBytes[c] !== SPACE) c++;
+      if (c < lineEnd) cas = lineBytes.toString('latin1', c + 1, lineEnd);
     }
     const owner = this.owners[at] as GetSink | GetSink[];
     if (Array.isArray(owner)) {
@@ -169,8 +170,8 @@ export class GetBatch implements InFlight {
       }
     }
     // Out of order (a proxy may reorder) or repeated: look the key up by name.
-    let space = line.indexOf(SPACE, lineStart + KEY_AT);
-    if (space < 0 || space > lineEnd) space = lineEnd;
+    let space = lineStart + KEY_AT;
+    while (space < lineEnd && line[space] !== SPACE) space++;
     const key = line.toString('latin1', lineStart + KEY_AT, space);
     const at = this.positions === undefined ? keys.indexOf(key) : this.positions.get(key);
     if (at === undefined || at < 0) {

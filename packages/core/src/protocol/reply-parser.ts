@@ -197,7 +197,10 @@ export class ReplyParser {
       if (c < 0x30 || c > 0x39) break;
       size = size * 10 + (c - 0x30);
     }
-    if (i === from || i - from > 10) return UNUSUAL;
+    if (i === from || i - from > 10 || i >= end) return UNUSUAL;
+    // The size ends the line or is followed by ` <cas>`: anything else is left to the general
+    // path, which rejects it.
+    if (chunk[i] !== SPACE && !(chunk[i] === CR && chunk[i + 1] === LF)) return UNUSUAL;
     // The rest of the line: an optional ` <cas>`, then `\r\n`.
     while (i < end && chunk[i] !== LF) i++;
     if (i >= end || chunk[i - 1] !== CR) return UNUSUAL;

@@ -94,4 +94,20 @@ describe('request batching on the wire', () => {
     expect(values).toEqual(['x', 'y', 'z']);
     expect(server.commands).toEqual(['get a b c', 'get x y z']);
   });
+
+  test('callers a few async functions deeper still join the same write', async () => {
+    const one = async (key: string) => client.get(key);
+    const oneAwaiting = async (key: string) => await client.get(key);
+    const two = async (key: string) => oneAwaiting(key);
+    const three = async (key: string) => await two(key);
+    const callers = [
+      async () => client.get(((await client.get('a')) as string).replace('a', 'x')),
+      async () => (await one('b')) && client.get('y'),
+      async () => (await oneAwaiting('c')) && client.get('z'),
+      async () => (await two('d')) && client.get('u'),
+      async () => (await three('e')) && client.get('v'),
+    ];
+    expect(await Promise.all(callers.map((call) => call()))).toEqual(['x', 'y', 'z', 'u', 'v']);
+    expect(server.commands).toEqual(['get a b c d e', 'get x y z u v']);
+  });
 });
