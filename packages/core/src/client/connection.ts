@@ -9,7 +9,7 @@ import {
   MemcachedServerError,
   MemcachedTimeoutError,
 } from '../errors.js';
-import { ReplyParser } from '../protocol/reply-parser.js';
+import { ReplyParser, type ValueHandler } from '../protocol/reply-parser.js';
 import { GetBatch, type GetSink, MAX_BATCH_KEYS } from './get-batch.js';
 import type { InFlight } from './in-flight.js';
 import { RequestQueue } from './request-queue.js';
@@ -84,10 +84,7 @@ export class Connection {
     this.owner = owner;
     this.parser = new ReplyParser(
       (line, block, start, end) => this.onReply(line, block, start, end),
-      {
-        onValue: (lineBytes, lineStart, lineEnd, block, start, end) =>
-          this.onValue(lineBytes, lineStart, lineEnd, block, start, end),
-      },
+      { onValue: this.onValue },
     );
     this.open();
   }
@@ -328,14 +325,8 @@ export class Connection {
     this.owner.onReplyReceived();
   }
 
-  private onValue(
-    lineBytes: Buffer,
-    lineStart: number,
-    lineEnd: number,
-    block: Buffer,
-    start: number,
-    end: number,
-  ): void {
+  /** The parser's VALUE lines: as bytes to a request that reads them so, else decoded. */
+  private readonly onValue: ValueHandler = (lineBytes, lineStart, lineEnd, block, start, end) => {
     const request = this.queue.peek();
     if (request?.onValue !== undefined) {
       request.onValue(lineBytes, lineStart, lineEnd, block, start, end, block === this.readBuffer);
@@ -343,7 +334,7 @@ export class Connection {
     } else {
       this.onReply(lineBytes.toString('latin1', lineStart, lineEnd), block, start, end);
     }
-  }
+  };
 
   private shift(): void {
     this.queue.shift();
