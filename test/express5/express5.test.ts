@@ -61,7 +61,7 @@ describe('Express 5', () => {
 
   it('rateLimiter: the limit passes, the next request is a 429 with Retry-After', async () => {
     const app = express();
-    app.use(v5(rateLimiter({ limit: 3, windowSeconds: 60, client, prefix: prefix('rl') })));
+    app.use(v5(rateLimiter({ limit: 3, windowSeconds: 60, client, keyPrefix: prefix('rl') })));
     app.get('/', (_req, res) => {
       res.send('ok');
     });

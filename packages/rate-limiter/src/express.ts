@@ -19,18 +19,24 @@ export interface RateLimitMiddleware extends RequestHandler {
  *
  * @example
  * app.use(rateLimiter(100, 3600));
+ * app.use('/login', rateLimiter(5, 60, { keyPrefix: 'login:', client }));
  * app.use('/api/', rateLimiter({ limit: 100, windowSeconds: 3600, algorithm: 'gcra' }));
- * @throws RangeError on an unknown or invalid option.
+ * @throws MemcachedInvalidOptionError on an unknown or invalid option.
  */
-export function rateLimiter(limit: number, windowSeconds: number): RateLimitMiddleware;
+export function rateLimiter(
+  limit: number,
+  windowSeconds: number,
+  options?: Omit<ExpressRateLimiterOptions, 'limit' | 'windowSeconds'>,
+): RateLimitMiddleware;
 export function rateLimiter(options: ExpressRateLimiterOptions): RateLimitMiddleware;
 export function rateLimiter(
   limitOrOptions: number | ExpressRateLimiterOptions,
   windowSeconds?: number,
+  rest?: Omit<ExpressRateLimiterOptions, 'limit' | 'windowSeconds'>,
 ): RateLimitMiddleware {
   const options: ExpressRateLimiterOptions =
     typeof limitOrOptions === 'number'
-      ? { limit: limitOrOptions, windowSeconds: windowSeconds as number }
+      ? { ...rest, limit: limitOrOptions, windowSeconds: windowSeconds as number }
       : limitOrOptions;
   const policy = new HttpRateLimitPolicy<Request>(options);
 

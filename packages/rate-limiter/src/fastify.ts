@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { MemcachedClient, resolveBackend } from '@memkit/core';
 import type {
   FastifyPluginAsync,
   FastifyReply,
@@ -9,8 +9,7 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { type Charge, HttpRateLimitPolicy } from './internal/http-policy.js';
-import { createClient } from './internal/shared-client.js';
-import type { HttpRateLimitOptions } from './options.js';
+import { type HttpRateLimitOptions, resolveHttpRateLimitOptions } from './options.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** Options of the Fastify plugin: the engine's plus the HTTP ones, typed for Fastify. */
@@ -51,28 +50,51 @@ const charges = new WeakMap<
   { policy: HttpRateLimitPolicy<FastifyRequest>; charge: Charge }
 >();
 
-const plugin: FastifyPluginAsync<FastifyRateLimitOptions> = async (fastify, options) => {
-  // One client for the global limit and every route's: created here when described by
-  // `servers`, so it is closed exactly once, on onClose.
-  const { servers, ...rest } = options;
-  const owned = servers === undefined ? undefined : createClient(servers);
-  const base: FastifyRateLimitOptions = owned === undefined ? rest : { ...rest, client: owned };
-  const global = new HttpRateLimitPolicy<FastifyRequest>(base);
+// Options Fastify itself reads from `register()`; they are not ours to validate.
+const REGISTER_KEYS = new Set(['prefix', 'logLevel', 'logSerializers']);
 
-  if (!fastify.hasDecorator('rateLimiter')) fastify.decorate('rateLimiter', global.limiter);
+const plugin: FastifyPluginAsync<FastifyRateLimitOptions> = async (fastify, options) => {
+  if (fastify.hasDecorator('rateLimiter')) {
+    // A second registration would add a second set of hooks: every request counted twice.
+    throw new Error(
+      '@memkit/rate-limiter is already registered on this instance (rateLimiter exists); use per-route config.rateLimit for other limits.',
+    );
+  }
+  const engineOptions: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) if (!REGISTER_KEYS.has(k)) engineOptions[k] = v;
+  const given = engineOptions as unknown as FastifyRateLimitOptions;
+  // One storage for the global limit and every route's. An app that already has a client
+  // (`app.memcached`, decorated by another memkit plugin) shares it; one created from `servers`
+  // is this plugin's and is closed with the app.
+  const appClient = fastify.hasDecorator('memcached')
+    ? (fastify as unknown as { memcached?: unknown }).memcached
+    : undefined;
+  // Every option (and the client/servers/backend choice) is validated before anything connects.
+  resolveHttpRateLimitOptions(given);
+  const storage = resolveBackend(given, {
+    defaultClient: appClient instanceof MemcachedClient ? appClient : undefined,
+  });
+  const { client: _client, servers: _servers, ...rest } = given;
+  const base: FastifyRateLimitOptions = { ...rest, backend: storage.backend };
+  const globalPolicy = new HttpRateLimitPolicy<FastifyRequest>(base);
+  const policies = [globalPolicy];
+
+  fastify.decorate('rateLimiter', globalPolicy.limiter);
 
   fastify.addHook('onRoute', (route) => {
     const config = route.config?.rateLimit;
     if (config === false) return;
-    let policy = global;
-    if (config !== undefined) {
-      // Each limited route counts in its own keys, so its limit is independent of the others.
-      const id = createHash('sha256')
-        .update(`${String(route.method)} ${route.url}`)
-        .digest('base64url');
-      const prefix = `${global.limiter.options.prefix}${id.slice(0, 12)}:`;
-      policy = new HttpRateLimitPolicy<FastifyRequest>({ ...base, ...config, prefix });
-    }
+    // Each route with its own settings counts in its own keys (the engine's `scope`), so its
+    // limit is independent of the others and of the global one.
+    const policy =
+      config === undefined
+        ? globalPolicy
+        : new HttpRateLimitPolicy<FastifyRequest>({
+            ...base,
+            ...config,
+            scope: `${String(route.method)} ${route.url}`,
+          });
+    if (policy !== globalPolicy) policies.push(policy);
     route.onRequest = appendHook(route.onRequest, onRequest(policy));
     // Refund hooks only on routes that can refund: a hook on every response is not free.
     if (policy.refunds) {
@@ -82,7 +104,9 @@ const plugin: FastifyPluginAsync<FastifyRateLimitOptions> = async (fastify, opti
   });
 
   fastify.addHook('onClose', async () => {
-    await owned?.close();
+    // The limiters give up their key prefixes; the storage closes only if created here.
+    await Promise.all(policies.map((p) => p.limiter.close()));
+    await storage.close();
   });
 };
 

@@ -1,17 +1,33 @@
-import type { MemcachedClient } from '@memkit/core';
-import { MemcachedBackend } from './internal/memcached-backend.js';
-import { createClient, sharedClient } from './internal/shared-client.js';
+import {
+  type CacheBackend,
+  checkOptionKeys,
+  keyPrefixOption,
+  type MemcachedClient,
+  type ResolvedBackend,
+  resolveBackend,
+  type ServerList,
+} from '@memkit/core';
+import { incrementCounter, readCounter } from './internal/counters.js';
 import { storageKey } from './internal/storage-key.js';
 
 /** Options of {@link MemcachedRateLimitStore}. */
 export interface MemcachedRateLimitStoreOptions {
-  /** A client the caller owns; never closed by the store. @default a shared client */
-  client?: MemcachedClient;
-  /** Servers for a client the store creates and closes on `shutdown()`. @default none */
-  servers?: string | string[];
+  /** A client the caller owns; never closed by the store. @default none (see `servers`) */
+  client?: MemcachedClient | undefined;
+  /** Servers for a client the store creates and closes on `shutdown()`. @default `MEMCACHED_SERVERS` or `127.0.0.1:11211` */
+  servers?: ServerList | undefined;
+  /** Where counters live instead of memcached, e.g. a `RedisBackend`; the caller owns it. @default none (memcached) */
+  backend?: CacheBackend | undefined;
   /** Prefix of every key the store writes. @default 'erl:' */
-  prefix?: string;
+  keyPrefix?: string | undefined;
 }
+
+const KNOWN_KEYS: Record<keyof MemcachedRateLimitStoreOptions, true> = {
+  client: true,
+  servers: true,
+  backend: true,
+  keyPrefix: true,
+};
 
 /** What express-rate-limit passes to `init` (only the field the store reads). */
 export interface StoreInitOptions {
@@ -37,37 +53,14 @@ export class MemcachedRateLimitStore {
   readonly prefix: string;
   /** Counts are shared across processes. */
   readonly localKeys = false;
-  readonly #client: MemcachedClient;
-  readonly #ownsClient: boolean;
-  readonly #backend: MemcachedBackend;
+  readonly #storage: ResolvedBackend;
   #windowSeconds = 60;
 
-  /** @throws RangeError on an unknown or invalid option. */
+  /** @throws MemcachedInvalidOptionError on an unknown or invalid option. */
   constructor(options: MemcachedRateLimitStoreOptions = {}) {
-    for (const key of Object.keys(options)) {
-      if (key !== 'client' && key !== 'servers' && key !== 'prefix') {
-        throw new RangeError(
-          `Invalid option "${key}": unknown option. Known options: client, servers, prefix.`,
-        );
-      }
-    }
-    if (options.client !== undefined && options.servers !== undefined) {
-      throw new RangeError(
-        'Invalid option "servers": pass either "client" (you own it) or "servers" (we create one), not both.',
-      );
-    }
-    const prefix = options.prefix ?? 'erl:';
-    if (typeof prefix !== 'string' || !/^[\x21-\x7e]{0,64}$/.test(prefix)) {
-      throw new RangeError(
-        `Invalid option "prefix": expected up to 64 printable ASCII characters without spaces, got ${String(prefix)}.`,
-      );
-    }
-    this.prefix = prefix;
-    this.#ownsClient = options.client === undefined && options.servers !== undefined;
-    this.#client =
-      options.client ??
-      (options.servers !== undefined ? createClient(options.servers) : sharedClient());
-    this.#backend = new MemcachedBackend(this.#client);
+    const o = checkOptionKeys(options, KNOWN_KEYS);
+    this.prefix = keyPrefixOption('keyPrefix', o.keyPrefix ?? 'erl:', 64);
+    this.#storage = resolveBackend(o);
   }
 
   /** Called by express-rate-limit with its options; the window becomes the counters' TTL. */
@@ -78,7 +71,8 @@ export class MemcachedRateLimitStore {
 
   /** Counts one hit, creating the counter on the first. One round trip. */
   async increment(key: string): Promise<StoreHitInfo> {
-    const { value, ttlSeconds } = await this.#backend.increment(
+    const { value, ttlSeconds } = await incrementCounter(
+      this.#storage.backend,
       this.#key(key),
       1,
       this.#windowSeconds,
@@ -88,24 +82,24 @@ export class MemcachedRateLimitStore {
 
   /** Takes one hit back (skipFailedRequests / skipSuccessfulRequests). */
   async decrement(key: string): Promise<void> {
-    await this.#backend.decrement(this.#key(key), 1);
+    await this.#storage.backend.decrement(this.#key(key), 1);
   }
 
   /** The current count and reset time, or `undefined` when the key has no hits. */
   async get(key: string): Promise<StoreHitInfo | undefined> {
-    const state = await this.#backend.readCounter(this.#key(key));
+    const state = await readCounter(this.#storage.backend, this.#key(key));
     if (state === null) return undefined;
     return { totalHits: state.value, resetTime: this.#resetTime(state.ttlSeconds) };
   }
 
   /** Forgets a key's hits. */
   async resetKey(key: string): Promise<void> {
-    await this.#backend.delete([this.#key(key)]);
+    await this.#storage.backend.delete(this.#key(key));
   }
 
   /** Closes the client if the store created it from `servers`. */
   async shutdown(): Promise<void> {
-    if (this.#ownsClient) await this.#client.close();
+    await this.#storage.close();
   }
 
   #key(key: string): string {

@@ -1,13 +1,26 @@
-import type { CacheBackend, MemcachedClient } from '@memkit/core';
+import {
+  booleanOption,
+  type CacheBackend,
+  checkBackendChoice,
+  checkOptionKeys,
+  enumOption,
+  functionOption,
+  integerOption,
+  invalidOption,
+  keyPrefixOption,
+  type Logger,
+  loggerOption,
+  type MemcachedClient,
+  positiveIntegerOption,
+  type ServerList,
+  stringOption,
+} from '@memkit/core';
 
 /** How hits are counted. All three are atomic across every process sharing the memcached fleet. */
 export type RateLimitAlgorithm = 'fixed-window' | 'sliding-window' | 'gcra';
 
-/** A pino-compatible logger; the rate limiter never writes to the console. */
-export interface RateLimiterLogger {
-  warn(obj: Record<string, unknown>, msg?: string): void;
-  info?(obj: Record<string, unknown>, msg?: string): void;
-}
+/** The rate limiter's logger: core's pino-compatible {@link Logger}. */
+export type RateLimiterLogger = Logger;
 
 /** Options of the framework-free {@link RateLimiter} engine. */
 export interface RateLimiterOptions {
@@ -19,14 +32,21 @@ export interface RateLimiterOptions {
   algorithm?: RateLimitAlgorithm;
   /** GCRA only: how many units may arrive at once before spacing is enforced. @default limit */
   burst?: number;
-  /** A client the caller owns; never closed by the limiter. @default a shared client */
-  client?: MemcachedClient;
-  /** Servers for a client the limiter creates and closes on `close()`. @default none */
-  servers?: string | string[];
+  /** A client the caller owns; never closed by the limiter. @default none (see `servers`) */
+  client?: MemcachedClient | undefined;
+  /** Servers for a client the limiter creates and closes on `close()`. @default `MEMCACHED_SERVERS` or `127.0.0.1:11211` */
+  servers?: ServerList | undefined;
   /** Where counters live instead of a memcached client, e.g. `new RedisBackend(redis)` from `@memkit/core/redis`; the caller owns it. @default none (memcached) */
-  backend?: CacheBackend;
-  /** Prefix of every memcached key the limiter writes. @default 'rl:' */
-  prefix?: string;
+  backend?: CacheBackend | undefined;
+  /**
+   * Prefix of every key the limiter writes. Given explicitly, limiters sharing it share counters
+   * (across processes too), so a second limiter with the same `keyPrefix` and other settings
+   * throws. Left out, the prefix is `rl:` plus the settings, so limiters with different
+   * settings never share counters. @default 'rl:<algorithm><limit>-<windowSeconds>:'
+   */
+  keyPrefix?: string | undefined;
+  /** Keeps this limiter's counters apart from others with the same settings; the Fastify plugin passes each limited route's `METHOD url`. @default none */
+  scope?: string | undefined;
   /** Allow requests when memcached fails (`false`: the failure is thrown, adapters answer 503). @default true */
   failOpen?: boolean;
   /** With `failOpen`, count in process memory while memcached fails, so the app stays protected. @default true */
@@ -78,9 +98,11 @@ export interface ResolvedRateLimiterOptions {
   readonly algorithm: RateLimitAlgorithm;
   readonly burst: number;
   readonly client: MemcachedClient | undefined;
-  readonly servers: string | string[] | undefined;
+  readonly servers: ServerList | undefined;
   readonly backend: CacheBackend | undefined;
-  readonly prefix: string;
+  /** The explicit `keyPrefix`, or `undefined` for the settings-derived default. */
+  readonly keyPrefix: string | undefined;
+  readonly scope: string | undefined;
   readonly failOpen: boolean;
   readonly fallback: boolean;
   readonly fallbackMaxKeys: number;
@@ -107,7 +129,7 @@ export interface ResolvedHttpRateLimitOptions<Req> {
 /** Defaults applied by {@link resolveRateLimiterOptions} and {@link resolveHttpRateLimitOptions}. */
 export const DEFAULT_RATE_LIMITER_OPTIONS = Object.freeze({
   algorithm: 'fixed-window',
-  prefix: 'rl:',
+  keyPrefix: 'rl:',
   failOpen: true,
   fallback: true,
   fallbackMaxKeys: 10_000,
@@ -130,7 +152,8 @@ const ENGINE_KEYS: Record<keyof RateLimiterOptions, true> = {
   client: true,
   servers: true,
   backend: true,
-  prefix: true,
+  keyPrefix: true,
+  scope: true,
   failOpen: true,
   fallback: true,
   fallbackMaxKeys: true,
@@ -153,174 +176,91 @@ const HTTP_KEYS: Record<keyof HttpRateLimitOptions<unknown>, true> = {
 };
 
 const ALGORITHMS: readonly RateLimitAlgorithm[] = ['fixed-window', 'sliding-window', 'gcra'];
+const STANDARD_HEADERS = [true, false, 'draft-7', 'draft-8'] as const;
+const RESPONSE_FORMATS: readonly RateLimitResponseFormat[] = ['json', 'problem+json'];
 
 /**
  * Applies defaults, validates and freezes engine options.
- * @throws RangeError on an unknown option or a bad value, naming both.
+ * @throws MemcachedInvalidOptionError on an unknown option or a bad value, naming both.
  */
 export function resolveRateLimiterOptions(options: RateLimiterOptions): ResolvedRateLimiterOptions {
-  checkKeys(options, ENGINE_KEYS);
-  return resolveEngine(options);
+  return resolveEngine(checkOptionKeys(options, ENGINE_KEYS));
 }
 
 /**
  * Applies defaults, validates and freezes the HTTP adapters' options.
- * @throws RangeError on an unknown option or a bad value, naming both.
+ * @throws MemcachedInvalidOptionError on an unknown option or a bad value, naming both.
  */
 export function resolveHttpRateLimitOptions<Req>(
   options: HttpRateLimitOptions<Req>,
 ): ResolvedHttpRateLimitOptions<Req> {
-  checkKeys(options, HTTP_KEYS);
+  const o = checkOptionKeys(options, HTTP_KEYS);
   const d = DEFAULT_RATE_LIMITER_OPTIONS;
-  const o = options;
   const cost = o.cost ?? d.cost;
-  if (typeof cost !== 'function') positiveInteger('cost', cost);
+  if (typeof cost !== 'function') positiveIntegerOption('cost', cost);
   const allowList = o.allowList ?? [];
   if (!Array.isArray(allowList) || allowList.some((k) => typeof k !== 'string')) {
-    throw new RangeError(
-      `Invalid option "allowList": expected an array of strings, got ${String(allowList)}.`,
-    );
+    throw invalidOption('allowList', 'an array of strings', allowList);
   }
-  const standard = o.standardHeaders ?? d.standardHeaders;
-  if (standard !== true && standard !== false && standard !== 'draft-7' && standard !== 'draft-8') {
-    throw new RangeError(
-      `Invalid option "standardHeaders": expected a boolean, 'draft-7' or 'draft-8', got ${String(standard)}.`,
-    );
-  }
-  const statusCode = o.statusCode ?? d.statusCode;
-  if (!Number.isInteger(statusCode) || statusCode < 400 || statusCode > 599) {
-    throw new RangeError(
-      `Invalid option "statusCode": expected an integer from 400 to 599, got ${String(statusCode)}.`,
-    );
-  }
-  const format = o.responseFormat ?? d.responseFormat;
-  if (format !== 'json' && format !== 'problem+json') {
-    throw new RangeError(
-      `Invalid option "responseFormat": expected 'json' or 'problem+json', got ${String(format)}.`,
-    );
-  }
+  const standard = enumOption(
+    'standardHeaders',
+    o.standardHeaders ?? d.standardHeaders,
+    STANDARD_HEADERS,
+  );
   const subnet = o.ipv6Subnet ?? d.ipv6Subnet;
-  if (subnet !== false && (!Number.isInteger(subnet) || subnet < 1 || subnet > 128)) {
-    throw new RangeError(
-      `Invalid option "ipv6Subnet": expected false or an integer from 1 to 128, got ${String(subnet)}.`,
-    );
-  }
   return Object.freeze({
-    engine: resolveEngine(options),
-    keyGenerator: optionalFunction('keyGenerator', o.keyGenerator),
-    skip: optionalFunction('skip', o.skip),
+    engine: resolveEngine(o),
+    keyGenerator: functionOption('keyGenerator', o.keyGenerator),
+    skip: functionOption('skip', o.skip),
     allowList: new Set(allowList),
     cost,
-    skipFailedRequests: bool('skipFailedRequests', o.skipFailedRequests ?? d.skipFailedRequests),
-    skipSuccessfulRequests: bool(
+    skipFailedRequests: booleanOption(
+      'skipFailedRequests',
+      o.skipFailedRequests ?? d.skipFailedRequests,
+    ),
+    skipSuccessfulRequests: booleanOption(
       'skipSuccessfulRequests',
       o.skipSuccessfulRequests ?? d.skipSuccessfulRequests,
     ),
-    legacyHeaders: bool('legacyHeaders', o.legacyHeaders ?? d.legacyHeaders),
+    legacyHeaders: booleanOption('legacyHeaders', o.legacyHeaders ?? d.legacyHeaders),
     standardHeaders: standard === true ? 'draft-8' : standard,
-    statusCode,
-    responseFormat: format,
-    ipv6Subnet: subnet,
+    statusCode: integerOption('statusCode', o.statusCode ?? d.statusCode, { min: 400, max: 599 }),
+    responseFormat: enumOption(
+      'responseFormat',
+      o.responseFormat ?? d.responseFormat,
+      RESPONSE_FORMATS,
+    ),
+    ipv6Subnet:
+      subnet === false ? false : integerOption('ipv6Subnet', subnet, { min: 1, max: 128 }),
   });
 }
 
 function resolveEngine(o: RateLimiterOptions): ResolvedRateLimiterOptions {
   const d = DEFAULT_RATE_LIMITER_OPTIONS;
-  const limit = positiveInteger('limit', o.limit);
-  const algorithm = o.algorithm ?? d.algorithm;
-  if (!ALGORITHMS.includes(algorithm)) {
-    throw new RangeError(
-      `Invalid option "algorithm": expected one of ${ALGORITHMS.join(', ')}, got ${String(algorithm)}.`,
-    );
-  }
-  if (o.client !== undefined && o.servers !== undefined) {
-    throw new RangeError(
-      'Invalid option "servers": pass either "client" (you own it) or "servers" (we create one), not both.',
-    );
-  }
-  if (o.backend !== undefined && (o.client !== undefined || o.servers !== undefined)) {
-    throw new RangeError(
-      `Invalid option "backend": pass one of "backend", "client" or "servers", not ${o.client !== undefined ? '"client"' : '"servers"'} as well.`,
-    );
-  }
-  if (
-    o.backend !== undefined &&
-    (typeof o.backend !== 'object' ||
-      o.backend === null ||
-      typeof o.backend.increment !== 'function')
-  ) {
-    throw new RangeError(
-      `Invalid option "backend": expected a CacheBackend (MemcachedBackend or RedisBackend), got ${String(o.backend)}.`,
-    );
-  }
-  if (
-    o.servers !== undefined &&
-    typeof o.servers !== 'string' &&
-    !(Array.isArray(o.servers) && o.servers.every((s) => typeof s === 'string'))
-  ) {
-    throw new RangeError(
-      `Invalid option "servers": expected a string or an array of "host:port" strings, got ${String(o.servers)}.`,
-    );
-  }
-  const prefix = o.prefix ?? d.prefix;
-  if (typeof prefix !== 'string' || !/^[\x21-\x7e]{0,64}$/.test(prefix)) {
-    throw new RangeError(
-      `Invalid option "prefix": expected up to 64 printable ASCII characters without spaces, got ${String(prefix)}.`,
-    );
-  }
-  const logger = o.logger;
-  if (logger !== undefined && (typeof logger !== 'object' || typeof logger.warn !== 'function')) {
-    throw new RangeError('Invalid option "logger": expected a pino-compatible logger.');
-  }
+  const limit = positiveIntegerOption('limit', o.limit);
+  checkBackendChoice(o);
   return Object.freeze({
     limit,
-    windowSeconds: positiveInteger('windowSeconds', o.windowSeconds),
-    algorithm,
-    burst: positiveInteger('burst', o.burst ?? limit),
+    windowSeconds: positiveIntegerOption('windowSeconds', o.windowSeconds),
+    algorithm: enumOption('algorithm', o.algorithm ?? d.algorithm, ALGORITHMS),
+    burst: positiveIntegerOption('burst', o.burst ?? limit),
     client: o.client,
     servers: o.servers,
     backend: o.backend,
-    prefix,
-    failOpen: bool('failOpen', o.failOpen ?? d.failOpen),
-    fallback: bool('fallback', o.fallback ?? d.fallback),
-    fallbackMaxKeys: positiveInteger('fallbackMaxKeys', o.fallbackMaxKeys ?? d.fallbackMaxKeys),
-    logger,
-    now: optionalFunction('now', o.now) ?? Date.now,
+    // Room for the settings tag, the scope hash, a hashed key and the sliding window's suffix.
+    keyPrefix:
+      o.keyPrefix === undefined ? undefined : keyPrefixOption('keyPrefix', o.keyPrefix, 64),
+    scope:
+      o.scope === undefined
+        ? undefined
+        : stringOption('scope', o.scope, { allowEmpty: false, expected: 'a non-empty string' }),
+    failOpen: booleanOption('failOpen', o.failOpen ?? d.failOpen),
+    fallback: booleanOption('fallback', o.fallback ?? d.fallback),
+    fallbackMaxKeys: positiveIntegerOption(
+      'fallbackMaxKeys',
+      o.fallbackMaxKeys ?? d.fallbackMaxKeys,
+    ),
+    logger: loggerOption('logger', o.logger),
+    now: functionOption('now', o.now) ?? Date.now,
   });
-}
-
-function checkKeys(options: unknown, known: Record<string, true>): void {
-  if (options === null || typeof options !== 'object') {
-    throw new RangeError(`Invalid options: expected an object, got ${String(options)}.`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!(key in known)) {
-      throw new RangeError(
-        `Invalid option "${key}": unknown option. Known options: ${Object.keys(known).join(', ')}.`,
-      );
-    }
-  }
-}
-
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(
-      `Invalid option "${name}": expected a positive integer, got ${String(value)}.`,
-    );
-  }
-  return value;
-}
-
-function bool(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') {
-    throw new RangeError(`Invalid option "${name}": expected a boolean, got ${String(value)}.`);
-  }
-  return value;
-}
-
-function optionalFunction<F>(name: string, value: F | undefined): F | undefined {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new RangeError(`Invalid option "${name}": expected a function, got ${String(value)}.`);
-  }
-  return value;
 }

@@ -1,16 +1,15 @@
-import { MemcachedBackend as CoreMemcachedBackend, type MemcachedClient } from '@memkit/core';
-import type { Algorithm, Verdict } from './internal/algorithm.js';
-import type { Backend } from './internal/backend.js';
-import { CacheBackendAdapter } from './internal/cache-backend-adapter.js';
+import { createHash } from 'node:crypto';
+import { type ResolvedBackend, resolveBackend } from '@memkit/core';
+import type { Algorithm, Backend, Verdict } from './internal/algorithm.js';
 import { FixedWindow } from './internal/fixed-window.js';
 import { Gcra } from './internal/gcra.js';
-import { MemcachedBackend } from './internal/memcached-backend.js';
 import { MemoryBackend } from './internal/memory-backend.js';
 import { isOutage } from './internal/outage-error.js';
-import { createClient, sharedClient } from './internal/shared-client.js';
+import { claimPrefix, releasePrefix } from './internal/prefix-registry.js';
 import { SlidingWindow } from './internal/sliding-window.js';
 import { storageKey } from './internal/storage-key.js';
 import {
+  DEFAULT_RATE_LIMITER_OPTIONS,
   type RateLimiterOptions,
   type ResolvedRateLimiterOptions,
   resolveRateLimiterOptions,
@@ -28,15 +27,22 @@ import type { RateLimitResult } from './rate-limit-result.js';
 export class RateLimiter {
   /** The resolved options, frozen. */
   readonly options: ResolvedRateLimiterOptions;
+  /**
+   * The prefix of every key this limiter writes: `keyPrefix` when given, else `rl:` plus the
+   * settings, then a hash of `scope` when there is one.
+   */
+  readonly storagePrefix: string;
   readonly #algorithm: Algorithm;
-  readonly #client: MemcachedClient | undefined;
-  readonly #ownsClient: boolean;
+  readonly #storage: ResolvedBackend;
   readonly #memcached: Backend;
   readonly #fallback: MemoryBackend | undefined;
   #inOutage = false;
   #closed = false;
 
-  /** @throws RangeError on an unknown or invalid option. */
+  /**
+   * @throws MemcachedInvalidOptionError on an unknown or invalid option, or an explicit
+   * `keyPrefix` a live limiter with other settings already counts under.
+   */
   constructor(options: RateLimiterOptions) {
     const o = resolveRateLimiterOptions(options);
     this.options = o;
@@ -46,17 +52,19 @@ export class RateLimiter {
         : o.algorithm === 'sliding-window'
           ? new SlidingWindow(o.limit, o.windowSeconds, o.now)
           : new FixedWindow(o.limit, o.windowSeconds);
-    this.#ownsClient = o.client === undefined && o.servers !== undefined;
-    // A core MemcachedBackend is unwrapped to its client: memcached keeps its own fast path
-    // (cached meta flags, one `ma` per hit), whichever way it was handed in.
-    const client = o.backend instanceof CoreMemcachedBackend ? o.backend.client : o.client;
-    if (o.backend !== undefined && client === undefined) {
-      this.#client = undefined;
-      this.#memcached = new CacheBackendAdapter(o.backend);
-    } else {
-      this.#client = client ?? (o.servers !== undefined ? createClient(o.servers) : sharedClient());
-      this.#memcached = new MemcachedBackend(this.#client);
-    }
+    const settings = `${o.algorithm} limit=${o.limit} windowSeconds=${o.windowSeconds}${o.algorithm === 'gcra' ? ` burst=${o.burst}` : ''}`;
+    const scope =
+      o.scope === undefined
+        ? ''
+        : `${createHash('sha256').update(o.scope).digest('base64url').slice(0, 12)}:`;
+    const base =
+      o.keyPrefix ??
+      `${DEFAULT_RATE_LIMITER_OPTIONS.keyPrefix}${o.algorithm[0]}${o.limit}-${o.windowSeconds}${o.algorithm === 'gcra' ? `-${o.burst}` : ''}:`;
+    this.storagePrefix = base + scope;
+    // Checked before a client is created, so a refused limiter leaves nothing open.
+    if (o.keyPrefix !== undefined) claimPrefix(this.storagePrefix, settings, this);
+    this.#storage = resolveBackend(o);
+    this.#memcached = this.#storage.backend;
     this.#fallback =
       o.failOpen && o.fallback ? new MemoryBackend(o.now, o.fallbackMaxKeys) : undefined;
   }
@@ -90,8 +98,8 @@ export class RateLimiter {
   /** Forgets everything counted for `key` (`reset_limit`). */
   async reset(key: string): Promise<void> {
     const keys = this.#algorithm.storageKeys(this.#key(key));
-    await this.#fallback?.delete(keys);
-    await this.#memcached.delete(keys);
+    await Promise.all(keys.map((k) => this.#fallback?.delete(k)));
+    await Promise.all(keys.map((k) => this.#memcached.delete(k)));
   }
 
   /**
@@ -112,14 +120,15 @@ export class RateLimiter {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#ownsClient) await this.#client?.close();
+    releasePrefix(this.storagePrefix, this);
+    await this.#storage.close();
   }
 
   #key(key: string): string {
     if (typeof key !== 'string' || key.length === 0) {
       throw new RangeError(`Invalid key: expected a non-empty string, got ${String(key)}.`);
     }
-    return storageKey(this.options.prefix, key);
+    return storageKey(this.storagePrefix, key);
   }
 
   async #withFallback(
@@ -156,12 +165,12 @@ export class RateLimiter {
     this.#inOutage = true;
     this.options.logger?.warn(
       { err: error, fallback: this.#fallback === undefined ? 'allow' : 'memory' },
-      'rate limiter: memcached unavailable, failing open',
+      'rate limiter: storage unavailable, failing open',
     );
   }
 
   #recovered(): void {
     this.#inOutage = false;
-    this.options.logger?.info?.({}, 'rate limiter: memcached is back');
+    this.options.logger?.info?.({}, 'rate limiter: storage is back');
   }
 }

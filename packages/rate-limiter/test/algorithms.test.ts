@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Algorithm } from '../src/internal/algorithm.js';
-import type { Backend } from '../src/internal/backend.js';
+import type { Algorithm, Backend } from '../src/internal/algorithm.js';
 import { FixedWindow } from '../src/internal/fixed-window.js';
 import { Gcra } from '../src/internal/gcra.js';
 import { MemoryBackend } from '../src/internal/memory-backend.js';
@@ -145,21 +144,16 @@ describe('gcra', () => {
     let reads = 0;
     let writes = 0;
     const counting: Backend = {
-      increment: (key, delta, ttl) => backend.increment(key, delta, ttl),
+      increment: (key, delta, options) => backend.increment(key, delta, options),
       decrement: (key, delta) => backend.decrement(key, delta),
-      readCounter: (key) => backend.readCounter(key),
-      delete: (keys) => backend.delete(keys),
-      gets: (key) => {
+      delete: (key) => backend.delete(key),
+      get: (key) => {
         reads++;
-        return backend.gets(key);
+        return backend.get(key);
       },
-      add: (key, value, ttl) => {
+      set: (key, value, ttl, options) => {
         writes++;
-        return backend.add(key, value, ttl);
-      },
-      cas: (key, value, cas, ttl) => {
-        writes++;
-        return backend.cas(key, value, cas, ttl);
+        return backend.set(key, value, ttl, options);
       },
     };
     await Promise.all(Array.from({ length: 50 }, () => algorithm.consume(counting, 'k', 1)));

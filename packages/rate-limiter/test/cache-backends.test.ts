@@ -143,9 +143,7 @@ describe('the backend option', () => {
     const client = new MemcachedClient('127.0.0.1:1');
     expect(() =>
       resolveRateLimiterOptions({ limit: 1, windowSeconds: 1, backend, client }),
-    ).toThrow(
-      /Invalid option "backend": pass one of "backend", "client" or "servers", not "client"/,
-    );
+    ).toThrow(/Invalid option "backend": give one of "client" .* not "client" as well/);
     expect(() =>
       resolveRateLimiterOptions({ limit: 1, windowSeconds: 1, backend, servers: '127.0.0.1:1' }),
     ).toThrow(/not "servers"/);

@@ -1,11 +1,10 @@
-import { type MemcachedServer, startServer } from '@memkit/core';
+import { MemcachedClient, type MemcachedServer, startServer } from '@memkit/core';
 import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter, rateLimiter } from '../src/index.js';
 
-// This file's module state is its own (vitest isolates files), so the shared default client is
-// created here, from MEMCACHED_SERVERS.
+// MEMCACHED_SERVERS points at this file's own server (vitest isolates files).
 let server: MemcachedServer;
 const saved = process.env.MEMCACHED_SERVERS;
 
@@ -34,15 +33,25 @@ describe('the default client', () => {
     expect(Number(server.stats().curr_items)).toBeGreaterThan(0);
   });
 
-  it('is shared: two limiters do not open two clients', async () => {
-    const before = Number(server.stats().total_connections);
-    const a = new RateLimiter({ limit: 5, windowSeconds: 60, prefix: 'a:' });
-    const b = new RateLimiter({ limit: 5, windowSeconds: 60, prefix: 'b:' });
+  it('a limiter given no client creates its own on MEMCACHED_SERVERS and closes it on close()', async () => {
+    const open = () => Number(server.stats().curr_connections);
+    const before = open();
+    const a = new RateLimiter({ limit: 5, windowSeconds: 60 });
     await a.consume('k');
-    await b.consume('k');
-    expect(Number(server.stats().total_connections)).toBe(before);
-    // close() leaves a client it does not own open.
+    expect(open()).toBe(before + 1);
     await a.close();
-    expect((await b.consume('k')).degraded).toBe(false);
+    await expect.poll(open, { timeout: 2000 }).toBe(before);
+  });
+
+  it('rateLimiter(limit, windowSeconds, options) honours its third argument', async () => {
+    const client = new MemcachedClient(server.address);
+    const limiter = rateLimiter(1, 60, { client, keyPrefix: 'third-arg:' });
+    await limiter.limiter.consume('k');
+    // The counter is where the options said: under the given prefix, through the given client.
+    expect(await client.get('third-arg:k')).toBe('1');
+    await limiter.close();
+    // The passed client is the caller's: still open.
+    expect(await client.get('third-arg:k')).toBe('1');
+    await client.close();
   });
 });

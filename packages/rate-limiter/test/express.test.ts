@@ -47,7 +47,7 @@ function recordingLogger(): RateLimiterLogger & { warnings: string[] } {
 
 describe('rateLimiter (Express)', () => {
   it('allows the limit, then answers 429 with the headers and the JSON body', async () => {
-    const app = appWith(rateLimiter({ limit: 3, windowSeconds: 60, client, prefix: prefix() }));
+    const app = appWith(rateLimiter({ limit: 3, windowSeconds: 60, client, keyPrefix: prefix() }));
     const before = Math.floor(Date.now() / 1000);
     for (const remaining of [2, 1, 0]) {
       const res = await request(app).get('/').expect(200, 'ok');
@@ -70,7 +70,9 @@ describe('rateLimiter (Express)', () => {
   });
 
   it('counts exactly under 1,000 concurrent requests', async () => {
-    const app = appWith(rateLimiter({ limit: 100, windowSeconds: 60, client, prefix: prefix() }));
+    const app = appWith(
+      rateLimiter({ limit: 100, windowSeconds: 60, client, keyPrefix: prefix() }),
+    );
     const http = app.listen(0, '127.0.0.1');
     await new Promise((r) => http.once('listening', r));
     try {
@@ -90,7 +92,7 @@ describe('rateLimiter (Express)', () => {
 
   it('applies to a mount path only, as app.use("/api/", rateLimiter(...))', async () => {
     const app = express();
-    app.use('/api/', rateLimiter({ limit: 1, windowSeconds: 60, client, prefix: prefix() }));
+    app.use('/api/', rateLimiter({ limit: 1, windowSeconds: 60, client, keyPrefix: prefix() }));
     app.get('/api/x', (_req, res) => {
       res.send('api');
     });
@@ -109,7 +111,7 @@ describe('rateLimiter (Express)', () => {
         limit: 1,
         windowSeconds: 60,
         client,
-        prefix: prefix(),
+        keyPrefix: prefix(),
         legacyHeaders: false,
         standardHeaders: 'draft-8',
         responseFormat: 'problem+json',
@@ -131,7 +133,7 @@ describe('rateLimiter (Express)', () => {
   it('keys by the trust-proxy-aware IP and groups IPv6 clients by /56', async () => {
     const app = express();
     app.set('trust proxy', true);
-    app.use(rateLimiter({ limit: 1, windowSeconds: 60, client, prefix: prefix() }));
+    app.use(rateLimiter({ limit: 1, windowSeconds: 60, client, keyPrefix: prefix() }));
     app.get('/', (_req, res) => {
       res.send('ok');
     });
@@ -148,7 +150,7 @@ describe('rateLimiter (Express)', () => {
   it('warns once when X-Forwarded-For arrives while trust proxy is off', async () => {
     const logger = recordingLogger();
     const app = appWith(
-      rateLimiter({ limit: 10, windowSeconds: 60, client, prefix: prefix(), logger }),
+      rateLimiter({ limit: 10, windowSeconds: 60, client, keyPrefix: prefix(), logger }),
     );
     await request(app).get('/').set('X-Forwarded-For', '198.51.100.1').expect(200);
     await request(app).get('/').set('X-Forwarded-For', '198.51.100.2').expect(200);
@@ -162,7 +164,7 @@ describe('rateLimiter (Express)', () => {
         limit: 5,
         windowSeconds: 60,
         client,
-        prefix: prefix(),
+        keyPrefix: prefix(),
         keyGenerator: (req) => String(req.headers['x-api-key'] ?? 'anonymous'),
         skip: (req) => req.headers['x-health'] === '1',
         allowList: ['trusted'],
@@ -181,7 +183,7 @@ describe('rateLimiter (Express)', () => {
       limit: 2,
       windowSeconds: 60,
       client,
-      prefix: prefix(),
+      keyPrefix: prefix(),
       skipFailedRequests: true,
     });
     const app = appWith(limiter);
@@ -198,7 +200,7 @@ describe('rateLimiter (Express)', () => {
       limit: 1,
       windowSeconds: 60,
       client,
-      prefix: prefix(),
+      keyPrefix: prefix(),
       skipSuccessfulRequests: true,
     });
     const app = appWith(limiter);
@@ -217,7 +219,7 @@ describe('rateLimiter (Express) client ownership', () => {
     await owned.close();
     await expect.poll(() => Number(server.stats().curr_connections)).toBeLessThan(before);
 
-    const given = rateLimiter({ limit: 5, windowSeconds: 60, client, prefix: prefix() });
+    const given = rateLimiter({ limit: 5, windowSeconds: 60, client, keyPrefix: prefix() });
     await given.close();
     expect(await client.version()).toBeDefined();
     await request(appWith(given)).get('/').expect(200);

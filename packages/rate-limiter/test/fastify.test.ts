@@ -23,7 +23,7 @@ async function appWith(options: Partial<FastifyRateLimitOptions>): Promise<Fasti
     limit: 2,
     windowSeconds: 60,
     client,
-    prefix: prefix(),
+    keyPrefix: prefix(),
     ...options,
   });
   app.get('/', async () => 'ok');
@@ -103,7 +103,7 @@ describe('rateLimit (Fastify plugin)', () => {
 
   it('keys by the trust-proxy-aware IP', async () => {
     const app = Fastify({ trustProxy: true });
-    await app.register(rateLimit, { limit: 1, windowSeconds: 60, client, prefix: prefix() });
+    await app.register(rateLimit, { limit: 1, windowSeconds: 60, client, keyPrefix: prefix() });
     app.get('/', async () => 'ok');
     try {
       const from = (ip: string) =>
@@ -152,7 +152,7 @@ describe('rateLimit (Fastify plugin)', () => {
       limit: 1,
       windowSeconds: 60,
       servers: server.address,
-      prefix: prefix(),
+      keyPrefix: prefix(),
     });
     app.get('/', async () => 'ok');
     expect((await app.inject({ url: '/' })).statusCode).toBe(200);

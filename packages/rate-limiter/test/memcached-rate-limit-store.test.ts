@@ -33,7 +33,7 @@ function appWith(store: MemcachedRateLimitStore, limit: number, extra: object = 
 
 describe('MemcachedRateLimitStore under express-rate-limit', () => {
   it('limits with express-rate-limit and reports the reset time from memcached', async () => {
-    const store = new MemcachedRateLimitStore({ client, prefix: prefix() });
+    const store = new MemcachedRateLimitStore({ client, keyPrefix: prefix() });
     const app = appWith(store, 2, { standardHeaders: 'draft-7' });
     const first = await request(app).get('/').expect(200);
     expect(first.headers.ratelimit).toMatch(/^limit=2, remaining=1, reset=(59|60)$/);
@@ -42,7 +42,7 @@ describe('MemcachedRateLimitStore under express-rate-limit', () => {
   });
 
   it('counts concurrent first hits exactly (no read-then-set race)', async () => {
-    const store = new MemcachedRateLimitStore({ client, prefix: prefix() });
+    const store = new MemcachedRateLimitStore({ client, keyPrefix: prefix() });
     store.init({ windowMs: 60_000 });
     const hits = await Promise.all(Array.from({ length: 500 }, () => store.increment('k')));
     expect(hits.map((h) => h.totalHits).sort((a, b) => a - b)).toEqual(
@@ -52,7 +52,7 @@ describe('MemcachedRateLimitStore under express-rate-limit', () => {
   });
 
   it('is one memcached command per hit', async () => {
-    const store = new MemcachedRateLimitStore({ client, prefix: prefix() });
+    const store = new MemcachedRateLimitStore({ client, keyPrefix: prefix() });
     store.init({ windowMs: 60_000 });
     await store.increment('k');
     const before = server.stats();
@@ -64,7 +64,7 @@ describe('MemcachedRateLimitStore under express-rate-limit', () => {
   });
 
   it('decrements for skipFailedRequests and resets keys', async () => {
-    const store = new MemcachedRateLimitStore({ client, prefix: prefix() });
+    const store = new MemcachedRateLimitStore({ client, keyPrefix: prefix() });
     const app = appWith(store, 1, { skipFailedRequests: true, keyGenerator: () => 'client' });
     await request(app).get('/fail').expect(500);
     await request(app).get('/fail').expect(500);
@@ -77,7 +77,7 @@ describe('MemcachedRateLimitStore under express-rate-limit', () => {
   });
 
   it('the window resets when memcached expires the counter', async () => {
-    const store = new MemcachedRateLimitStore({ client, prefix: prefix() });
+    const store = new MemcachedRateLimitStore({ client, keyPrefix: prefix() });
     const app = appWith(store, 1);
     await request(app).get('/').expect(200);
     await request(app).get('/').expect(429);

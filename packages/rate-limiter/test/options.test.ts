@@ -1,3 +1,4 @@
+import { MemcachedInvalidOptionError } from '@memkit/core';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_RATE_LIMITER_OPTIONS,
@@ -13,7 +14,7 @@ describe('resolveRateLimiterOptions', () => {
       windowSeconds: 3600,
       algorithm: DEFAULT_RATE_LIMITER_OPTIONS.algorithm,
       burst: 100,
-      prefix: 'rl:',
+      keyPrefix: undefined,
       failOpen: true,
       fallback: true,
     });
@@ -28,12 +29,12 @@ describe('resolveRateLimiterOptions', () => {
     ],
     [{ limit: 1.5, windowSeconds: 1 }, 'Invalid option "limit"'],
     [{ limit: 1, windowSeconds: 1, algorithm: 'token-bucket' }, 'Invalid option "algorithm"'],
-    [{ limit: 1, windowSeconds: 1, prefix: 'has space' }, 'Invalid option "prefix"'],
+    [{ limit: 1, windowSeconds: 1, keyPrefix: 'has space' }, 'Invalid option "keyPrefix"'],
     [{ limit: 1, windowSeconds: 1, failOpen: 'yes' }, 'Invalid option "failOpen"'],
     [{ limit: 1, windowSeconds: 1, max: 5 }, 'Invalid option "max": unknown option.'],
     [{ limit: 1, windowSeconds: 1, client: {}, servers: 'a:1' }, 'Invalid option "servers"'],
   ])('rejects %j', (options, message) => {
-    expect(() => resolveRateLimiterOptions(options as never)).toThrow(RangeError);
+    expect(() => resolveRateLimiterOptions(options as never)).toThrow(MemcachedInvalidOptionError);
     expect(() => resolveRateLimiterOptions(options as never)).toThrow(message);
   });
 });
@@ -64,5 +65,8 @@ describe('resolveHttpRateLimitOptions', () => {
     expect(() =>
       resolveHttpRateLimitOptions({ limit: 5, windowSeconds: 60, ...(extra as object) }),
     ).toThrow(message);
+    expect(() =>
+      resolveHttpRateLimitOptions({ limit: 5, windowSeconds: 60, ...(extra as object) }),
+    ).toThrow(MemcachedInvalidOptionError);
   });
 });

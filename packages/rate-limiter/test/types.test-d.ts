@@ -14,8 +14,9 @@ expectTypeOf(rateLimiter(100, 3600)).toEqualTypeOf<RateLimitMiddleware>();
 expectTypeOf(
   rateLimiter({ limit: 100, windowSeconds: 3600, algorithm: 'gcra' }),
 ).toEqualTypeOf<RateLimitMiddleware>();
-// @ts-expect-error: three positional arguments are not part of the API.
-rateLimiter(100, 3600, {});
+expectTypeOf(rateLimiter(100, 3600, { keyPrefix: 'login:' })).toEqualTypeOf<RateLimitMiddleware>();
+// @ts-expect-error: limit and windowSeconds are positional here, not options too.
+rateLimiter(100, 3600, { limit: 5 });
 // @ts-expect-error: an unknown algorithm.
 rateLimiter({ limit: 1, windowSeconds: 1, algorithm: 'leaky' });
 

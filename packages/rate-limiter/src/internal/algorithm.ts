@@ -1,5 +1,11 @@
+import type { CacheBackend } from '@memkit/core';
 import type { RateLimitResult } from '../rate-limit-result.js';
-import type { Backend } from './backend.js';
+
+/**
+ * The part of core's `CacheBackend` the algorithms count with: memcached and Redis through
+ * core's backends (every TTL through core's exptime rule), and the in-memory fallback.
+ */
+export type Backend = Pick<CacheBackend, 'get' | 'set' | 'increment' | 'decrement' | 'delete'>;
 
 /** A decision; algorithms answer `degraded: false` and the engine marks fallback answers. */
 export type Verdict = RateLimitResult;

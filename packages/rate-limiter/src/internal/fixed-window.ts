@@ -1,5 +1,5 @@
-import type { Algorithm, Verdict } from './algorithm.js';
-import type { Backend } from './backend.js';
+import type { Algorithm, Backend, Verdict } from './algorithm.js';
+import { incrementCounter, readCounter } from './counters.js';
 
 /**
  * Fixed window: one counter per key that lives `windowSeconds` from its first hit. A consume is
@@ -17,12 +17,12 @@ export class FixedWindow implements Algorithm {
   }
 
   async consume(backend: Backend, key: string, cost: number): Promise<Verdict> {
-    const { value, ttlSeconds } = await backend.increment(key, cost, this.#windowSeconds);
+    const { value, ttlSeconds } = await incrementCounter(backend, key, cost, this.#windowSeconds);
     return this.#verdict(value, ttlSeconds, value <= this.#limit);
   }
 
   async peek(backend: Backend, key: string): Promise<Verdict> {
-    const state = await backend.readCounter(key);
+    const state = await readCounter(backend, key);
     if (state === null) return this.#verdict(0, this.#windowSeconds, true);
     return this.#verdict(state.value, state.ttlSeconds, state.value < this.#limit);
   }

@@ -1,5 +1,4 @@
-import type { Algorithm, Verdict } from './algorithm.js';
-import type { Backend } from './backend.js';
+import type { Algorithm, Backend, Verdict } from './algorithm.js';
 
 interface Pending {
   cost: number;
@@ -50,9 +49,9 @@ export class Gcra implements Algorithm {
   }
 
   async peek(backend: Backend, key: string): Promise<Verdict> {
-    const entry = await backend.gets(key);
+    const entry = await backend.get(key);
     const now = this.#now();
-    const tat = Math.max(entry === null ? 0 : Number(entry.value), now);
+    const tat = Math.max(entry === null ? 0 : Number(entry.value.toString('latin1')), now);
     const next = tat + this.#intervalMs;
     const allowed = next - now <= this.#toleranceMs;
     return this.#verdict(allowed, tat, now, next);
@@ -60,11 +59,13 @@ export class Gcra implements Algorithm {
 
   async refund(backend: Backend, key: string, cost: number): Promise<void> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const entry = await backend.gets(key);
+      const entry = await backend.get(key);
       if (entry === null) return;
       const now = this.#now();
-      const tat = Math.max(now, Number(entry.value) - cost * this.#intervalMs);
-      if (await backend.cas(key, String(tat), entry.cas, this.#ttlSeconds(tat, now))) return;
+      const tat = Math.max(now, Number(entry.value.toString('latin1')) - cost * this.#intervalMs);
+      const ttl = this.#ttlSeconds(tat, now);
+      const r = await backend.set(key, String(tat), ttl, { cas: entry.cas });
+      if (r.status === 'stored') return;
     }
   }
 
@@ -91,9 +92,9 @@ export class Gcra implements Algorithm {
 
   async #decide(backend: Backend, key: string, batch: Pending[]): Promise<void> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const entry = await backend.gets(key);
+      const entry = await backend.get(key);
       const now = this.#now();
-      const stored = entry === null ? 0 : Number(entry.value);
+      const stored = entry === null ? 0 : Number(entry.value.toString('latin1'));
       let tat = Math.max(Number.isFinite(stored) ? stored : 0, now);
       const verdicts: Verdict[] = [];
       let changed = false;
@@ -109,10 +110,13 @@ export class Gcra implements Algorithm {
       let written = !changed;
       if (changed) {
         const ttl = this.#ttlSeconds(tat, now);
-        written =
-          entry === null
-            ? await backend.add(key, String(tat), ttl)
-            : await backend.cas(key, String(tat), entry.cas, ttl);
+        const r = await backend.set(
+          key,
+          String(tat),
+          ttl,
+          entry === null ? { mode: 'add' } : { cas: entry.cas },
+        );
+        written = r.status === 'stored';
       }
       if (written) {
         for (const [i, p] of batch.entries()) p.resolve(verdicts[i]!);

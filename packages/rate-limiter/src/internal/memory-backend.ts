@@ -1,14 +1,23 @@
-import type { Backend, CasEntry, CasToken, CounterState } from './backend.js';
+import type {
+  BackendCounter,
+  BackendIncrementOptions,
+  BackendItem,
+  BackendSetOptions,
+  BackendWriteResult,
+} from '@memkit/core';
+import type { Backend } from './algorithm.js';
 
 interface Entry {
-  value: string;
+  value: Buffer;
   cas: bigint;
+  /** `Infinity` for a TTL of 0 (never expires). */
   expiresAtMs: number;
 }
 
 /**
- * A {@link Backend} in process memory with memcached's semantics (whole-second TTLs, CAS
- * tokens, create-on-increment). Used as the fallback while memcached fails and in unit tests.
+ * The counting operations of core's `CacheBackend` in process memory, with memcached's
+ * semantics (whole-second TTLs, 0 = never, negative = expired, CAS tokens, create-on-increment).
+ * The fallback while the shared backend fails, so the app stays protected in the meantime.
  * Bounded: past `maxKeys` the oldest keys are evicted, as memcached's LRU would.
  */
 export class MemoryBackend implements Backend {
@@ -28,52 +37,58 @@ export class MemoryBackend implements Backend {
     return this.#entries.size;
   }
 
-  async increment(key: string, delta: number, ttlSeconds: number): Promise<CounterState> {
-    const entry = this.#live(key);
-    if (entry === undefined) {
-      this.#write(key, String(delta), ttlSeconds);
-      return { value: delta, ttlSeconds };
-    }
-    const value = Number(entry.value) + delta;
-    entry.value = String(value);
-    entry.cas = this.#nextCas++;
-    return { value, ttlSeconds: this.#ttl(entry) };
-  }
-
-  async decrement(key: string, delta: number): Promise<void> {
-    const entry = this.#live(key);
-    if (entry === undefined) return;
-    entry.value = String(Math.max(0, Number(entry.value) - delta));
-    entry.cas = this.#nextCas++;
-  }
-
-  async readCounter(key: string): Promise<CounterState | null> {
+  async get(key: string): Promise<BackendItem | null> {
     const entry = this.#live(key);
     return entry === undefined
       ? null
-      : { value: Number(entry.value), ttlSeconds: this.#ttl(entry) };
+      : { value: entry.value, cas: String(entry.cas), ttl: this.#ttl(entry) };
   }
 
-  async gets(key: string): Promise<CasEntry | null> {
+  async set(
+    key: string,
+    value: string | Buffer,
+    ttl: number,
+    options: BackendSetOptions = {},
+  ): Promise<BackendWriteResult> {
     const entry = this.#live(key);
-    return entry === undefined ? null : { value: entry.value, cas: entry.cas };
+    if (options.mode === 'add' && entry !== undefined)
+      return { status: 'not_stored', cas: undefined };
+    if (options.cas !== undefined) {
+      if (entry === undefined) return { status: 'not_found', cas: undefined };
+      if (String(entry.cas) !== options.cas) return { status: 'exists', cas: undefined };
+    }
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'latin1') : value;
+    return { status: 'stored', cas: String(this.#write(key, bytes, ttl).cas) };
   }
 
-  async add(key: string, value: string, ttlSeconds: number): Promise<boolean> {
-    if (this.#live(key) !== undefined) return false;
-    this.#write(key, value, ttlSeconds);
-    return true;
-  }
-
-  async cas(key: string, value: string, cas: CasToken, ttlSeconds: number): Promise<boolean> {
+  async increment(
+    key: string,
+    delta: number,
+    options: BackendIncrementOptions = {},
+  ): Promise<BackendCounter | null> {
     const entry = this.#live(key);
-    if (entry === undefined || entry.cas !== cas) return false;
-    this.#write(key, value, ttlSeconds);
-    return true;
+    if (entry === undefined) {
+      if (options.initial === undefined) return null;
+      const created = this.#write(key, Buffer.from(String(options.initial)), options.ttl ?? 0);
+      return { value: options.initial, ttl: this.#ttl(created) };
+    }
+    const value = Number(entry.value.toString('latin1')) + delta;
+    entry.value = Buffer.from(String(value));
+    entry.cas = this.#nextCas++;
+    return { value, ttl: this.#ttl(entry) };
   }
 
-  async delete(keys: readonly string[]): Promise<void> {
-    for (const key of keys) this.#entries.delete(key);
+  async decrement(key: string, delta: number): Promise<number | null> {
+    const entry = this.#live(key);
+    if (entry === undefined) return null;
+    const value = Math.max(0, Number(entry.value.toString('latin1')) - delta);
+    entry.value = Buffer.from(String(value));
+    entry.cas = this.#nextCas++;
+    return value;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return this.#entries.delete(key);
   }
 
   #live(key: string): Entry | undefined {
@@ -85,15 +100,22 @@ export class MemoryBackend implements Backend {
     return entry;
   }
 
-  #write(key: string, value: string, ttlSeconds: number): void {
+  #write(key: string, value: Buffer, ttlSeconds: number): Entry {
     // Re-inserting moves the key to the end, so Map order is least recently written first.
     this.#entries.delete(key);
-    this.#entries.set(key, {
+    const entry: Entry = {
       value,
       cas: this.#nextCas++,
-      expiresAtMs: this.#now() + ttlSeconds * 1000,
-    });
+      expiresAtMs:
+        ttlSeconds === 0
+          ? Number.POSITIVE_INFINITY
+          : ttlSeconds < 0
+            ? Number.NEGATIVE_INFINITY
+            : this.#now() + ttlSeconds * 1000,
+    };
+    this.#entries.set(key, entry);
     if (this.#entries.size > this.#maxKeys) this.#evict();
+    return entry;
   }
 
   #evict(): void {
@@ -112,6 +134,7 @@ export class MemoryBackend implements Backend {
   }
 
   #ttl(entry: Entry): number {
+    if (entry.expiresAtMs === Number.POSITIVE_INFINITY) return -1;
     return Math.max(0, Math.ceil((entry.expiresAtMs - this.#now()) / 1000));
   }
 }

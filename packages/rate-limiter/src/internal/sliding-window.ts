@@ -1,5 +1,5 @@
-import type { Algorithm, Verdict } from './algorithm.js';
-import type { Backend } from './backend.js';
+import type { Algorithm, Backend, Verdict } from './algorithm.js';
+import { incrementCounter, readCounter } from './counters.js';
 
 /**
  * Sliding window (Cloudflare's approximation): the current aligned window's count plus the
@@ -27,8 +27,8 @@ export class SlidingWindow implements Algorithm {
     const currentKey = `${key}:${index}`;
     // Two windows of TTL: the counter is still needed as "previous" during the next window.
     const [current, previous] = await Promise.all([
-      backend.increment(currentKey, cost, 2 * this.#windowSeconds),
-      backend.readCounter(`${key}:${index - 1}`),
+      incrementCounter(backend, currentKey, cost, 2 * this.#windowSeconds),
+      readCounter(backend, `${key}:${index - 1}`),
     ]);
     const previousCount = previous?.value ?? 0;
     const elapsed = (now - index * this.#windowMs) / this.#windowMs;
@@ -45,8 +45,8 @@ export class SlidingWindow implements Algorithm {
     const now = this.#now();
     const index = Math.floor(now / this.#windowMs);
     const [current, previous] = await Promise.all([
-      backend.readCounter(`${key}:${index}`),
-      backend.readCounter(`${key}:${index - 1}`),
+      readCounter(backend, `${key}:${index}`),
+      readCounter(backend, `${key}:${index - 1}`),
     ]);
     const elapsed = (now - index * this.#windowMs) / this.#windowMs;
     const weighted = (previous?.value ?? 0) * (1 - elapsed) + (current?.value ?? 0);

@@ -7,11 +7,12 @@ const PLAIN = /^[\x21-\x7e]+$/;
 
 /**
  * The memcached key for a client key. Keys memcached would refuse (spaces, control or non-ASCII
- * characters, too long) are replaced by their SHA-256 rather than rejected: a key generator's
- * output should never turn into a 500.
+ * characters, too long) are replaced by `#` and their SHA-256 rather than rejected: a key
+ * generator's output should never turn into a 500. A plain key never starts with `#`, so a key
+ * generator returning `#<hash of another key>` is hashed too and cannot share that key's counter.
  */
 export function storageKey(prefix: string, key: string): string {
   const plain = prefix + key;
-  if (plain.length <= MAX_PLAIN_LENGTH && PLAIN.test(key)) return plain;
+  if (plain.length <= MAX_PLAIN_LENGTH && PLAIN.test(key) && key[0] !== '#') return plain;
   return `${prefix}#${createHash('sha256').update(key).digest('base64url')}`;
 }
