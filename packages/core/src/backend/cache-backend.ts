@@ -125,4 +125,18 @@ export interface CacheBackend {
   fetchForRecache(key: string, options: BackendRecacheOptions): Promise<BackendRecacheItem | null>;
   /** Keeps an item's bytes but marks it stale: the next `fetchForRecache` hands the refresh to one caller. */
   markStale(key: string): Promise<boolean>;
+
+  // --- Added for the session store and rate limiter (issue #13): their fast paths, in core. ---
+
+  /**
+   * Reads an item and gives it a new TTL in the same step (memcached's `mg v c t T`, one round
+   * trip, no rewrite): sliding expiry. The returned `ttl` is the new one; `null` on a miss
+   * (nothing is created).
+   */
+  getAndTouch(key: string, ttl: number): Promise<BackendItem | null>;
+  /**
+   * Reads a namespace version written by {@link CacheBackend.bumpVersion}; `undefined` when it
+   * is missing (never bumped, or evicted) or does not hold a version.
+   */
+  readVersion(key: string): Promise<number | undefined>;
 }

@@ -1,6 +1,6 @@
 import type { MemcachedClient } from '../client/memcached-client.js';
 import type { MetaResult } from '../client/meta.js';
-import { MemcachedProtocolError } from '../errors.js';
+import { MemcachedProtocolError, MemcachedValueTooLargeError } from '../errors.js';
 import { toExptime } from '../exptime.js';
 import type {
   BackendCapabilities,
@@ -13,6 +13,7 @@ import type {
   BackendWriteResult,
   CacheBackend,
 } from './cache-backend.js';
+import { parseVersion } from './parse-version.js';
 
 const CAPABILITIES: BackendCapabilities = Object.freeze({
   maxKeyBytes: 250,
@@ -72,6 +73,14 @@ export class MemcachedBackend implements CacheBackend {
     if (options.mode === 'add') flags.push('ME');
     if (options.cas !== undefined) flags.push(`C${options.cas}`);
     const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+    const max = this.client.options.maxValueSize;
+    if (bytes.length > max) {
+      // Refused here, not by the server: memcached answers a too-large set by dropping the old
+      // item, so the write would fail and also lose what was stored (a session: a logout).
+      throw new MemcachedValueTooLargeError(
+        `Value for "${key}" is ${bytes.length} bytes, over the client's maxValueSize (${max} bytes); nothing was sent and the stored item is unchanged.`,
+      );
+    }
     const r = await this.client.metaSet(key, bytes, flags);
     switch (r.status) {
       case 'HD':
@@ -153,6 +162,24 @@ export class MemcachedBackend implements CacheBackend {
   async markStale(key: string): Promise<boolean> {
     const r = await this.client.metaDelete(key, ['I']);
     return r.status === 'HD';
+  }
+
+  // --- Added for the session store and rate limiter (issue #13). ---
+
+  async getAndTouch(key: string, ttl: number): Promise<BackendItem | null> {
+    // T before t: memcached applies the new TTL while walking the flags, so `t` reports it.
+    const r = await this.client.metaGet(key, ['v', 'c', `T${toExptime(ttl)}`, 't']);
+    if (r.status === 'EN') return null;
+    const cas = r.flags.c;
+    if (r.status !== 'VA' || r.value === undefined || cas === undefined) {
+      throw unexpected('mg', key, r.status);
+    }
+    return { value: r.value, cas, ttl: ttlOf(r) };
+  }
+
+  async readVersion(key: string): Promise<number | undefined> {
+    const r = await this.client.metaGet(key, ['v']);
+    return r.status === 'VA' ? parseVersion(r.value) : undefined;
   }
 }
 

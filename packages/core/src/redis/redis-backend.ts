@@ -11,6 +11,7 @@ import type {
   BackendWriteStatus,
   CacheBackend,
 } from '../backend/cache-backend.js';
+import { parseVersion } from '../backend/parse-version.js';
 import { MemcachedProtocolError } from '../errors.js';
 import { toExptime } from '../exptime.js';
 import {
@@ -22,6 +23,7 @@ import { bounded } from './redis-errors.js';
 import {
   DECREMENT_SCRIPT,
   FETCH_FOR_RECACHE_SCRIPT,
+  GET_AND_TOUCH_SCRIPT,
   GET_SCRIPT,
   INCREMENT_SCRIPT,
   MARK_STALE_SCRIPT,
@@ -67,6 +69,7 @@ const INCREMENT = script(INCREMENT_SCRIPT);
 const DECREMENT = script(DECREMENT_SCRIPT);
 const FETCH = script(FETCH_FOR_RECACHE_SCRIPT);
 const MARK_STALE = script(MARK_STALE_SCRIPT);
+const GET_AND_TOUCH = script(GET_AND_TOUCH_SCRIPT);
 
 const CAPABILITIES: BackendCapabilities = Object.freeze({
   maxKeyBytes: 512 * 1024 * 1024,
@@ -221,6 +224,24 @@ export class RedisBackend implements CacheBackend {
 
   async markStale(key: string): Promise<boolean> {
     return Number(await this.#run(MARK_STALE, key, [])) === 1;
+  }
+
+  // --- Added for the session store and rate limiter (issue #13). ---
+
+  async getAndTouch(key: string, ttl: number): Promise<BackendItem | null> {
+    const reply = await this.#run(GET_AND_TOUCH, key, [ttlMs(ttl)], true);
+    if (isNil(reply)) return null;
+    const [value, cas, pttl] = tuple(reply, 3, 'getAndTouch', key);
+    return { value: buffer(value), cas: buffer(cas).toString('latin1'), ttl: seconds(pttl) };
+  }
+
+  async readVersion(key: string): Promise<number | undefined> {
+    const value = await bounded(
+      this.redis.hgetBuffer(key, 'v'),
+      this.options.timeoutMs,
+      'readVersion',
+    );
+    return Buffer.isBuffer(value) ? parseVersion(value) : undefined;
   }
 
   #token(): string {

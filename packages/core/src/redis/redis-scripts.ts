@@ -110,3 +110,19 @@ redis.call('HSET', KEYS[1], 's', '1')
 redis.call('HDEL', KEYS[1], 'w')
 return 1
 `;
+
+/**
+ * KEYS: key; ARGV: ttl ms (0 = never expires, negative = expire now) → `[value, cas, pttl]` with
+ * the new TTL, or nil. memcached's `mg v c t T`: read and slide the expiry in one step.
+ */
+export const GET_AND_TOUCH_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local h = redis.call('HMGET', KEYS[1], 'v', 'c')
+local ms = tonumber(ARGV[1])
+if ms > 0 then redis.call('PEXPIRE', KEYS[1], ms)
+elseif ms < 0 then
+  redis.call('DEL', KEYS[1])
+  return {h[1], h[2], 0}
+else redis.call('PERSIST', KEYS[1]) end
+return {h[1], h[2], redis.call('PTTL', KEYS[1])}
+`;

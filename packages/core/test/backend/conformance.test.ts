@@ -245,6 +245,32 @@ describe.each(CACHE_BACKENDS)('CacheBackend conformance: $name', (factory) => {
       });
     }
 
+    it('getAndTouch reads an item and slides its expiry in one step; a miss stays a miss', async () => {
+      const k = key('gat');
+      expect(await b.getAndTouch(k, 60)).toBeNull();
+      expect(await b.get(k)).toBeNull();
+      const write = await b.set(k, 'v', 10);
+      const item = await b.getAndTouch(k, 500);
+      expect(item?.value.toString()).toBe('v');
+      expect(item?.cas).toBe(write.cas);
+      expect(item?.ttl).toBeGreaterThanOrEqual(499);
+      expect((await b.get(k))?.ttl).toBeGreaterThanOrEqual(499);
+      // No rewrite: a CAS write against the token read before the touch still succeeds.
+      expect((await b.set(k, 'w', 60, { cas: write.cas })).status).toBe('stored');
+      const long = await b.getAndTouch(k, 60 * 86_400);
+      expect(long?.ttl).toBeGreaterThanOrEqual(60 * 86_400 - 5);
+    });
+
+    it('readVersion reads what bumpVersion wrote; missing or foreign data is undefined', async () => {
+      const k = key('readversion');
+      expect(await b.readVersion(k)).toBeUndefined();
+      const v = await b.bumpVersion(k);
+      expect(await b.readVersion(k)).toBe(v);
+      const other = key('notversion');
+      await b.set(other, 'hello', 60);
+      expect(await b.readVersion(other)).toBeUndefined();
+    });
+
     it('a negative TTL expires the item at once, as memcached reads it', async () => {
       const k = key('neg');
       await b.set(k, 'x', 60);
