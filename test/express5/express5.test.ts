@@ -74,7 +74,7 @@ describe('Express 5', () => {
   });
 
   it('MemcachedStore under express-session: login, the session on later requests, logout', async () => {
-    const store = new MemcachedStore({ client, prefix: prefix('ss') });
+    const store = new MemcachedStore({ client, keyPrefix: prefix('ss') });
     const app = express();
     app.use(
       v5(

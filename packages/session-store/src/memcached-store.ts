@@ -1,7 +1,10 @@
-import { type CacheBackend, type MemcachedClient, resolveBackend } from '@memkit/core';
+import {
+  type CacheBackend,
+  type MemcachedClient,
+  type ResolvedBackend,
+  resolveBackend,
+} from '@memkit/core';
 import { type SessionData, Store } from 'express-session';
-import { cacheBackendSessions } from './internal/cache-backend-session.js';
-import { clientBackend } from './internal/client-backend.js';
 import { VersionLedger } from './internal/version-ledger.js';
 import {
   type MemcachedStoreOptions,
@@ -32,28 +35,24 @@ export class MemcachedStore extends Store {
   readonly options: ResolvedMemcachedStoreOptions;
   /** Where sessions are stored: the memcached client wrapped, or the `backend` given. */
   readonly backend: CacheBackend;
-  readonly #client: MemcachedClient | undefined;
-  readonly #ownsClient: boolean;
+  readonly #storage: ResolvedBackend;
   readonly #engine: SessionEngine;
   // Exact per request under express-session (keyed by the request's Session object, see
   // createSession); @fastify/session copies what `get` returns, so it falls back to `#bySid`.
   readonly #byObject = new WeakMap<object, SessionVersion>();
   readonly #bySid = new VersionLedger();
 
-  /** @throws RangeError on a bad option. */
-  constructor(options: MemcachedStoreOptions = {}) {
+  /**
+   * @param defaultClient used, not owned, when none of `client`/`servers`/`backend` is given
+   * (the Fastify plugin passes `app.memcached`).
+   * @throws MemcachedInvalidOptionError on a bad option.
+   */
+  constructor(options: MemcachedStoreOptions = {}, defaultClient?: MemcachedClient) {
     super();
     this.options = resolveMemcachedStoreOptions(options);
-    const o = this.options;
-    // A core MemcachedBackend is unwrapped: memcached keeps its meta-command path either way.
-    const resolved = resolveBackend(o);
-    this.backend = resolved.backend;
-    this.#client = resolved.client;
-    this.#ownsClient = resolved.ownsClient;
-    this.#engine = new SessionEngine(
-      o,
-      this.#client === undefined ? cacheBackendSessions(this.backend) : clientBackend(this.#client),
-    );
+    this.#storage = resolveBackend(this.options, { defaultClient });
+    this.backend = this.#storage.backend;
+    this.#engine = new SessionEngine(this.options, this.backend);
   }
 
   /**
@@ -61,12 +60,13 @@ export class MemcachedStore extends Store {
    * @throws RangeError when the store runs on another backend (see `backend`).
    */
   get client(): MemcachedClient {
-    if (this.#client === undefined) {
+    const client = this.#storage.client;
+    if (client === undefined) {
       throw new RangeError(
         `This store runs on a ${this.backend.kind} backend and has no memcached client; use store.backend.`,
       );
     }
-    return this.#client;
+    return client;
   }
 
   /** Reads a session; `null` when missing, expired, cleared or undeserializable. */
@@ -75,10 +75,9 @@ export class MemcachedStore extends Store {
     callback?: Callback<SessionData | null>,
   ): Promise<SessionData | null | undefined> {
     const work = this.#engine.load(sid).then((loaded) => {
-      if (loaded === null) {
-        this.#bySid.delete(sid);
-        return null;
-      }
+      // A miss keeps what an earlier read of this id remembered: a request still holding that
+      // read must write against its CAS token and find the session gone, not recreate it.
+      if (loaded === null) return null;
       this.#byObject.set(loaded.session, loaded.version);
       this.#bySid.set(sid, loaded.version);
       return loaded.session as unknown as SessionData;
@@ -106,9 +105,11 @@ export class MemcachedStore extends Store {
     return settle(work, callback);
   }
 
-  /** Deletes a session. */
+  /**
+   * Deletes a session. Final: a request that read it before and saves afterwards writes with
+   * that read's CAS token, finds it gone and is dropped (the ledger entry is kept for that).
+   */
   override destroy(sid: string, callback?: Callback<void>): Promise<void> {
-    this.#bySid.delete(sid);
     return settle(this.#engine.destroy(sid), callback);
   }
 
@@ -117,13 +118,14 @@ export class MemcachedStore extends Store {
    * (one `incr`); other prefixes and other data on the servers are untouched. Never `flush_all`.
    */
   override clear(callback?: Callback<void>): Promise<void> {
-    this.#bySid.clear();
+    // The ledger is kept: writes of sessions read before the clear carry the old generation,
+    // which the next read treats as cleared.
     return settle(this.#engine.clear(), callback);
   }
 
-  /** Closes the client if the store created it (from `servers`); an injected client is left open. */
+  /** Closes the client if the store created it (from `servers`); an injected client or backend is left open. */
   async close(): Promise<void> {
-    if (this.#ownsClient) await this.#client?.close();
+    await this.#storage.close();
   }
 
   // express-session builds req.session from what `get` returned; remembering the version under

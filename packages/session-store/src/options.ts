@@ -1,4 +1,18 @@
-import type { CacheBackend, MemcachedClient, ServerList } from '@memkit/core';
+import {
+  booleanOption,
+  type CacheBackend,
+  checkBackendChoice,
+  checkOptionKeys,
+  functionOption,
+  invalidOption,
+  keyPrefixOption,
+  type Logger,
+  loggerOption,
+  type MemcachedClient,
+  nonNegativeIntegerOption,
+  positiveIntegerOption,
+  type ServerList,
+} from '@memkit/core';
 import type { SessionSerializer } from './session-serializer.js';
 
 /** Data of one session as the frameworks hand it over: user fields plus an optional `cookie`. */
@@ -32,11 +46,8 @@ export interface SessionCasOptions {
   retries?: number | undefined;
 }
 
-/** A pino-compatible logger; only `warn` is used (undeserializable session data). */
-export interface SessionLogger {
-  /** Receives one structured object and a message. */
-  warn(obj: Record<string, unknown>, msg?: string): void;
-}
+/** The session store's logger: core's pino-compatible {@link Logger}; only `warn` is used (undeserializable session data). */
+export type SessionLogger = Logger;
 
 /** Options of {@link MemcachedStore}. TTLs and `touchAfter` are seconds. */
 export interface MemcachedStoreOptions {
@@ -46,8 +57,8 @@ export interface MemcachedStoreOptions {
   servers?: ServerList | undefined;
   /** Where sessions live instead of a memcached client, e.g. `new RedisBackend(redis)` from `@memkit/core/redis`; the caller owns it. @default none (memcached) */
   backend?: CacheBackend | undefined;
-  /** Prepended to every session id to form the memcached key. @default 'sess:' */
-  prefix?: string | undefined;
+  /** Prepended to every session id to form the storage key. @default 'sess:' */
+  keyPrefix?: string | undefined;
   /** TTL when the cookie has neither `maxAge` nor `expires` (seconds, or a function of the session). @default 86400 */
   ttl?: number | SessionTtlFunction | undefined;
   /** An unmodified session is touched at most once per this many seconds. @default a tenth of its TTL */
@@ -56,7 +67,7 @@ export interface MemcachedStoreOptions {
   serializer?: SessionSerializer | undefined;
   /** Never extend the expiry of unmodified sessions: they expire `ttl` after their last write. @default false */
   disableTouch?: boolean | undefined;
-  /** Write with the CAS token of the read so concurrent changes are never silently lost. @default false */
+  /** Refuse (or merge) a write whose session another request changed since it was read, instead of last-writer-wins. A logout sticks either way. @default false */
   cas?: boolean | SessionCasOptions | undefined;
   /** Told about session data that no longer deserializes (it is then treated as missing). @default none */
   logger?: SessionLogger | undefined;
@@ -67,7 +78,7 @@ export interface ResolvedMemcachedStoreOptions {
   readonly client: MemcachedClient | undefined;
   readonly servers: ServerList | undefined;
   readonly backend: CacheBackend | undefined;
-  readonly prefix: string;
+  readonly keyPrefix: string;
   readonly ttl: number | SessionTtlFunction;
   readonly touchAfter: number | undefined;
   readonly serializer: SessionSerializer;
@@ -81,7 +92,7 @@ export interface ResolvedMemcachedStoreOptions {
 
 /** The defaults applied by {@link resolveMemcachedStoreOptions}. */
 export const DEFAULT_MEMCACHED_STORE_OPTIONS = Object.freeze({
-  prefix: 'sess:',
+  keyPrefix: 'sess:',
   ttl: 86_400,
   disableTouch: false,
   cas: false,
@@ -97,7 +108,7 @@ const KNOWN_KEYS: Record<keyof MemcachedStoreOptions, true> = {
   client: true,
   servers: true,
   backend: true,
-  prefix: true,
+  keyPrefix: true,
   ttl: true,
   touchAfter: true,
   serializer: true,
@@ -113,66 +124,16 @@ const MAX_PREFIX_BYTES = 200;
 
 /**
  * Applies defaults, validates and freezes store options.
- * @throws RangeError on an unknown option or a bad value, naming both.
+ * @throws MemcachedInvalidOptionError on an unknown option or a bad value, naming both.
  */
 export function resolveMemcachedStoreOptions(
   options: MemcachedStoreOptions = {},
 ): ResolvedMemcachedStoreOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new RangeError(`Invalid options: expected an object, got ${String(options)}.`);
-  }
-  rejectUnknown(options, KNOWN_KEYS, '');
+  const o = checkOptionKeys(options, KNOWN_KEYS);
   const d = DEFAULT_MEMCACHED_STORE_OPTIONS;
-  const o = options;
-
-  if (o.client !== undefined && o.servers !== undefined) {
-    throw new RangeError(
-      'Invalid option "servers": give either a client (you own it) or servers (the store owns its client), not both.',
-    );
-  }
-  if (o.client !== undefined && (typeof o.client !== 'object' || o.client === null)) {
-    throw new RangeError(
-      `Invalid option "client": expected a MemcachedClient, got ${String(o.client)}.`,
-    );
-  }
-  if (o.backend !== undefined && (o.client !== undefined || o.servers !== undefined)) {
-    throw new RangeError(
-      `Invalid option "backend": give one of backend, client or servers, not ${o.client !== undefined ? 'client' : 'servers'} as well.`,
-    );
-  }
-  if (
-    o.backend !== undefined &&
-    (typeof o.backend !== 'object' || o.backend === null || typeof o.backend.get !== 'function')
-  ) {
-    throw new RangeError(
-      `Invalid option "backend": expected a CacheBackend (MemcachedBackend or RedisBackend), got ${String(o.backend)}.`,
-    );
-  }
-  const servers = o.servers;
-  // The client validates the entries themselves when it is created.
-  if (servers !== undefined && typeof servers !== 'string' && !Array.isArray(servers)) {
-    throw new RangeError(
-      `Invalid option "servers": expected "host:port" or an array of servers, got ${String(servers)}.`,
-    );
-  }
-
-  const prefix = o.prefix ?? d.prefix;
-  if (typeof prefix !== 'string' || /[\s\u0000-\u001f\u007f]/.test(prefix)) {
-    throw new RangeError(
-      `Invalid option "prefix": expected a string without whitespace or control characters, got ${JSON.stringify(prefix)}.`,
-    );
-  }
-  if (Buffer.byteLength(prefix) > MAX_PREFIX_BYTES) {
-    throw new RangeError(
-      `Invalid option "prefix": expected at most ${MAX_PREFIX_BYTES} bytes, got ${Buffer.byteLength(prefix)}.`,
-    );
-  }
-
+  checkBackendChoice(o);
   const ttl = o.ttl ?? d.ttl;
-  if (typeof ttl !== 'function') positiveInteger('ttl', ttl);
-
-  if (o.touchAfter !== undefined) nonNegativeInteger('touchAfter', o.touchAfter);
-
+  if (typeof ttl !== 'function') positiveIntegerOption('ttl', ttl);
   const serializer = o.serializer ?? d.serializer;
   if (
     typeof serializer !== 'object' ||
@@ -180,34 +141,20 @@ export function resolveMemcachedStoreOptions(
     typeof serializer.stringify !== 'function' ||
     typeof serializer.parse !== 'function'
   ) {
-    throw new RangeError(
-      `Invalid option "serializer": expected { stringify(value): string, parse(text) }, got ${String(serializer)}.`,
-    );
+    throw invalidOption('serializer', '{ stringify(value): string, parse(text) }', serializer);
   }
-
-  const disableTouch = o.disableTouch ?? d.disableTouch;
-  if (typeof disableTouch !== 'boolean') {
-    throw new RangeError(
-      `Invalid option "disableTouch": expected a boolean, got ${String(disableTouch)}.`,
-    );
-  }
-
-  const logger = o.logger;
-  if (logger !== undefined && (typeof logger !== 'object' || typeof logger?.warn !== 'function')) {
-    throw new RangeError('Invalid option "logger": expected a pino-compatible logger with warn().');
-  }
-
   return Object.freeze({
     client: o.client,
-    servers,
+    servers: o.servers,
     backend: o.backend,
-    prefix,
+    keyPrefix: keyPrefixOption('keyPrefix', o.keyPrefix ?? d.keyPrefix, MAX_PREFIX_BYTES),
     ttl,
-    touchAfter: o.touchAfter,
+    touchAfter:
+      o.touchAfter === undefined ? undefined : nonNegativeIntegerOption('touchAfter', o.touchAfter),
     serializer,
-    disableTouch,
+    disableTouch: booleanOption('disableTouch', o.disableTouch ?? d.disableTouch),
     cas: resolveCas(o.cas ?? d.cas),
-    logger,
+    logger: loggerOption('logger', o.logger),
   });
 }
 
@@ -216,49 +163,14 @@ function resolveCas(cas: unknown): ResolvedMemcachedStoreOptions['cas'] {
   if (cas === true)
     return Object.freeze({ merge: undefined, retries: DEFAULT_MEMCACHED_STORE_OPTIONS.casRetries });
   if (typeof cas !== 'object' || cas === null) {
-    throw new RangeError(
-      `Invalid option "cas": expected a boolean or { merge?, retries? }, got ${String(cas)}.`,
-    );
+    throw invalidOption('cas', 'a boolean or { merge?, retries? }', cas);
   }
-  rejectUnknown(cas, KNOWN_CAS_KEYS, 'cas.');
-  const { merge, retries } = cas as SessionCasOptions;
-  if (merge !== undefined && typeof merge !== 'function') {
-    throw new RangeError(`Invalid option "cas.merge": expected a function, got ${String(merge)}.`);
-  }
+  const { merge, retries } = checkOptionKeys(cas as SessionCasOptions, KNOWN_CAS_KEYS, 'cas.');
   return Object.freeze({
-    merge,
-    retries: nonNegativeInteger(
+    merge: functionOption('cas.merge', merge),
+    retries: nonNegativeIntegerOption(
       'cas.retries',
       retries ?? DEFAULT_MEMCACHED_STORE_OPTIONS.casRetries,
     ),
   });
-}
-
-function rejectUnknown(options: object, known: Record<string, true>, path: string): void {
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    if (!(key in known)) {
-      throw new RangeError(
-        `Invalid option "${path}${key}": unknown option. Known options: ${Object.keys(known).join(', ')}.`,
-      );
-    }
-  }
-}
-
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `Invalid option "${name}": expected a positive integer, got ${String(value)}.`,
-    );
-  }
-  return value;
-}
-
-function nonNegativeInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new RangeError(
-      `Invalid option "${name}": expected a non-negative integer, got ${String(value)}.`,
-    );
-  }
-  return value;
 }

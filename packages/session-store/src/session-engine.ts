@@ -1,7 +1,7 @@
+import type { BackendItem, CacheBackend } from '@memkit/core';
 import { SessionConflictError } from './errors.js';
 import { decodeEnvelope, encodeEnvelope, generationIsLive } from './internal/envelope.js';
 import { sessionFingerprint } from './internal/fingerprint.js';
-import type { BackendItem, SessionBackend } from './internal/session-backend.js';
 import { sessionRef } from './internal/session-ref.js';
 import { sessionTtl, touchIsDue } from './internal/session-ttl.js';
 import type { ResolvedMemcachedStoreOptions, StoredSession } from './options.js';
@@ -35,28 +35,32 @@ export interface LoadedSession {
 /** What a `save` did: the version now stored, or `undefined` when the session is gone. */
 export type SaveOutcome = SessionVersion | undefined;
 
+/** Bound on re-read-and-write rounds of a last-writer-wins save (`cas: false`) that keeps racing. */
+const LAST_WRITER_ROUNDS = 8;
+
 /**
  * The framework-free rules of the session store: TTLs, touch throttling, unmodified detection,
- * CAS with merge, namespace generations. Adapters (express-session's `Store`, @fastify/session)
- * only translate callbacks and carry the `SessionVersion` from a read to the write.
+ * CAS with merge, namespace generations, logout that sticks. Adapters (express-session's
+ * `Store`, @fastify/session) only translate callbacks and carry the `SessionVersion` from a read
+ * to the write. Storage is core's `CacheBackend` (memcached or Redis), nothing else.
  */
 export class SessionEngine {
   readonly #options: ResolvedMemcachedStoreOptions;
-  readonly #backend: SessionBackend;
+  readonly #backend: CacheBackend;
   readonly #generationKey: string;
   // The namespace generation as last read, so most requests cost one `mg` instead of two.
   #generation: { value: number | undefined; readAtMs: number } | undefined;
 
-  constructor(options: ResolvedMemcachedStoreOptions, backend: SessionBackend) {
+  constructor(options: ResolvedMemcachedStoreOptions, backend: CacheBackend) {
     this.#options = options;
     this.#backend = backend;
     // "~" never appears in the ids express-session and @fastify/session generate.
-    this.#generationKey = `${options.prefix}~generation`;
+    this.#generationKey = `${options.keyPrefix}~generation`;
   }
 
-  /** The memcached key of a session id. */
+  /** The storage key of a session id. */
   key(sid: string): string {
-    return `${this.#options.prefix}${sid}`;
+    return `${this.#options.keyPrefix}${sid}`;
   }
 
   /** Reads a session; `null` when missing, expired, cleared or undeserializable. */
@@ -66,23 +70,21 @@ export class SessionEngine {
     let generation: number | undefined;
     const cached = this.#generation;
     if (cached !== undefined && nowMs - cached.readAtMs < GENERATION_CACHE_MS) {
-      item = await this.#backend.read(this.key(sid));
+      item = await this.#backend.get(this.key(sid));
       generation = cached.value;
     } else {
-      ({ item, generation } = await this.#backend.readWithGeneration(
-        this.key(sid),
-        this.#generationKey,
-      ));
+      // Both requests go out before either reply is awaited: one round trip of latency.
+      [item, generation] = await Promise.all([
+        this.#backend.get(this.key(sid)),
+        this.#backend.readVersion(this.#generationKey),
+      ]);
       this.#generation = { value: generation, readAtMs: nowMs };
     }
     if (item === null) return null;
     const decoded = this.#decode(sid, item);
     if (decoded === null) return null;
     if (!generationIsLive(decoded.generation, generation)) return null;
-    const expiresAtMs =
-      item.ttlRemaining === undefined || item.ttlRemaining < 0
-        ? undefined
-        : nowMs + item.ttlRemaining * 1000;
+    const expiresAtMs = item.ttl < 0 ? undefined : nowMs + item.ttl * 1000;
     const session = decoded.session;
     // Touches move memcached's expiry without rewriting the stored cookie, so report the
     // expiry memcached actually holds (@fastify/session rejects a past `cookie.expires`).
@@ -103,9 +105,14 @@ export class SessionEngine {
   }
 
   /**
-   * Stores a session. Unmodified since `version` → only a (throttled) touch. With CAS on and a
-   * `version`, the write succeeds only over the copy that was read (see {@link SessionConflictError})
-   * and a session that vanished since it was read (logout elsewhere, expiry) is not resurrected.
+   * Stores a session. Unmodified since `version` → only a (throttled) touch. A session that was
+   * read is written with the CAS token of that read, so a session that vanished since (logout in
+   * another request, `clear()`, expiry) is never resurrected: the write finds it gone (memcached
+   * `NF`) and is dropped, at no extra round trip. A session changed by another request since the
+   * read is, with `cas` off, re-read and overwritten (last writer wins, still never over a
+   * logout); with `cas` on, merged or refused (see {@link SessionConflictError}).
+   * @throws MemcachedValueTooLargeError when the session is over the client's `maxValueSize`;
+   * nothing is sent and the stored session is kept.
    */
   async save(sid: string, session: StoredSession, version?: SessionVersion): Promise<SaveOutcome> {
     const fingerprint = sessionFingerprint(session);
@@ -115,36 +122,40 @@ export class SessionEngine {
     const key = this.key(sid);
     const generation = version?.generation ?? (await this.#currentGeneration()) ?? 0;
     const ttl = sessionTtl(session, this.#options.ttl);
-    const cas = this.#options.cas;
-    if (cas === undefined || version?.cas === undefined) {
-      const newCas = await this.#backend.set(key, this.#encode(generation, session), ttl);
-      return this.#version(newCas, generation, fingerprint, ttl);
+    if (version?.cas === undefined) {
+      // Never read (a new session): nothing to resurrect.
+      const r = await this.#backend.set(key, this.#encode(generation, session), ttl);
+      return this.#version(r.cas, generation, fingerprint, ttl);
     }
 
+    const cas = this.#options.cas;
     let mine = session;
     let expected = version.cas;
+    const rounds = cas === undefined ? LAST_WRITER_ROUNDS : cas.retries;
     for (let attempt = 0; ; attempt++) {
-      const result = await this.#backend.casSet(key, this.#encode(generation, mine), ttl, expected);
+      const result = await this.#backend.set(key, this.#encode(generation, mine), ttl, {
+        cas: expected,
+      });
       if (result.status === 'stored') {
         return this.#version(result.cas, generation, sessionFingerprint(mine), ttl);
       }
       if (result.status === 'not_found') return undefined;
-      if (cas.merge === undefined) {
+      if (cas !== undefined && cas.merge === undefined) {
         throw new SessionConflictError(
           sessionRef(sid),
           'The session was changed by another request since it was read; the write was refused (cas: true). Pass cas: { merge } to combine both changes instead.',
         );
       }
-      if (attempt >= cas.retries) {
+      if (attempt >= rounds) {
         throw new SessionConflictError(
           sessionRef(sid),
-          `The session kept changing under ${attempt + 1} write attempts; giving up (cas.retries: ${cas.retries}).`,
+          `The session kept changing under ${attempt + 1} write attempts; giving up${cas === undefined ? '' : ` (cas.retries: ${cas.retries})`}.`,
         );
       }
-      const item = await this.#backend.read(key);
+      const item = await this.#backend.get(key);
       const current = item === null ? null : this.#decode(sid, item);
-      if (item === null || current === null || item.cas === undefined) return undefined;
-      mine = cas.merge(current.session, mine);
+      if (item === null || current === null) return undefined;
+      if (cas?.merge !== undefined) mine = cas.merge(current.session, mine);
       expected = item.cas;
     }
   }
@@ -170,7 +181,7 @@ export class SessionEngine {
 
   /** Retires every session of this prefix at once by moving the namespace generation on. */
   async clear(): Promise<void> {
-    const value = await this.#backend.bumpGeneration(this.#generationKey);
+    const value = await this.#backend.bumpVersion(this.#generationKey);
     this.#generation = { value, readAtMs: Date.now() };
   }
 
@@ -178,7 +189,7 @@ export class SessionEngine {
     const nowMs = Date.now();
     const cached = this.#generation;
     if (cached !== undefined && nowMs - cached.readAtMs < GENERATION_CACHE_MS) return cached.value;
-    const value = await this.#backend.generation(this.#generationKey);
+    const value = await this.#backend.readVersion(this.#generationKey);
     this.#generation = { value, readAtMs: nowMs };
     return value;
   }
@@ -197,7 +208,7 @@ export class SessionEngine {
   }
 
   #decode(sid: string, item: BackendItem): { generation: number; session: StoredSession } | null {
-    const envelope = decodeEnvelope(item.value);
+    const envelope = decodeEnvelope(item.value.toString('utf8'));
     let session: unknown;
     let cause: unknown;
     if (envelope !== null) {
@@ -214,7 +225,7 @@ export class SessionEngine {
       Array.isArray(session)
     ) {
       this.#options.logger?.warn(
-        { session: sessionRef(sid), prefix: this.#options.prefix, err: cause },
+        { session: sessionRef(sid), keyPrefix: this.#options.keyPrefix, err: cause },
         'memkit session-store: stored session data does not deserialize; treating it as missing',
       );
       return null;

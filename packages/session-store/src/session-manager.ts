@@ -3,10 +3,10 @@ import {
   type CacheBackend,
   type MemcachedClient,
   MemcachedProtocolError,
+  type ResolvedBackend,
   resolveBackend,
 } from '@memkit/core';
 import { SessionConflictError } from './errors.js';
-import { exptime } from './internal/exptime.js';
 import { sessionRef } from './internal/session-ref.js';
 import {
   type ResolvedSessionManagerOptions,
@@ -45,18 +45,13 @@ export class SessionManager<T extends object = Record<string, unknown>> {
   readonly options: ResolvedSessionManagerOptions;
   /** Where sessions are stored: the memcached client wrapped, or the `backend` given. */
   readonly backend: CacheBackend;
-  readonly #client: MemcachedClient | undefined;
-  readonly #ownsClient: boolean;
+  readonly #storage: ResolvedBackend;
 
-  /** @throws RangeError on a bad option. */
+  /** @throws MemcachedInvalidOptionError on a bad option. */
   constructor(options: SessionManagerOptions = {}) {
-    const o = resolveSessionManagerOptions(options);
-    this.options = o;
-    // A core MemcachedBackend is unwrapped: memcached keeps its meta-command path either way.
-    const resolved = resolveBackend(o);
-    this.backend = resolved.backend;
-    this.#client = resolved.client;
-    this.#ownsClient = resolved.ownsClient;
+    this.options = resolveSessionManagerOptions(options);
+    this.#storage = resolveBackend(this.options);
+    this.backend = this.#storage.backend;
   }
 
   /**
@@ -64,12 +59,13 @@ export class SessionManager<T extends object = Record<string, unknown>> {
    * @throws RangeError when the manager runs on another backend (see `backend`).
    */
   get client(): MemcachedClient {
-    if (this.#client === undefined) {
+    const client = this.#storage.client;
+    if (client === undefined) {
       throw new RangeError(
         `This SessionManager runs on a ${this.backend.kind} backend and has no memcached client; use .backend.`,
       );
     }
-    return this.#client;
+    return client;
   }
 
   /** Creates a session for `userId` and returns its new id. */
@@ -77,35 +73,18 @@ export class SessionManager<T extends object = Record<string, unknown>> {
     const id = randomBytes(32).toString('base64url');
     const ttl = this.options.ttl;
     const record: Record_<T> = { u: String(userId), c: Date.now(), d: data };
-    if (this.#client === undefined) {
-      const r = await this.backend.set(this.#key(id), JSON.stringify(record), ttl, { mode: 'add' });
-      if (r.status !== 'stored') throw unexpected('add', r.status);
-      return id;
-    }
-    // Mode E (add): a colliding id (2^-256) fails loudly instead of overwriting someone.
-    const reply = await this.client.metaSet(this.#key(id), JSON.stringify(record), [
-      `T${exptime(ttl)}`,
-      'ME',
-    ]);
-    if (reply.status !== 'HD') throw unexpected('ms', reply.status);
+    // Add mode: a colliding id (2^-256) fails loudly instead of overwriting someone.
+    const r = await this.backend.set(this.#key(id), JSON.stringify(record), ttl, { mode: 'add' });
+    if (r.status !== 'stored') throw unexpected('add', r.status);
     return id;
   }
 
   /** Reads a session and restarts its idle timer; `null` when missing or expired. */
   async get(id: string): Promise<ManagedSession<T> | null> {
     if (!validId(id)) return null;
-    if (this.#client === undefined) {
-      // Read and touch go out together: one round trip of latency, no rewrite.
-      const [item] = await Promise.all([
-        this.backend.get(this.#key(id)),
-        this.backend.touch(this.#key(id), this.options.ttl),
-      ]);
-      const found = decodeBytes<T>(item?.value);
-      return found === null ? null : { id, userId: found.u, createdAt: found.c, data: found.d };
-    }
     // Get-and-touch in one round trip: the idle timer restarts without rewriting the item.
-    const reply = await this.client.metaGet(this.#key(id), ['v', `T${exptime(this.options.ttl)}`]);
-    const record = decode<T>(reply);
+    const item = await this.backend.getAndTouch(this.#key(id), this.options.ttl);
+    const record = decodeBytes<T>(item?.value);
     if (record === null) return null;
     return { id, userId: record.u, createdAt: record.c, data: record.d };
   }
@@ -118,20 +97,17 @@ export class SessionManager<T extends object = Record<string, unknown>> {
   async update(id: string, data: Partial<T>): Promise<boolean> {
     if (!validId(id)) return false;
     const key = this.#key(id);
-    if (this.#client === undefined) return this.#updateOnBackend(id, key, data);
     for (let attempt = 0; attempt <= this.options.updateRetries; attempt++) {
-      const reply = await this.client.metaGet(key, ['v', 'c']);
-      const record = decode<T>(reply);
-      const cas = reply.flags.c;
-      if (record === null || cas === undefined) return false;
+      const item = await this.backend.get(key);
+      const record = decodeBytes<T>(item?.value);
+      if (item === null || record === null) return false;
       const next: Record_<T> = { ...record, d: { ...record.d, ...data } };
-      const write = await this.client.metaSet(key, JSON.stringify(next), [
-        `T${exptime(this.options.ttl)}`,
-        `C${cas}`,
-      ]);
-      if (write.status === 'HD') return true;
-      if (write.status === 'NF') return false;
-      if (write.status !== 'EX') throw unexpected('ms', write.status);
+      const write = await this.backend.set(key, JSON.stringify(next), this.options.ttl, {
+        cas: item.cas,
+      });
+      if (write.status === 'stored') return true;
+      if (write.status === 'not_found') return false;
+      if (write.status !== 'exists') throw unexpected('set', write.status);
     }
     throw new SessionConflictError(
       sessionRef(id),
@@ -142,9 +118,7 @@ export class SessionManager<T extends object = Record<string, unknown>> {
   /** Deletes a session. True when it existed. */
   async destroy(id: string): Promise<boolean> {
     if (!validId(id)) return false;
-    return this.#client === undefined
-      ? this.backend.delete(this.#key(id))
-      : this.#client.delete(this.#key(id));
+    return this.backend.delete(this.#key(id));
   }
 
   /**
@@ -156,36 +130,16 @@ export class SessionManager<T extends object = Record<string, unknown>> {
       throw new RangeError(`Invalid ttl: expected a positive integer of seconds, got ${ttl}.`);
     }
     if (!validId(id)) return false;
-    return this.#client === undefined
-      ? this.backend.touch(this.#key(id), ttl)
-      : this.#client.touch(this.#key(id), ttl);
+    return this.backend.touch(this.#key(id), ttl);
   }
 
-  /** Closes the client if the manager created it; an injected client is left open. */
+  /** Closes the client if the manager created it; an injected client or backend is left open. */
   async close(): Promise<void> {
-    if (this.#ownsClient) await this.#client?.close();
-  }
-
-  async #updateOnBackend(id: string, key: string, data: Partial<T>): Promise<boolean> {
-    for (let attempt = 0; attempt <= this.options.updateRetries; attempt++) {
-      const item = await this.backend.get(key);
-      const record = decodeBytes<T>(item?.value);
-      if (item === null || record === null) return false;
-      const next: Record_<T> = { ...record, d: { ...record.d, ...data } };
-      const write = await this.backend.set(key, JSON.stringify(next), this.options.ttl, {
-        cas: item.cas,
-      });
-      if (write.status === 'stored') return true;
-      if (write.status === 'not_found') return false;
-    }
-    throw new SessionConflictError(
-      sessionRef(id),
-      `The session kept changing under ${this.options.updateRetries + 1} update attempts; giving up (updateRetries: ${this.options.updateRetries}).`,
-    );
+    await this.#storage.close();
   }
 
   #key(id: string): string {
-    return `${this.options.prefix}${id}`;
+    return `${this.options.keyPrefix}${id}`;
   }
 }
 
@@ -193,10 +147,6 @@ export class SessionManager<T extends object = Record<string, unknown>> {
 // only reach memcached as an invalid-key error.
 function validId(id: string): boolean {
   return typeof id === 'string' && /^[A-Za-z0-9_-]{43}$/.test(id);
-}
-
-function decode<T>(reply: { status: string; value: Buffer | undefined }): Record_<T> | null {
-  return reply.status === 'VA' ? decodeBytes<T>(reply.value) : null;
 }
 
 function decodeBytes<T>(value: Buffer | undefined): Record_<T> | null {

@@ -44,7 +44,7 @@ for (const factory of CACHE_BACKENDS) {
       n += 1;
       const s = new MemcachedStore({
         backend: started.backend,
-        prefix: `b${n}-${Date.now()}:`,
+        keyPrefix: `b${n}-${Date.now()}:`,
         ...options,
       });
       stores.push(s);
@@ -77,7 +77,7 @@ for (const factory of CACHE_BACKENDS) {
       const s = store();
       const agent = request.agent(expressApp(s));
       const { body } = await agent.post('/login/ada').expect(200);
-      const key = `${s.options.prefix}${body.id}`;
+      const key = `${s.options.keyPrefix}${body.id}`;
       const stored = await started.backend.get(key);
       expect(stored?.ttl).toBeGreaterThanOrEqual(3599);
       expect(stored?.ttl).toBeLessThanOrEqual(3600);
@@ -131,7 +131,10 @@ for (const factory of CACHE_BACKENDS) {
 
     it('Fastify: @fastify/session with the plugin on the backend', async () => {
       n += 1;
-      const app = await fastifyApp({ backend: started.backend, prefix: `fb${n}-${Date.now()}:` });
+      const app = await fastifyApp({
+        backend: started.backend,
+        keyPrefix: `fb${n}-${Date.now()}:`,
+      });
       apps.push(app);
       const login = await app.inject({ method: 'POST', url: '/login/ada' });
       expect(login.statusCode).toBe(200);
@@ -148,7 +151,7 @@ for (const factory of CACHE_BACKENDS) {
       beforeAll(() => {
         sessions = new SessionManager<Data>({
           backend: started.backend,
-          prefix: `sm-${Date.now()}:`,
+          keyPrefix: `sm-${Date.now()}:`,
           ttl: 600,
         });
       });
@@ -177,7 +180,7 @@ for (const factory of CACHE_BACKENDS) {
 
       it('get slides the idle expiry without rewriting', async () => {
         const id = await sessions.create('u1', { role: 'user' });
-        const key = `${sessions.options.prefix}${id}`;
+        const key = `${sessions.options.keyPrefix}${id}`;
         await sessions.extend(id, 50);
         const before = await started.backend.get(key);
         expect(before?.ttl).toBeLessThanOrEqual(50);
@@ -193,7 +196,7 @@ for (const factory of CACHE_BACKENDS) {
       it('a hung backend: the request fails with a timeout error, not an empty session', async () => {
         const own = await factory.start({ timeoutMs: 300 });
         try {
-          const s = new MemcachedStore({ backend: own.backend, prefix: `hang-${Date.now()}:` });
+          const s = new MemcachedStore({ backend: own.backend, keyPrefix: `hang-${Date.now()}:` });
           const agent = request.agent(expressApp(s));
           await agent.post('/login/ada').expect(200);
           own.hang?.();
@@ -216,7 +219,7 @@ describe('the backend option', () => {
     const redis = new RedisMock();
     const backend = new RedisBackend(redis);
     expect(() => resolveMemcachedStoreOptions({ backend, servers: '127.0.0.1:1' })).toThrow(
-      /Invalid option "backend": give one of backend, client or servers, not servers/,
+      /Invalid option "backend": give one of "client" .* not "servers" as well/,
     );
     expect(() => resolveSessionManagerOptions({ backend, servers: '127.0.0.1:1' })).toThrow(
       /not servers/,

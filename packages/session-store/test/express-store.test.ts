@@ -29,11 +29,11 @@ for (const b of backends) {
       for (const s of stores.splice(0)) await s.close();
     });
 
-    // Each test gets its own prefix: no flush between tests, no shared state.
+    // Each test gets its own keyPrefix: no flush between tests, no shared state.
     let n = 0;
     function store(options: MemcachedStoreOptions = {}): MemcachedStore {
       n += 1;
-      const s = new MemcachedStore({ client, prefix: `t${n}-${Date.now()}:`, ...options });
+      const s = new MemcachedStore({ client, keyPrefix: `t${n}-${Date.now()}:`, ...options });
       stores.push(s);
       return s;
     }
@@ -151,7 +151,7 @@ for (const b of backends) {
       const login = await request(expressApp(s)).post('/login/ada').expect(200);
       const cookie = login.headers['set-cookie']?.[0]?.split(';')[0] ?? '';
       const fast = new MemcachedClient(backend.address, { timeoutMs: 500 });
-      const app = expressApp(new MemcachedStore({ client: fast, prefix: s.options.prefix }));
+      const app = expressApp(new MemcachedStore({ client: fast, keyPrefix: s.options.keyPrefix }));
       try {
         expect((await request(app).get('/me').set('Cookie', cookie).expect(200)).body.user).toBe(
           'ada',
@@ -194,7 +194,7 @@ for (const b of backends) {
       const s = store({ logger: { warn: (obj) => warnings.push(obj) } });
       const agent = request.agent(expressApp(s));
       const { body } = await agent.post('/login/ada').expect(200);
-      await client.metaSet(`${s.options.prefix}${body.id}`, 'm1:0:{not json', ['T60']);
+      await client.metaSet(`${s.options.keyPrefix}${body.id}`, 'm1:0:{not json', ['T60']);
       const me = await agent.get('/me').expect(200);
       expect(me.body.user).toBeNull();
       expect(warnings).toHaveLength(1);
@@ -223,8 +223,8 @@ for (const b of backends) {
 
     it('clear() in one process reaches another on the same prefix within a second', async () => {
       const prefix = `shared-${Date.now()}:`;
-      const admin1 = store({ prefix });
-      const agent = request.agent(expressApp(store({ prefix })));
+      const admin1 = store({ keyPrefix: prefix });
+      const agent = request.agent(expressApp(store({ keyPrefix: prefix })));
       await agent.post('/login/ada').expect(200);
       expect((await agent.get('/me')).body.user).toBe('ada');
       await admin1.clear();
@@ -241,8 +241,8 @@ for (const b of backends) {
       const s = store({ ttl: (session) => (session.user === 'admin' ? 120 : 900) });
       await s.set('no-max-age-admin', { cookie: { expires: null }, user: 'admin' } as never);
       await s.set('no-max-age-user', { cookie: { expires: null }, user: 'bob' } as never);
-      const admin1 = await client.metaGet(`${s.options.prefix}no-max-age-admin`, ['t']);
-      const user1 = await client.metaGet(`${s.options.prefix}no-max-age-user`, ['t']);
+      const admin1 = await client.metaGet(`${s.options.keyPrefix}no-max-age-admin`, ['t']);
+      const user1 = await client.metaGet(`${s.options.keyPrefix}no-max-age-user`, ['t']);
       expect(Number(admin1.flags.t)).toBeLessThanOrEqual(120);
       expect(Number(admin1.flags.t)).toBeGreaterThan(100);
       expect(Number(user1.flags.t)).toBeGreaterThan(880);
@@ -256,7 +256,7 @@ for (const b of backends) {
       const s = store({ serializer });
       const agent = request.agent(expressApp(s));
       const { body } = await agent.post('/login/ada').expect(200);
-      const raw = await client.metaGet(`${s.options.prefix}${body.id}`, ['v']);
+      const raw = await client.metaGet(`${s.options.keyPrefix}${body.id}`, ['v']);
       expect(raw.value?.toString()).toMatch(/^m1:\d+:[A-Za-z0-9+/=]+$/);
       expect((await agent.get('/me')).body.user).toBe('ada');
     });
@@ -268,7 +268,7 @@ for (const b of backends) {
         cookie: { originalMaxAge: days40 * 1000 },
         user: 'ada',
       } as never);
-      const reply = await client.metaGet(`${s.options.prefix}long-lived`, ['t']);
+      const reply = await client.metaGet(`${s.options.keyPrefix}long-lived`, ['t']);
       expect(reply.status).toBe('HD');
       expect(Number(reply.flags.t)).toBeGreaterThan(days40 - 60);
     });

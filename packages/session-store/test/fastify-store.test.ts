@@ -35,7 +35,7 @@ for (const b of backends) {
     ): Promise<FastifyInstance> {
       n += 1;
       const a = await fastifyApp(
-        { client, prefix: `f${n}-${Date.now()}:`, ...options },
+        { client, keyPrefix: `f${n}-${Date.now()}:`, ...options },
         sessionOptions,
         cartBarrier,
       );
@@ -121,8 +121,8 @@ for (const b of backends) {
       const a = await app();
       const cookie = await login(a, 'ada');
       const fast = new MemcachedClient(backend.address, { timeoutMs: 500 });
-      const prefix = a.memcachedSessionStore.options.prefix;
-      const hungApp = await fastifyApp({ client: fast, prefix });
+      const prefix = a.memcachedSessionStore.options.keyPrefix;
+      const hungApp = await fastifyApp({ client: fast, keyPrefix: prefix });
       try {
         expect((await hungApp.inject({ url: '/me', headers: { cookie } })).json().user).toBe('ada');
         await backend.hang();
@@ -137,14 +137,14 @@ for (const b of backends) {
     });
 
     it('closes a client it created from servers when the app closes', async () => {
-      const a = await fastifyApp({ servers: backend.address, prefix: 'owned:' });
+      const a = await fastifyApp({ servers: backend.address, keyPrefix: 'owned:' });
       const store = a.memcachedSessionStore;
       await a.close();
       await expect(store.client.get('x')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CLOSED' });
     });
 
     it('leaves an injected client open when the app closes', async () => {
-      const a = await fastifyApp({ client, prefix: 'injected:' });
+      const a = await fastifyApp({ client, keyPrefix: 'injected:' });
       await a.close();
       expect(await client.get('nothing-here')).toBeNull();
     });

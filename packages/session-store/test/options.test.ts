@@ -1,3 +1,4 @@
+import { MemcachedInvalidOptionError } from '@memkit/core';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_MEMCACHED_STORE_OPTIONS,
@@ -8,7 +9,7 @@ import {
 describe('resolveMemcachedStoreOptions', () => {
   it('applies the documented defaults', () => {
     const o = resolveMemcachedStoreOptions({});
-    expect(o.prefix).toBe('sess:');
+    expect(o.keyPrefix).toBe('sess:');
     expect(o.ttl).toBe(86_400);
     expect(o.touchAfter).toBeUndefined();
     expect(o.disableTouch).toBe(false);
@@ -30,15 +31,18 @@ describe('resolveMemcachedStoreOptions', () => {
   });
 
   it('drops undefined values instead of rejecting them', () => {
-    expect(resolveMemcachedStoreOptions({ ttl: undefined, prefix: undefined }).ttl).toBe(86_400);
+    expect(resolveMemcachedStoreOptions({ ttl: undefined, keyPrefix: undefined }).ttl).toBe(86_400);
   });
 
   it.each([
     [{ ttl: 0 }, 'Invalid option "ttl": expected a positive integer, got 0.'],
     [{ ttl: 1.5 }, 'Invalid option "ttl"'],
     [{ touchAfter: -1 }, 'Invalid option "touchAfter": expected a non-negative integer, got -1.'],
-    [{ prefix: 'has space' }, 'Invalid option "prefix"'],
-    [{ prefix: 'x'.repeat(201) }, 'Invalid option "prefix": expected at most 200 bytes'],
+    [{ keyPrefix: 'has space' }, 'Invalid option "keyPrefix"'],
+    [
+      { keyPrefix: 'x'.repeat(201) },
+      'Invalid option "keyPrefix": expected a string without whitespace or control characters of at most 200 bytes',
+    ],
     [{ disableTouch: 'yes' }, 'Invalid option "disableTouch"'],
     [{ cas: 'merge' }, 'Invalid option "cas"'],
     [{ cas: { merge: 1 } }, 'Invalid option "cas.merge"'],
@@ -47,8 +51,10 @@ describe('resolveMemcachedStoreOptions', () => {
     [{ serializer: JSON.stringify }, 'Invalid option "serializer"'],
     [{ logger: {} }, 'Invalid option "logger"'],
     [{ maxAge: 10 }, 'Invalid option "maxAge": unknown option'],
-  ])('rejects %o with a RangeError naming the option', (options, message) => {
-    expect(() => resolveMemcachedStoreOptions(options as never)).toThrow(RangeError);
+  ])('rejects %o with ERR_MEMCACHED_INVALID_OPTION naming the option', (options, message) => {
+    expect(() => resolveMemcachedStoreOptions(options as never)).toThrow(
+      MemcachedInvalidOptionError,
+    );
     expect(() => resolveMemcachedStoreOptions(options as never)).toThrow(message);
   });
 
@@ -62,7 +68,7 @@ describe('resolveMemcachedStoreOptions', () => {
 describe('resolveSessionManagerOptions', () => {
   it('applies the documented defaults', () => {
     expect(resolveSessionManagerOptions()).toMatchObject({
-      prefix: 'session:',
+      keyPrefix: 'session:',
       ttl: 1800,
       updateRetries: 3,
     });
@@ -70,10 +76,13 @@ describe('resolveSessionManagerOptions', () => {
 
   it.each([
     [{ ttl: -5 }, 'Invalid option "ttl": expected a positive integer, got -5.'],
-    [{ prefix: 'a b' }, 'Invalid option "prefix"'],
+    [{ keyPrefix: 'a b' }, 'Invalid option "keyPrefix"'],
     [{ updateRetries: 1.2 }, 'Invalid option "updateRetries"'],
     [{ expiry: 5 }, 'Invalid option "expiry": unknown option'],
   ])('rejects %o', (options, message) => {
     expect(() => resolveSessionManagerOptions(options as never)).toThrow(message);
+    expect(() => resolveSessionManagerOptions(options as never)).toThrow(
+      MemcachedInvalidOptionError,
+    );
   });
 });

@@ -19,7 +19,7 @@ for (const b of backends) {
       backend = await b.start();
       // Generous: the machine running the suite may be loaded. The fault test uses its own client.
       client = new MemcachedClient(backend.address, { timeoutMs: 3000 });
-      sessions = new SessionManager<Data>({ client, prefix: `sm-${Date.now()}:`, ttl: 600 });
+      sessions = new SessionManager<Data>({ client, keyPrefix: `sm-${Date.now()}:`, ttl: 600 });
     });
     afterAll(async () => {
       await sessions.close();
@@ -73,7 +73,10 @@ for (const b of backends) {
     it('memcached hung: calls reject with a timeout error instead of hanging', async () => {
       const id = await sessions.create('u1', { role: 'user' });
       const fast = new MemcachedClient(backend.address, { timeoutMs: 500 });
-      const viaFast = new SessionManager<Data>({ client: fast, prefix: sessions.options.prefix });
+      const viaFast = new SessionManager<Data>({
+        client: fast,
+        keyPrefix: sessions.options.keyPrefix,
+      });
       try {
         expect((await viaFast.get(id))?.userId).toBe('u1');
         await backend.hang();

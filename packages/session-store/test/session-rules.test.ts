@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelope, generationIsLive } from '../src/internal/envelope.js';
-import { exptime } from '../src/internal/exptime.js';
 import { sessionFingerprint } from '../src/internal/fingerprint.js';
 import { sessionTtl, touchIsDue } from '../src/internal/session-ttl.js';
 
@@ -49,16 +48,6 @@ describe('touchIsDue', () => {
   it('touches every time with touchAfter 0, and when the current expiry is unknown', () => {
     expect(touchIsDue(ttl, written, 0, NOW)).toBe(true);
     expect(touchIsDue(ttl, undefined, 100, NOW)).toBe(true);
-  });
-});
-
-describe('exptime', () => {
-  it('sends TTLs up to 30 days as relative seconds', () => {
-    expect(exptime(2_592_000, NOW)).toBe(2_592_000);
-  });
-
-  it('turns TTLs over 30 days into absolute Unix times (memcached would read them as 1970)', () => {
-    expect(exptime(40 * 86_400, NOW)).toBe(NOW / 1000 + 40 * 86_400);
   });
 });
 

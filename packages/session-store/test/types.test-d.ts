@@ -20,7 +20,7 @@ const options: MemcachedStoreOptions[] = [
   { ttl: (session) => (session.user === 'admin' ? 60 : 600) },
   { cas: true },
   { cas: { merge: (stored, mine) => ({ ...stored, ...mine }), retries: 2 } },
-  { client, prefix: 'app:', touchAfter: 0, disableTouch: false },
+  { client, keyPrefix: 'app:', touchAfter: 0, disableTouch: false },
 ];
 void options;
 // @ts-expect-error ttl is seconds, not a string
@@ -29,7 +29,7 @@ void badTtl;
 
 // The Fastify plugin's declaration merging types the decoration.
 const app = Fastify();
-void app.register(memcachedSessionStore, { prefix: 'x:' });
+void app.register(memcachedSessionStore, { keyPrefix: 'x:' });
 expectTypeOf(app.memcachedSessionStore).toEqualTypeOf<MemcachedStore>();
 
 // SessionManager is generic over the data it holds.
