@@ -222,7 +222,7 @@ describe('the backend option', () => {
       /Invalid option "backend": give one of "client" .* not "servers" as well/,
     );
     expect(() => resolveSessionManagerOptions({ backend, servers: '127.0.0.1:1' })).toThrow(
-      /not servers/,
+      /not "servers" as well/,
     );
     const s = new MemcachedStore({ backend });
     expect(s.backend).toBe(backend);
