@@ -1,3 +1,4 @@
+import { MemcachedClient } from '@memkit/core';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { MemcachedStore } from './memcached-store.js';
@@ -13,6 +14,9 @@ declare module 'fastify' {
   }
 }
 
+// Options Fastify itself reads from `register()`; they are not ours to validate.
+const REGISTER_KEYS = new Set(['prefix', 'logLevel', 'logSerializers']);
+
 const plugin: FastifyPluginAsync<MemcachedSessionStorePluginOptions> = async (
   fastify: FastifyInstance,
   options,
@@ -22,9 +26,19 @@ const plugin: FastifyPluginAsync<MemcachedSessionStorePluginOptions> = async (
       '@memkit/session-store is already registered on this instance (memcachedSessionStore exists).',
     );
   }
-  const store = new MemcachedStore(options);
+  const storeOptions: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) if (!REGISTER_KEYS.has(k)) storeOptions[k] = v;
+  // An app that already has a client (`app.memcached`, from another memkit plugin) shares it
+  // when no client/servers/backend was given; it stays the app's.
+  const appClient = fastify.hasDecorator('memcached')
+    ? (fastify as unknown as { memcached?: unknown }).memcached
+    : undefined;
+  const store = new MemcachedStore(
+    storeOptions as MemcachedStoreOptions,
+    appClient instanceof MemcachedClient ? appClient : undefined,
+  );
   fastify.decorate('memcachedSessionStore', store);
-  // Closes only a client the store created from `servers`; an injected client is the caller's.
+  // Closes only a client the store created from `servers`; an injected or shared one is not ours.
   fastify.addHook('onClose', async () => {
     await store.close();
   });
