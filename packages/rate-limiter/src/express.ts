@@ -46,6 +46,7 @@ export function rateLimiter(
         ip: req.ip,
         forwardedFor: req.headers['x-forwarded-for'] !== undefined,
         trustProxy: Boolean(req.app.get('trust proxy')),
+        permissiveTrustProxy: req.app.get('trust proxy') === true,
       })
       .then((decision) => {
         if (decision.action === 'skip') return next();

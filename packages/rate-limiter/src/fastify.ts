@@ -117,6 +117,8 @@ function onRequest(policy: HttpRateLimitPolicy<FastifyRequest>): onRequestHookHa
       forwardedFor: request.headers['x-forwarded-for'] !== undefined,
       // Fastify only defines `request.ips` when trustProxy is on.
       trustProxy: request.ips !== undefined,
+      // Fastify does not expose its trustProxy setting; the Express adapter warns about `true`.
+      permissiveTrustProxy: false,
     });
     if (decision.action === 'skip') return;
     for (const [name, value] of decision.headers) reply.header(name, value);

@@ -17,6 +17,11 @@ export interface RequestFacts {
   forwardedFor: boolean;
   /** Whether the framework is configured to trust proxies. */
   trustProxy: boolean;
+  /**
+   * Whether it trusts every `X-Forwarded-For` hop (Express `trust proxy` = `true`): then any
+   * client picks its own IP, and so its own rate-limit key, by sending the header.
+   */
+  permissiveTrustProxy: boolean;
 }
 
 /** Units charged to a key, kept to refund them after the response when configured to. */
@@ -46,6 +51,7 @@ export class HttpRateLimitPolicy<Req> {
   readonly limiter: RateLimiter;
   readonly #o: ResolvedHttpRateLimitOptions<Req>;
   #warnedForwardedFor = false;
+  #checkedTrustProxy = false;
 
   constructor(options: HttpRateLimitOptions<Req>) {
     this.#o = resolveHttpRateLimitOptions(options);
@@ -55,6 +61,7 @@ export class HttpRateLimitPolicy<Req> {
   /** Decides one request. Non-memcached errors (e.g. from a `keyGenerator`) are thrown. */
   async decide(req: Req, facts: RequestFacts): Promise<HttpDecision> {
     const o = this.#o;
+    if (!this.#checkedTrustProxy) this.#checkTrustProxy(facts);
     if (o.skip !== undefined && (await o.skip(req))) return { action: 'skip' };
     const key =
       o.keyGenerator === undefined
@@ -123,6 +130,18 @@ export class HttpRateLimitPolicy<Req> {
       throw new RangeError(`keyGenerator returned ${String(key)}: expected a non-empty string.`);
     }
     return key;
+  }
+
+  /** Once, at the first request (as express-rate-limit's ERR_ERL_PERMISSIVE_TRUST_PROXY). */
+  #checkTrustProxy(facts: RequestFacts): void {
+    this.#checkedTrustProxy = true;
+    if (!facts.permissiveTrustProxy) return;
+    this.#o.engine.logger?.warn(
+      { code: 'ERR_RATE_LIMIT_PERMISSIVE_TRUST_PROXY' },
+      "rate limiter: 'trust proxy' is true, so every X-Forwarded-For hop is trusted and any " +
+        'client can choose its own IP (and rate-limit key) by sending that header. Set ' +
+        "'trust proxy' to the number of proxies in front of the app (e.g. 1) or their subnet.",
+    );
   }
 
   #ipKey(facts: RequestFacts): string {
