@@ -188,13 +188,13 @@ const client = new MemcachedClient(mc.address);
 const ConnectMemcachedStore = connectMemcached(session);
 const redis = await startRedis();
 const stores = [
-  ['@memkit/session-store', new MemcachedStore({ client, prefix: 'bench-memkit:' })],
+  ['@memkit/session-store', new MemcachedStore({ client, keyPrefix: 'bench-memkit:' })],
   ['connect-memcached', new ConnectMemcachedStore({ hosts: [mc.address], prefix: 'bench-cm:' })],
 ];
 if (redis !== null) {
   stores.push([
     '@memkit/session-store on Redis',
-    new MemcachedStore({ backend: redis.backend, prefix: 'bench-memkit:' }),
+    new MemcachedStore({ backend: redis.backend, keyPrefix: 'bench-memkit:' }),
   ]);
 }
 
