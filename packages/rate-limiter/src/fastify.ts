@@ -78,6 +78,7 @@ const plugin: FastifyPluginAsync<FastifyRateLimitOptions> = async (fastify, opti
   const base: FastifyRateLimitOptions = { ...rest, backend: storage.backend };
   const globalPolicy = new HttpRateLimitPolicy<FastifyRequest>(base);
   const policies = [globalPolicy];
+  const permissive = trustsEveryProxy(fastify);
 
   fastify.decorate('rateLimiter', globalPolicy.limiter);
 
@@ -95,7 +96,7 @@ const plugin: FastifyPluginAsync<FastifyRateLimitOptions> = async (fastify, opti
             scope: `${String(route.method)} ${route.url}`,
           });
     if (policy !== globalPolicy) policies.push(policy);
-    route.onRequest = appendHook(route.onRequest, onRequest(policy));
+    route.onRequest = appendHook(route.onRequest, onRequest(policy, permissive));
     // Refund hooks only on routes that can refund: a hook on every response is not free.
     if (policy.refunds) {
       route.onResponse = appendHook(route.onResponse, onResponse);
@@ -110,15 +111,32 @@ const plugin: FastifyPluginAsync<FastifyRateLimitOptions> = async (fastify, opti
   });
 };
 
-function onRequest(policy: HttpRateLimitPolicy<FastifyRequest>): onRequestHookHandler {
+/**
+ * Whether the app was created with `trustProxy: true`. Fastify keeps its options under a
+ * private symbol only; when that is not found no warning is given, which is the safe side.
+ */
+function trustsEveryProxy(fastify: object): boolean {
+  for (let o: object | null = fastify; o !== null; o = Object.getPrototypeOf(o)) {
+    const symbol = Object.getOwnPropertySymbols(o).find((s) => s.description === 'fastify.options');
+    if (symbol !== undefined) {
+      const options = (o as Record<symbol, unknown>)[symbol];
+      return (options as { trustProxy?: unknown } | undefined)?.trustProxy === true;
+    }
+  }
+  return false;
+}
+
+function onRequest(
+  policy: HttpRateLimitPolicy<FastifyRequest>,
+  permissiveTrustProxy: boolean,
+): onRequestHookHandler {
   return async function rateLimitOnRequest(request: FastifyRequest, reply: FastifyReply) {
     const decision = await policy.decide(request, {
       ip: request.ip,
       forwardedFor: request.headers['x-forwarded-for'] !== undefined,
       // Fastify only defines `request.ips` when trustProxy is on.
       trustProxy: request.ips !== undefined,
-      // Fastify does not expose its trustProxy setting; the Express adapter warns about `true`.
-      permissiveTrustProxy: false,
+      permissiveTrustProxy,
     });
     if (decision.action === 'skip') return;
     for (const [name, value] of decision.headers) reply.header(name, value);
