@@ -1,5 +1,7 @@
+import type { MemcachedClient } from '@memkit/core';
 import { expect, it } from 'vitest';
 import { describeMatrix } from '../../../test/support/http-matrix.js';
+import { MemcachedStore, memcachedSessionStore } from '../src/index.js';
 import { gate, sessionApp } from './support/matrix-apps.js';
 
 // The session rules of issue #13 on every framework × backend.
@@ -73,4 +75,41 @@ describeMatrix('session store', (cell) => {
     const { id } = JSON.parse((await agent.request('POST', '/login/ada')).text) as { id: string };
     expect(await cell.storage().backend.get(`${keyPrefix}${id}`)).not.toBeNull();
   });
+
+  if (cell.backendName !== 'real Redis') {
+    it('a client created from `servers` is closed by close() (Fastify: onClose); a passed one never', async () => {
+      const client = cell.storage().client as MemcachedClient;
+      const servers = client.serverFor('k');
+      const owned = new MemcachedStore({ servers, keyPrefix: cell.prefix('own') });
+      await owned.set('sid', { cookie: {} } as never);
+      await owned.close();
+      await expect(owned.get('sid')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CLOSED' });
+      const passed = new MemcachedStore({ client, keyPrefix: cell.prefix('passed') });
+      await passed.close();
+      await expect(client.get('k')).resolves.toBeNull();
+    });
+  }
+
+  if (cell.framework.kind === 'fastify') {
+    if (cell.backendName !== 'real Redis') {
+      it('the plugin reuses app.memcached when given no client, servers or backend, and leaves it open', async () => {
+        const client = cell.storage().client as MemcachedClient;
+        const app = cell.fastify();
+        app.decorate('memcached', client);
+        await app.register(memcachedSessionStore, { keyPrefix: cell.prefix('shared') });
+        await app.ready();
+        expect(app.memcachedSessionStore.client).toBe(client);
+        await app.close();
+        await expect(client.get('k')).resolves.toBeNull();
+      });
+    }
+
+    it('registering the plugin twice on one instance is refused', async () => {
+      const app = cell.fastify();
+      const options = { ...cell.storage().options, keyPrefix: cell.prefix('twice') };
+      await app.register(memcachedSessionStore, options);
+      app.register(memcachedSessionStore, options);
+      await expect(app.ready()).rejects.toThrow(/already registered/);
+    });
+  }
 });
