@@ -14,6 +14,7 @@ import type {
 import { parseVersion } from '../backend/parse-version.js';
 import { MemcachedProtocolError } from '../errors.js';
 import { toExptime } from '../exptime.js';
+import { invalidOption } from '../options/option-checks.js';
 import {
   type RedisBackendOptions,
   type ResolvedRedisBackendOptions,
@@ -107,12 +108,10 @@ export class RedisBackend implements CacheBackend {
   readonly #tokenPrefix = randomBytes(6).toString('base64url');
   #tokenCounter = 0;
 
-  /** @throws RangeError on a bad option. */
+  /** @throws MemcachedInvalidOptionError on a bad option or something that is not an ioredis client. */
   constructor(redis: RedisLike, options: RedisBackendOptions = {}) {
     if (typeof redis !== 'object' || redis === null || typeof redis.evalsha !== 'function') {
-      throw new RangeError(
-        `Invalid redis client: expected an ioredis Redis or Cluster instance, got ${String(redis)}.`,
-      );
+      throw invalidOption('redis', 'an ioredis Redis or Cluster instance', redis);
     }
     this.redis = redis;
     this.options = resolveRedisBackendOptions(options);

@@ -1,4 +1,4 @@
-import { MemcachedClient } from '@memkit/core';
+import { MemcachedClient, MemcachedInvalidOptionError } from '@memkit/core';
 import { RedisBackend, resolveRedisBackendOptions } from '@memkit/core/redis';
 import RedisMock from 'ioredis-mock';
 import { describe, expect, it } from 'vitest';
@@ -18,11 +18,14 @@ describe('RedisBackend options', () => {
     expect(() => new RedisBackend(redis, { timeout: 5 } as never)).toThrow(
       /Invalid option "timeout": unknown option/,
     );
+    expect(() => new RedisBackend(redis, { timeoutMs: -1 })).toThrow(MemcachedInvalidOptionError);
   });
 
   it('refuses something that is not an ioredis client', () => {
     const client = new MemcachedClient('127.0.0.1:1');
-    expect(() => new RedisBackend(client as never)).toThrow(/expected an ioredis Redis or Cluster/);
+    expect(() => new RedisBackend(client as never)).toThrow(
+      /Invalid option "redis": expected an ioredis Redis or Cluster instance/,
+    );
     void client.close();
   });
 });
