@@ -1,28 +1,43 @@
 import { randomBytes } from 'node:crypto';
-import { type CacheBackend, type MemcachedClient, resolveBackend } from '@memkit/core';
+import {
+  type CacheBackend,
+  type MemcachedClient,
+  type ResolvedBackend,
+  resolveBackend,
+} from '@memkit/core';
 import {
   type CacheDecision,
   type CacheRoute,
   type ForwardDecision,
   REVALIDATE_HEADER,
+  type ReplayRequest,
   type ResponseCacheStats,
   type Revalidation,
 } from './cache-decision.js';
-import { memcachedKey, normalizeUrl, variantKey } from './cache-key.js';
-import { type RequestMode, requestMode } from './cache-policy.js';
+import {
+  keyOrigin,
+  keyTarget,
+  memcachedKey,
+  primaryKey,
+  targetPath,
+  variantKey,
+} from './cache-key.js';
+import { personalised, type RequestMode, requestMode } from './cache-policy.js';
 import { type ForwardReason, forwardStatus } from './cache-status.js';
-import type { CacheRequest } from './http-types.js';
+import { type CacheRequest, headerString } from './http-types.js';
 import { type DecodedItem, decodeItem, type VaryPointer } from './internal/entry-codec.js';
 import { EntryMemo } from './internal/entry-memo.js';
+import { EntryStore, type FetchedItem } from './internal/entry-store.js';
 import { token } from './internal/entry-writer.js';
-import { type Forward, type ForwardDeps, finishForward, releaseLock } from './internal/forward.js';
-import { entryClock, hitResponse } from './internal/hit-response.js';
 import {
-  BackendStore,
-  type EntryStore,
-  type FetchedItem,
-  MetaStore,
-} from './internal/meta-store.js';
+  type Forward,
+  type ForwardDeps,
+  finishForward,
+  passReason,
+  releaseLock,
+} from './internal/forward.js';
+import { entryClock, hitResponse } from './internal/hit-response.js';
+import { OriginIndex } from './internal/origin-index.js';
 import { SingleFlight } from './internal/single-flight.js';
 import {
   type ResolvedResponseCacheOptions,
@@ -46,6 +61,35 @@ function tagsCurrent(
 const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms).unref());
 
+// Validators of the client's copy must not turn the background refresh into a 304; the body
+// headers describe a request body a GET replay does not have.
+const NOT_REPLAYED = new Set([
+  'if-none-match',
+  'if-modified-since',
+  'if-match',
+  'if-unmodified-since',
+  'if-range',
+  'content-length',
+  'transfer-encoding',
+]);
+
+/** The request a stale-while-revalidate refresh replays (see {@link ReplayRequest}). */
+function replayRequest(req: CacheRequest, revalidationToken: string): ReplayRequest {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || NOT_REPLAYED.has(name)) continue;
+    headers[name] = typeof value === 'number' ? String(value) : (value as string | string[]);
+  }
+  headers[REVALIDATE_HEADER] = revalidationToken;
+  return {
+    method: 'GET',
+    url: req.url,
+    headers,
+    remoteAddress: req.remoteAddress,
+    encrypted: req.encrypted === true,
+  };
+}
+
 /**
  * The framework-free HTTP response cache: RFC 9111 storage rules (via `http-cache-semantics`),
  * entries in memcached, one regeneration per key across every instance (meta `mg` N/R flags with
@@ -60,9 +104,9 @@ export class ResponseCache {
   readonly options: ResolvedResponseCacheOptions;
   /** Where entries are stored: the memcached client wrapped, or the `backend` given. */
   readonly backend: CacheBackend;
-  readonly #client: MemcachedClient | undefined;
-  readonly #ownsClient: boolean;
+  readonly #resolved: ResolvedBackend;
   readonly #store: EntryStore;
+  readonly #origins: OriginIndex;
   readonly #deps: ForwardDeps;
   readonly #flights = new SingleFlight();
   readonly #defaults: CacheRoute;
@@ -77,21 +121,24 @@ export class ResponseCache {
     stored: 0,
     notStored: 0,
     bypassed: 0,
+    passed: 0,
     coalesced: 0,
     errors: 0,
   };
 
-  /** @throws RangeError on a bad option, naming it. */
+  /**
+   * @throws MemcachedInvalidOptionError (`ERR_MEMCACHED_INVALID_OPTION`) on an unknown option or
+   *   a bad value, naming it.
+   */
   constructor(options: ResponseCacheOptions = {}) {
     this.options = resolveResponseCacheOptions(options);
     const o = this.options;
-    // A core MemcachedBackend is unwrapped: memcached keeps its meta-command path either way.
-    const resolved = resolveBackend(o);
-    this.backend = resolved.backend;
-    this.#client = resolved.client;
-    this.#ownsClient = resolved.ownsClient;
-    this.#store =
-      this.#client === undefined ? new BackendStore(this.backend) : new MetaStore(this.#client);
+    // Every storage operation goes through core's CacheBackend: memcached's meta commands and
+    // the exptime rule live there, once, for every package.
+    this.#resolved = resolveBackend(o);
+    this.backend = this.#resolved.backend;
+    this.#store = new EntryStore(this.backend);
+    this.#origins = new OriginIndex(this.#store, o.keyPrefix);
     this.#memo = new EntryMemo(this.#store, o.keyPrefix);
     this.#deps = {
       store: this.#store,
@@ -105,6 +152,7 @@ export class ResponseCache {
       key: o.key,
       staleWhileRevalidate: o.staleWhileRevalidate,
       staleIfError: o.staleIfError,
+      shareCookieRequests: o.shareCookieRequests,
     });
   }
 
@@ -113,17 +161,23 @@ export class ResponseCache {
    * @throws RangeError when the cache runs on another backend (see `backend`).
    */
   get client(): MemcachedClient {
-    if (this.#client === undefined) {
+    const client = this.#resolved.client;
+    if (client === undefined) {
       throw new RangeError(
         `This cache runs on a ${this.backend.kind} backend and has no memcached client; use cache.backend.`,
       );
     }
-    return this.#client;
+    return client;
   }
 
   /** Whether the cache talks to memcached through a client (false on another backend). */
   get hasClient(): boolean {
-    return this.#client !== undefined;
+    return this.#resolved.client !== undefined;
+  }
+
+  /** Whether the cache created its client (from `servers`) and so closes it in {@link close}. */
+  get ownsClient(): boolean {
+    return this.#resolved.ownsClient;
   }
 
   /** A snapshot of the counters. */
@@ -133,7 +187,7 @@ export class ResponseCache {
 
   /**
    * Per-route settings over the defaults; adapters call it once per route.
-   * @throws RangeError on a bad option.
+   * @throws MemcachedInvalidOptionError on a bad option.
    */
   route(options: RouteCacheOptions = {}): CacheRoute {
     const r = resolveRouteCacheOptions(options);
@@ -144,25 +198,39 @@ export class ResponseCache {
       key: r.key ?? d.key,
       staleWhileRevalidate: r.staleWhileRevalidate ?? d.staleWhileRevalidate,
       staleIfError: r.staleIfError ?? d.staleIfError,
+      shareCookieRequests: r.shareCookieRequests ?? d.shareCookieRequests,
     });
   }
 
-  /** Decides whether a request is served from the cache or goes to the handler. */
+  /**
+   * Decides whether a request is served from the cache or goes to the handler. The key is the
+   * request target as routed (`req.url`, never normalised), the protocol and host, and the
+   * `keyHeaders`; or the route's `key`. A request with `Cookie` or `Authorization` is answered
+   * only from entries whose response said `public`/`s-maxage`, unless the route opted in.
+   */
   async begin(req: CacheRequest, route: CacheRoute = this.#defaults): Promise<CacheDecision> {
     const token = req.headers[REVALIDATE_HEADER];
-    const pending = typeof token === 'string' ? this.#pending.get(token) : undefined;
-    if (pending !== undefined) {
-      this.#pending.delete(token as string);
-      return pending;
+    if (token !== undefined) {
+      const pending = typeof token === 'string' ? this.#pending.get(token) : undefined;
+      if (pending !== undefined) {
+        this.#pending.delete(token as string);
+        return pending;
+      }
     }
     this.#stats.requests++;
-    const mode = requestMode(req);
+    const mode = requestMode(req, this.options.honorRequestNoCache);
     if (mode.kind === 'bypass') {
       this.#stats.bypassed++;
       return this.#forward(this.#context(req, route, undefined), false, 'bypass', mode.reason);
     }
-    const ctx = this.#context(req, route, this.#primary(route.key ? route.key(req) : req.url));
+    const personal =
+      route.shareCookieRequests || route.key !== undefined ? undefined : personalised(req);
+    const ctx = this.#context(req, route, this.#primaryOf(req, route));
     try {
+      if (personal !== undefined) {
+        ctx.personal = personal;
+        return await this.#personal(ctx, mode.kind === 'lookup' && mode.head);
+      }
       if (mode.kind === 'refresh') {
         ctx.tagVersions = await this.#tagVersions(ctx.tagKeys);
         this.#recovered();
@@ -176,17 +244,40 @@ export class ResponseCache {
   }
 
   /**
-   * Invalidates one key for every instance: a URL path (`/users/42`, normalized like request
-   * URLs) or a route's custom `key`. The entry is marked stale (kept for stale-if-error only).
+   * Invalidates one resource for every instance: an absolute URL (`https://example.com/users/42`,
+   * that origin only), a request target (`/users/42`: on every host and protocol it was stored
+   * under), or a route's custom `key`. Targets are compared raw, as requests are keyed. The
+   * entry is marked stale (kept for stale-if-error only).
    * @returns whether something was there.
    */
   async invalidate(urlOrKey: string): Promise<boolean> {
-    const k0 = memcachedKey(this.options.keyPrefix, 'e', this.#primary(urlOrKey));
+    const sortQuery = this.options.sortQuery;
+    const absolute = /^https?:\/\/[^/?#]*/i.exec(urlOrKey);
+    if (absolute === null && !urlOrKey.startsWith('/')) return this.#invalidatePrimary(urlOrKey);
+    const origin = absolute === null ? undefined : absolute[0].toLowerCase();
+    const target = keyTarget(
+      absolute === null ? urlOrKey : urlOrKey.slice(absolute[0].length) || '/',
+      sortQuery,
+    );
+    const primaries = new Set(await this.#origins.primaries(target));
+    if (origin !== undefined) {
+      for (const p of primaries) {
+        if (!p.startsWith(origin + target) || !/^(\n|$)/.test(p.slice((origin + target).length)))
+          primaries.delete(p);
+      }
+      primaries.add(primaryKey(origin, target, [], {}));
+    }
+    const found = await Promise.all([...primaries].map((p) => this.#invalidatePrimary(p)));
+    return found.includes(true);
+  }
+
+  async #invalidatePrimary(primary: string): Promise<boolean> {
+    const k0 = memcachedKey(this.options.keyPrefix, 'e', primary);
     const item = await this.#store.fetch(k0, undefined, undefined);
     if (item === null) return false;
     const decoded = decodeItem(item.value);
-    // A Vary pointer is deleted: its variants become unreachable, all at once.
-    if (decoded?.kind === 'vary') return this.#store.remove(k0);
+    // A Vary pointer or a pass marker is deleted: variants become unreachable, all at once.
+    if (decoded?.kind === 'vary' || decoded?.kind === 'pass') return this.#store.remove(k0);
     return this.#store.markStale(k0);
   }
 
@@ -214,13 +305,24 @@ export class ResponseCache {
     await this.#store.store(key, Buffer.from(token()), 0);
   }
 
-  /** Closes the client if the cache created it (from `servers`); an injected one is left open. */
-  async close(): Promise<void> {
-    if (this.#ownsClient) await this.#client?.close();
+  /**
+   * Closes the client if the cache created it (from `servers`); a client or backend that was
+   * passed in is never closed. Safe to call more than once.
+   */
+  close(): Promise<void> {
+    return this.#resolved.close();
   }
 
-  #primary(urlOrKey: string): string {
-    return urlOrKey.startsWith('/') ? normalizeUrl(urlOrKey, this.options.sortQuery) : urlOrKey;
+  #primaryOf(req: CacheRequest, route: CacheRoute): string {
+    if (route.key !== undefined) return route.key(req);
+    const o = this.options;
+    const host = req.host ?? headerString(req.headers, 'host');
+    return primaryKey(
+      keyOrigin(req.protocol, host),
+      keyTarget(req.url, o.sortQuery),
+      o.keyHeaders,
+      req.headers,
+    );
   }
 
   #context(req: CacheRequest, route: CacheRoute, primary: string | undefined): Forward {
@@ -230,7 +332,7 @@ export class ResponseCache {
       const tags = typeof route.tags === 'function' ? route.tags(req) : (route.tags ?? []);
       for (const t of tags) tagKeys.push(memcachedKey(prefix, 't', t));
       const prefixes = this.options.prefixes;
-      const path = prefixes.length === 0 ? '' : normalizeUrl(req.url).replace(/\?.*$/, '');
+      const path = prefixes.length === 0 ? '' : targetPath(req.url);
       for (const p of prefixes) {
         const base = p.endsWith('/') ? p : `${p}/`;
         if (path === p || path.startsWith(base)) tagKeys.push(memcachedKey(prefix, 'p', p));
@@ -248,11 +350,50 @@ export class ResponseCache {
       store: false,
       fwd: 'miss',
       detail: undefined,
+      personal: undefined,
       lockKey: undefined,
       lockOnEntry: false,
       fallback: undefined,
       endFlight: NO_FLIGHT,
+      onStored:
+        primary === undefined || route.key !== undefined
+          ? undefined
+          : (p, ttl) => this.#origins.record(keyTarget(req.url, this.options.sortQuery), p, ttl),
     };
+  }
+
+  /**
+   * A personalised request (`Cookie`/`Authorization`): served only from a fresh entry whose
+   * response said `public`/`s-maxage`; otherwise it goes to the handler without taking the
+   * lock or joining anyone's wait, and its response is stored only when it says the same.
+   */
+  async #personal(ctx: Forward, head: boolean): Promise<CacheDecision> {
+    const [first, versions] = await Promise.all([
+      this.#store.fetch(ctx.k0, undefined, undefined),
+      this.#tagVersions(ctx.tagKeys),
+    ]);
+    this.#recovered();
+    ctx.tagVersions = versions;
+    let item = first;
+    let decoded = item === null ? undefined : this.#memo.decode(item.value);
+    if (decoded?.kind === 'vary') {
+      ctx.pointer = decoded.pointer;
+      item = await this.#store.fetch(this.#variantKey(ctx, decoded.pointer), undefined, undefined);
+      decoded = item === null ? undefined : this.#memo.decode(item.value);
+    }
+    if (item !== null && decoded?.kind === 'entry' && decoded.meta.pub === true && !item.stale) {
+      const clock = entryClock(decoded.meta, item.ttl);
+      if (clock.freshTtl >= 0 && tagsCurrent(decoded.meta.tags, versions)) {
+        const hit =
+          this.#memo.known(decoded.meta) ?? (await this.#memo.hit(decoded.meta, decoded.body));
+        if (hit !== undefined) {
+          this.#stats.hits++;
+          return { action: 'serve', response: hitResponse(ctx.req, hit, clock, false) };
+        }
+      }
+    }
+    this.#stats.bypassed++;
+    return this.#forward(ctx, !head, 'bypass', ctx.personal);
   }
 
   async #tagVersions(keys: readonly string[]): Promise<Map<string, string>> {
@@ -300,8 +441,14 @@ export class ResponseCache {
           item = await this.#store.fetch(key, lockTtl, recache);
           decoded = item === null ? undefined : this.#memo.decode(item.value);
         }
-        const entry = decoded?.kind === 'entry' ? decoded : undefined;
         if (item === null) return this.#forward(ctx, !head, 'miss', undefined);
+        if (decoded?.kind === 'pass') {
+          // Hit-for-pass: this key's last response could not be stored. Straight to the origin,
+          // in parallel, no lock; a response that is storable again replaces the marker.
+          this.#stats.passed++;
+          return this.#forward(ctx, !head, 'miss', 'hit-for-pass');
+        }
+        const entry = decoded?.kind === 'entry' ? decoded : undefined;
         if (entry === undefined) {
           // An empty stub: someone holds the regeneration lock, maybe us.
           if (item.won) {
@@ -352,7 +499,7 @@ export class ResponseCache {
             this.#stats.staleHits++;
             const refresh = this.#regenerate(ctx, key, true, fallback, 'stale');
             const response = hitResponse(ctx.req, hit, clock, true);
-            return { action: 'serve', response, revalidate: this.#revalidation(refresh) };
+            return { action: 'serve', response, revalidate: this.#revalidation(refresh, ctx.req) };
           }
           if (item.won) return this.#regenerate(ctx, key, true, fallback, 'stale');
           if (withinSwr && (item.alreadyWon || head)) {
@@ -389,11 +536,11 @@ export class ResponseCache {
     return memcachedKey(this.options.keyPrefix, 'v', secondary);
   }
 
-  #revalidation(refresh: ForwardDecision): Revalidation {
+  #revalidation(refresh: ForwardDecision, req: CacheRequest): Revalidation {
     const token = randomBytes(18).toString('base64url');
     this.#pending.set(token, refresh);
     return {
-      header: [REVALIDATE_HEADER, token],
+      request: replayRequest(req, token),
       done: () => {
         const left = this.#pending.get(token);
         if (left === undefined) return;
@@ -450,7 +597,9 @@ export class ResponseCache {
           this.#stats.notStored++;
           this.options.logger?.debug?.({ url: f.req.url, reason }, 'response not cached');
         }
-        releaseLock(this.#deps, f).finally(f.endFlight);
+        // A streamed or oversized body will be so next time too: remember it (hit-for-pass).
+        const pass = passReason(reason, undefined) ? reason : undefined;
+        releaseLock(this.#deps, f, pass).finally(f.endFlight);
       },
     };
   }
@@ -461,13 +610,13 @@ export class ResponseCache {
     this.#down = true;
     this.options.logger?.warn(
       { err },
-      'response cache: memcached unavailable, serving from handlers until it is back',
+      'response cache: storage unavailable, serving from handlers until it is back',
     );
   }
 
   #recovered(): void {
     if (!this.#down) return;
     this.#down = false;
-    this.options.logger?.warn({}, 'response cache: memcached is back');
+    this.options.logger?.warn({}, 'response cache: storage is back');
   }
 }

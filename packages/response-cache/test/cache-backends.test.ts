@@ -32,8 +32,8 @@ for (const factory of CACHE_BACKENDS) {
           res.json({ id: 1, calls });
         },
       );
-      const first = await request(app).get('/users/1');
-      const second = await request(app).get('/users/1');
+      const first = await request(app).get('/users/1').set('host', 'app.test');
+      const second = await request(app).get('/users/1').set('host', 'app.test');
       expect(first.headers['x-cache']).toBe('MISS');
       expect(second.headers['x-cache']).toBe('HIT');
       expect(second.body).toEqual({ id: 1, calls: 1 });
@@ -63,6 +63,7 @@ for (const factory of CACHE_BACKENDS) {
       const pending = Array.from({ length: 100 }, (_, i) =>
         request(apps[i % 2] as express.Express)
           .get('/cold')
+          .set('host', 'app.test')
           .then((r) => r),
       );
       // Release the one regeneration only once every request has reached a cache.
@@ -92,9 +93,10 @@ for (const factory of CACHE_BACKENDS) {
         ['/bin', binary],
         ['/txt', text],
       ] as const) {
-        await request(app).get(path);
+        await request(app).get(path).set('host', 'app.test');
         const hit = await request(app)
           .get(path)
+          .set('host', 'app.test')
           .buffer(true)
           .parse((res, done) => {
             const parts: Buffer[] = [];
@@ -123,10 +125,12 @@ for (const factory of CACHE_BACKENDS) {
         return app;
       };
       const [appA, appB] = [appOf(a as ResponseCache), appOf(b as ResponseCache)];
-      await request(appA).get('/users/42');
-      expect((await request(appB).get('/users/42')).headers['x-cache']).toBe('HIT');
+      await request(appA).get('/users/42').set('host', 'app.test');
+      expect(
+        (await request(appB).get('/users/42').set('host', 'app.test')).headers['x-cache'],
+      ).toBe('HIT');
       await a?.invalidateTags(['user:42']);
-      const after = await request(appB).get('/users/42');
+      const after = await request(appB).get('/users/42').set('host', 'app.test');
       expect(after.headers['x-cache']).toBe('MISS');
       expect(after.text).toBe('user 42 v2');
     });
@@ -141,7 +145,7 @@ for (const factory of CACHE_BACKENDS) {
             res.send('fresh');
           });
           own.hang?.();
-          const res = await request(app).get('/x');
+          const res = await request(app).get('/x').set('host', 'app.test');
           expect(res.status).toBe(200);
           expect(res.text).toBe('fresh');
         } finally {

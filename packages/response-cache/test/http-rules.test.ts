@@ -172,9 +172,9 @@ for (const backend of BACKENDS) {
           }
         });
 
-        it('bypasses on a request no-store and refreshes on a request no-cache', async () => {
+        it('with honorRequestNoCache, bypasses on a request no-store and refreshes on a request no-cache', async () => {
           const { state, handler } = counting((i) => () => ({ body: `v${i}` }));
-          const a = await app([{ path: '/r', handler }]);
+          const a = await app([{ path: '/r', handler }], { honorRequestNoCache: true });
           const bypass = await a.request('GET', '/r', { 'cache-control': 'no-store' });
           expect(bypass.headers['cache-status']).toContain('fwd=bypass');
           expect((await a.request('GET', '/r')).headers['x-cache']).toBe('MISS'); // v2 stored

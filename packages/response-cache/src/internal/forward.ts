@@ -4,10 +4,10 @@ import type { ForwardReason } from '../cache-status.js';
 import { forwardStatus } from '../cache-status.js';
 import type { OriginResponse } from '../http-types.js';
 import type { ResolvedResponseCacheOptions } from '../options.js';
-import type { EntryMeta } from './entry-codec.js';
+import { type EntryMeta, encodePassMarker } from './entry-codec.js';
+import type { EntryStore } from './entry-store.js';
 import { type WriteContext, writeEntry } from './entry-writer.js';
-import { hitResponse, hitTemplate } from './hit-response.js';
-import type { EntryStore } from './meta-store.js';
+import { hitResponse, hitTemplate, notModified, notModifiedResponse } from './hit-response.js';
 
 /** Everything known about a request that goes to the handler. */
 export interface Forward extends WriteContext {
@@ -15,11 +15,15 @@ export interface Forward extends WriteContext {
   store: boolean;
   fwd: ForwardReason;
   detail: string | undefined;
+  /** Why the request counts as personalised (`cookie`, `authorization`), if it does. */
+  personal: string | undefined;
   lockKey: string | undefined;
   /** Whether the locked item holds an entry (release = mark stale) or a stub (release = delete). */
   lockOnEntry: boolean;
   fallback: { meta: EntryMeta; body: Buffer; freshTtl: number; age: number } | undefined;
   endFlight: () => void;
+  /** Called with the primary key once an entry is stored under a default (URL) key. */
+  onStored: ((primary: string, ttl: number) => Promise<void>) | undefined;
 }
 
 /** What finishing a forwarded request needs from the engine. */
@@ -31,8 +35,37 @@ export interface ForwardDeps {
 }
 
 /**
+ * Reasons that say the resource itself is not storable (not a failed write): the key gets a
+ * hit-for-pass marker, so the next requests go to the origin in parallel instead of queueing
+ * behind the regeneration lock one by one (Varnish's hit-for-pass).
+ */
+const PASS_REASONS = new Set([
+  'set-cookie',
+  'vary-star',
+  'no-store',
+  'private',
+  'no-cache',
+  'authorization',
+  'not-storable',
+  'expired',
+  'status',
+  'too-large',
+  'stream',
+  'event-stream',
+]);
+
+/** Whether a not-stored `reason` earns the key a hit-for-pass marker. */
+export function passReason(reason: string | undefined, status: number | undefined): boolean {
+  if (reason === undefined || !PASS_REASONS.has(reason)) return false;
+  // A server error is a bad moment, not a property of the resource: the next request retries.
+  return reason !== 'status' || (status !== undefined && status < 500);
+}
+
+/**
  * Completes a forwarded request: stale-if-error replacement, or the storage decision and write,
- * then releases any lock still held. Returns the headers the adapter adds.
+ * then releases any lock still held (or turns it into a hit-for-pass marker). Returns the
+ * headers the adapter adds, or a response to send instead (a stale copy, or a 304 when the
+ * request's validators match what was just stored).
  */
 export async function finishForward(
   deps: ForwardDeps,
@@ -42,7 +75,7 @@ export async function finishForward(
   if (f.fallback !== undefined && origin.status >= 500) {
     // stale-if-error (RFC 5861): the handler failed, a recent enough copy stands in.
     deps.stats.staleHits++;
-    await releaseLock(deps, f);
+    await releaseLock(deps, f, undefined);
     const clock = { age: f.fallback.age, freshTtl: f.fallback.freshTtl };
     const fallback = hitTemplate(f.fallback.meta, f.fallback.body);
     const replacement = hitResponse(f.req, fallback, clock, true);
@@ -51,8 +84,9 @@ export async function finishForward(
   let stored = false;
   let detail = f.detail;
   let etag: string | undefined;
+  let storedHeaders: Record<string, string | string[]> | undefined;
   if (f.store && f.req.method === 'GET') {
-    const decision = decideStore(f.req, origin, deps.options.statusCodes, f.route.ttl);
+    const decision = decideStore(f.req, origin, deps.options.statusCodes, f.route.ttl, f.personal);
     if (!decision.store) {
       detail = decision.reason;
     } else {
@@ -61,7 +95,11 @@ export async function finishForward(
         if (result.stored) {
           stored = true;
           etag = result.etag;
+          storedHeaders = decision.headers;
           if (f.lockKey === result.key || f.lockKey === f.k0) f.lockKey = undefined;
+          if (f.onStored !== undefined) {
+            await f.onStored(f.primary, decision.ttl + f.staleWindow).catch(deps.failure);
+          }
         } else {
           detail = result.reason;
         }
@@ -76,22 +114,47 @@ export async function finishForward(
       deps.options.logger?.debug?.({ url: f.req.url, reason: detail }, 'response not cached');
     }
   }
-  await releaseLock(deps, f);
+  await releaseLock(deps, f, passReason(detail, origin.status) ? detail : undefined);
   const headers: Record<string, string> = {
     'x-cache': 'MISS',
     'cache-status': forwardStatus(f.fwd, origin.status, stored, stored ? undefined : detail),
   };
-  if (etag !== undefined) headers.etag = etag;
+  if (etag !== undefined) {
+    headers.etag = etag;
+    // The client's copy may be exactly what the origin just produced (a revalidation): its
+    // validators are checked against the stored response, as a hit's would be.
+    if (
+      origin.status >= 200 &&
+      origin.status < 300 &&
+      (f.req.headers['if-none-match'] !== undefined ||
+        f.req.headers['if-modified-since'] !== undefined) &&
+      notModified(f.req, etag, storedHeaders?.['last-modified'])
+    ) {
+      return {
+        headers,
+        replacement: notModifiedResponse({ ...storedHeaders, ...headers }),
+      };
+    }
+  }
   return { headers, replacement: undefined };
 }
 
-/** Gives up a won lock so the next caller can regenerate. Never throws. */
-export async function releaseLock(deps: ForwardDeps, f: Forward): Promise<void> {
+/**
+ * Gives up a won lock so the next caller can regenerate, or, with `pass`, replaces it with a
+ * hit-for-pass marker for `passTtl` seconds. Never throws.
+ */
+export async function releaseLock(
+  deps: ForwardDeps,
+  f: Forward,
+  pass: string | undefined,
+): Promise<void> {
   const key = f.lockKey;
   if (key === undefined) return;
   f.lockKey = undefined;
   try {
-    if (f.lockOnEntry) await deps.store.markStale(key);
+    if (pass !== undefined) {
+      await deps.store.store(key, encodePassMarker(pass), deps.options.passTtl);
+    } else if (f.lockOnEntry) await deps.store.markStale(key);
     else await deps.store.remove(key);
   } catch (err) {
     deps.failure(err);

@@ -108,6 +108,9 @@ const expressApp: AppFactory = async (address, routes, options = {}, clientOptio
       const agent = request(base);
       let test =
         method === 'GET' ? agent.get(url) : method === 'HEAD' ? agent.head(url) : agent.post(url);
+      // Every instance of a fleet sees the same Host (the load balancer's); the listening
+      // ports of two test apps differ, so the tests name a host the way a client would.
+      test = test.set('host', 'app.test');
       for (const [k, v] of Object.entries(headers)) test = test.set(k, v);
       const res = await test.buffer(true).parse((r, cb) => {
         const chunks: Buffer[] = [];
