@@ -1,18 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, type TestMemcached } from '../../../test/support/memcached-backends.js';
 import type { ResponseCacheOptions } from '../src/index.js';
-import { ADAPTERS, type RouteSpec, type TestApp } from './support/apps.js';
+import { ADAPTERS, type AppEnv, type RouteSpec, type TestApp } from './support/apps.js';
+import { STORES, type StartedStore } from './support/stores.js';
 
-// One conformance suite for the HTTP rules, run for each adapter on each backend.
-for (const backend of BACKENDS) {
+// One conformance suite for the HTTP rules, run for each adapter (Express 4, Express 5,
+// Fastify) on each store (in-process memcached, real memcached, real Redis).
+for (const backend of STORES) {
   for (const adapter of ADAPTERS) {
     describe.skipIf(!backend.available)(
       `HTTP caching rules: ${adapter.name} on ${backend.name}`,
       () => {
-        let mc: TestMemcached;
+        let mc: StartedStore;
         const open: TestApp[] = [];
         let n = 0;
+        // A run id keeps repeated runs apart on a long-lived store without flushing it.
+        const run = randomBytes(4).toString('hex');
         beforeAll(async () => {
           mc = await backend.start();
         });
@@ -24,10 +27,17 @@ for (const backend of BACKENDS) {
         });
         const app = async (
           routes: RouteSpec[],
-          options: Omit<ResponseCacheOptions, 'client' | 'servers'> = {},
+          options: Omit<ResponseCacheOptions, 'client' | 'servers' | 'backend'> = {},
+          env: AppEnv = {},
         ): Promise<TestApp> => {
-          // A key prefix per app keeps tests apart on the shared memcached without flushing it.
-          const a = await adapter.create(mc.address, routes, { keyPrefix: `t${++n}:`, ...options });
+          // A key prefix per app keeps tests apart on the shared store without flushing it.
+          const a = await adapter.create(
+            mc.store,
+            routes,
+            { keyPrefix: `t${run}${++n}:`, ...options },
+            {},
+            env,
+          );
           open.push(a);
           return a;
         };
@@ -313,8 +323,8 @@ for (const backend of BACKENDS) {
             cache: { tags: (req) => [`user:${req.params?.id}`] },
             handler,
           };
-          const a = await app([route], { keyPrefix: 'shared-tags:' });
-          const b = await app([route], { keyPrefix: 'shared-tags:' });
+          const a = await app([route], { keyPrefix: `shared-tags${run}:` });
+          const b = await app([route], { keyPrefix: `shared-tags${run}:` });
           await a.request('GET', '/api/users/42');
           await a.request('GET', '/api/users/7');
           expect((await b.request('GET', '/api/users/42')).headers['x-cache']).toBe('HIT');
