@@ -69,8 +69,8 @@ export type TestStore = string | { backend: CacheBackend };
 
 /** Framework settings and plugins a test needs around the cache. */
 export interface AppEnv {
-  /** Express `trust proxy` / Fastify `trustProxy`. */
-  trustProxy?: boolean;
+  /** Express `trust proxy` / Fastify `trustProxy` (`true`, or an address/subnet name such as `loopback`). */
+  trustProxy?: boolean | string;
   /** Express: middleware mounted before the routes (and so before the cache). */
   express?: (app: express.Express) => void;
   /** Fastify: plugins and hooks registered after the cache plugin, before the routes. */
@@ -132,7 +132,7 @@ const expressFactory =
     const s = storage(store, clientOptions);
     const cache = new ResponseCache({ ...options, ...s.option });
     const app = make();
-    if (env.trustProxy) app.set('trust proxy', true);
+    if (env.trustProxy !== undefined) app.set('trust proxy', env.trustProxy);
     env.express?.(app);
     for (const spec of routes) {
       const middleware =
@@ -196,7 +196,7 @@ const fastifyApp: AppFactory = async (
   env = {},
 ) => {
   const s = storage(store, clientOptions);
-  const app = Fastify({ trustProxy: env.trustProxy === true });
+  const app = Fastify({ trustProxy: env.trustProxy ?? false });
   await app.register(memcachedCache, { ...options, ...s.option });
   await env.fastify?.(app);
   for (const spec of routes) {
