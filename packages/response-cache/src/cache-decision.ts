@@ -35,8 +35,13 @@ export interface ResponseCacheStats {
 export interface ForwardResult {
   /** Headers to set on the origin's response (`X-Cache`, `Cache-Status`, `ETag`). */
   readonly headers: Readonly<Record<string, string>>;
-  /** When set, send this (a stale copy) instead of the origin's error response. */
+  /** When set, send this (a stale copy, a 304) instead of the origin's response. */
   readonly replacement: CacheResponse | undefined;
+  /**
+   * With a `replacement`: the origin response's headers that still go out (those set before
+   * the cache ran, and `Set-Cookie`, which belongs to this client); drop every other one.
+   */
+  readonly keep: ReadonlySet<string>;
 }
 
 /** What to do with a request. Every `forward` must end with `finish()` or `abandon()`. */
@@ -61,6 +66,13 @@ export interface ForwardDecision {
    * `finish()`/`abandon()` are then optional.
    */
   readonly passthrough: Readonly<Record<string, string>> | undefined;
+  /** Bodies larger than this are not buffered: switch to pass-through and `abandon('too-large')`. */
+  readonly maxBodyBytes: number;
+  /**
+   * Why a response with this `Content-Type` must stream rather than be buffered (server-sent
+   * events never end), or undefined: the adapter then switches to pass-through and abandons.
+   */
+  streamReason(contentType: string | undefined): string | undefined;
   /** Hands the origin's buffered response over; stores it if allowed. */
   finish(origin: OriginResponse): Promise<ForwardResult>;
   /**

@@ -73,7 +73,7 @@ export function cacheResponse(options: CacheResponseOptions = {}): CacheResponse
         for (const [name, value] of Object.entries(decision.passthrough))
           res.setHeader(name, value);
       } else {
-        capture(req, res, decision, cache.options.maxBodyBytes, new Set(preset));
+        capture(req, res, decision);
       }
       next();
     }, next);
@@ -152,11 +152,6 @@ function fireHeaderHooks(res: ServerResponse, writeHead: ServerResponse['writeHe
   }
 }
 
-/** Server-sent events never end: buffering them would hold the stream forever. */
-function isEventStream(res: ServerResponse): boolean {
-  return String(res.getHeader('content-type') ?? '').startsWith('text/event-stream');
-}
-
 function toBuffer(chunk: Chunk, encoding: unknown): Buffer {
   if (typeof chunk === 'string') {
     return Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
@@ -166,16 +161,11 @@ function toBuffer(chunk: Chunk, encoding: unknown): Buffer {
 
 /**
  * Buffers the handler's response (status, headers, body) so the engine can store it, add its
- * headers, or swap in another response (a stale copy, a 304). Bodies over `maxBodyBytes`
- * switch to pass-through and are not stored.
+ * headers, or swap in another response (a stale copy, a 304). What must not be buffered
+ * (larger than the engine's `maxBodyBytes`, a stream it names) switches to pass-through.
  */
-function capture(
-  req: Request,
-  res: Response,
-  decision: Forward,
-  maxBodyBytes: number,
-  preset: ReadonlySet<string>,
-): void {
+function capture(req: Request, res: Response, decision: Forward): void {
+  const maxBodyBytes = decision.maxBodyBytes;
   const original = { writeHead: res.writeHead, write: res.write, end: res.end };
   type Loose = (...args: unknown[]) => unknown;
   const rawWrite = (...args: unknown[]): unknown => (original.write as Loose).apply(res, args);
@@ -221,7 +211,11 @@ function capture(
   } as Response['writeHead'];
 
   res.write = function write(this: Response, chunk: Chunk, encoding?: unknown, cb?: unknown) {
-    if (!passthrough && isEventStream(this)) toPassthrough('event-stream');
+    if (!passthrough) {
+      const type = this.getHeader('content-type');
+      const stream = decision.streamReason(type === undefined ? undefined : String(type));
+      if (stream !== undefined) toPassthrough(stream);
+    }
     if (passthrough) return rawWrite(chunk, encoding, cb) as boolean;
     const buf = toBuffer(chunk, encoding);
     chunks.push(buf);
@@ -254,7 +248,7 @@ function capture(
         (result) => {
           if (result.replacement !== undefined) {
             for (const name of this.getHeaderNames()) {
-              if (!preset.has(name) && name !== 'set-cookie') this.removeHeader(name);
+              if (!result.keep.has(name)) this.removeHeader(name);
             }
             send(this, result.replacement);
             return;

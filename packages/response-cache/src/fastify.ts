@@ -40,7 +40,6 @@ declare module 'fastify' {
 type Forward = Extract<CacheDecision, { action: 'forward' }>;
 interface RequestState {
   decision: Forward;
-  preset: readonly string[];
 }
 // Per-request state in a WeakMap: no declaration merging on FastifyRequest, collected with it.
 const states = new WeakMap<FastifyRequest, RequestState>();
@@ -102,7 +101,7 @@ const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) =
     const state = states.get(request);
     if (state === undefined) return payload;
     states.delete(request);
-    const { decision, preset } = state;
+    const { decision } = state;
     let body: Buffer;
     if (typeof payload === 'string') body = Buffer.from(payload);
     else if (Buffer.isBuffer(payload)) body = payload;
@@ -119,7 +118,7 @@ const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) =
     });
     if (result.replacement !== undefined) {
       for (const name of Object.keys(reply.getHeaders())) {
-        if (!preset.includes(name) && name !== 'set-cookie') reply.removeHeader(name);
+        if (!result.keep.has(name)) reply.removeHeader(name);
       }
       reply.code(result.replacement.status).headers(result.replacement.headers);
       return result.replacement.body;
@@ -161,7 +160,7 @@ const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) =
         return reply.code(status).headers(headers).send(body);
       }
       if (decision.passthrough !== undefined) reply.headers(decision.passthrough);
-      else states.set(request, { decision, preset });
+      else states.set(request, { decision });
       return undefined;
     };
 

@@ -73,6 +73,11 @@ const NOT_REPLAYED = new Set([
   'transfer-encoding',
 ]);
 
+/** Server-sent events never end: buffering them would hold the stream forever. */
+function streamReason(contentType: string | undefined): string | undefined {
+  return contentType?.startsWith('text/event-stream') ? 'event-stream' : undefined;
+}
+
 /** The request a stale-while-revalidate refresh replays (see {@link ReplayRequest}). */
 function replayRequest(req: CacheRequest, revalidationToken: string): ReplayRequest {
   const headers: Record<string, string | string[]> = {};
@@ -581,8 +586,10 @@ export class ResponseCache {
     return {
       action: 'forward',
       passthrough,
+      maxBodyBytes: this.options.maxBodyBytes,
+      streamReason,
       finish: async (origin) => {
-        if (done) return { headers: {}, replacement: undefined };
+        if (done) return { headers: {}, replacement: undefined, keep: new Set() };
         done = true;
         try {
           return await finishForward(this.#deps, f, origin);

@@ -79,7 +79,7 @@ export async function finishForward(
     const clock = { age: f.fallback.age, freshTtl: f.fallback.freshTtl };
     const fallback = hitTemplate(f.fallback.meta, f.fallback.body);
     const replacement = hitResponse(f.req, fallback, clock, true);
-    return { headers: {}, replacement };
+    return { headers: {}, replacement, keep: keepHeaders(f) };
   }
   let stored = false;
   let detail = f.detail;
@@ -133,10 +133,18 @@ export async function finishForward(
       return {
         headers,
         replacement: notModifiedResponse({ ...storedHeaders, ...headers }),
+        keep: keepHeaders(f),
       };
     }
   }
-  return { headers, replacement: undefined };
+  return { headers, replacement: undefined, keep: NOTHING_KEPT };
+}
+
+const NOTHING_KEPT: ReadonlySet<string> = new Set();
+
+/** What of the origin's response survives a replacement: this client's own headers. */
+function keepHeaders(f: Forward): ReadonlySet<string> {
+  return new Set(['set-cookie', ...(f.req.presetHeaders ?? [])]);
 }
 
 /**
