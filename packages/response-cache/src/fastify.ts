@@ -1,5 +1,5 @@
 import type { TLSSocket } from 'node:tls';
-import { booleanOption, MemcachedClient } from '@memkit/core';
+import { booleanOption, MemcachedClient, MemcachedInvalidOptionError } from '@memkit/core';
 import type {
   FastifyPluginAsync,
   FastifyReply,
@@ -44,9 +44,8 @@ interface RequestState {
 // Per-request state in a WeakMap: no declaration merging on FastifyRequest, collected with it.
 const states = new WeakMap<FastifyRequest, RequestState>();
 
-// Options Fastify itself reads from `register()`; they are not ours to validate. (The storage
-// prefix is `keyPrefix`: Fastify reserves `prefix` for routes.)
-const REGISTER_KEYS = new Set(['prefix', 'logLevel', 'logSerializers']);
+// Options Fastify itself reads from `register()`; they are not ours to validate.
+const REGISTER_KEYS = new Set(['logLevel', 'logSerializers']);
 
 function appendHook<H>(existing: H | H[] | undefined, hook: H): H[] {
   return existing === undefined
@@ -61,6 +60,14 @@ const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) =
     // A second registration would add a second lookup to every route.
     throw new Error(
       '@memkit/response-cache is already registered on this instance (responseCache exists); use per-route config.cache for other settings.',
+    );
+  }
+  if ((options as { prefix?: unknown }).prefix !== undefined) {
+    // Fastify reserves `prefix` for route prefixes (and it does nothing to a fastify-plugin):
+    // someone passing it meant the storage prefix, which must not be dropped without a word.
+    throw new MemcachedInvalidOptionError(
+      'prefix',
+      'Invalid option "prefix": Fastify reserves it for route prefixes; the storage prefix of @memkit/response-cache is "keyPrefix".',
     );
   }
   const { global: globalOption = true, ...rest } = options;

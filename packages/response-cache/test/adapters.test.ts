@@ -4,6 +4,7 @@ import express from 'express';
 import Fastify from 'fastify';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memcachedKey } from '../src/cache-key.js';
 import { cacheResponse, memcachedCache, ResponseCache } from '../src/index.js';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
@@ -127,6 +128,75 @@ describe('adapter wiring', () => {
       undefined,
     ]);
     await app.close();
+  });
+
+  it('fastify: reuses app.memcached when given no client, servers or backend, and never closes it', async () => {
+    const client = new MemcachedClient(server.address);
+    const app = Fastify();
+    app.decorate('memcached', client);
+    await app.register(memcachedCache, { keyPrefix: 'reuse:' });
+    app.get('/x', async () => 'x');
+    await app.ready();
+    expect(app.responseCache.client).toBe(client);
+    expect(app.responseCache.ownsClient).toBe(false);
+    await app.inject('/x');
+    expect((await app.inject('/x')).headers['x-cache']).toBe('HIT');
+    await app.close();
+    expect(await client.set('still-open', 'yes')).toBe(true);
+    await client.close();
+  });
+
+  it("fastify: keyPrefix is the storage prefix; `prefix` (Fastify's route prefix) is refused, not dropped", async () => {
+    const client = new MemcachedClient(server.address);
+    const app = Fastify();
+    await app.register(memcachedCache, { client, keyPrefix: 'kp-test:' });
+    app.get('/k', async () => 'k');
+    await app.inject('/k');
+    // The entry lives under keyPrefix (inject sends Host: localhost:80).
+    const key = memcachedKey('kp-test:', 'e', 'http://localhost:80/k');
+    expect((await client.metaGet(key, ['v'])).status).toBe('VA');
+    expect(app.responseCache.options.keyPrefix).toBe('kp-test:');
+    await app.close();
+    const other = Fastify();
+    await expect(
+      other.register(memcachedCache, { client, prefix: 'rc2:' } as never).ready(),
+    ).rejects.toMatchObject({ code: 'ERR_MEMCACHED_INVALID_OPTION', option: 'prefix' });
+    await other.close();
+    await client.close();
+  });
+
+  it('fastify: refuses unknown and bad options with ERR_MEMCACHED_INVALID_OPTION at registration', async () => {
+    for (const options of [{ ttll: 5 }, { ttl: 0 }, { global: 'yes' }, { servers: 42 }]) {
+      const app = Fastify();
+      await expect(app.register(memcachedCache, options as never).ready()).rejects.toMatchObject({
+        code: 'ERR_MEMCACHED_INVALID_OPTION',
+      });
+      await app.close();
+    }
+  });
+
+  it('fastify: registering twice on one instance is refused, not a second lookup per route', async () => {
+    const client = new MemcachedClient(server.address);
+    const app = Fastify();
+    await app.register(memcachedCache, { client, keyPrefix: 'twice:' });
+    await expect(
+      app.register(memcachedCache, { client, keyPrefix: 'twice2:' }).ready(),
+    ).rejects.toThrow(/already registered/);
+    await app.close();
+    await client.close();
+  });
+
+  it('express: a cache created from servers closes its client on close(), once; a passed client is never closed', async () => {
+    const own = new ResponseCache({ servers: server.address });
+    expect(own.ownsClient).toBe(true);
+    await own.close();
+    await own.close();
+    await expect(own.client.get('k')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CLOSED' });
+    const client = new MemcachedClient(server.address);
+    const given = new ResponseCache({ client });
+    await given.close();
+    expect(await client.set('open', 'yes')).toBe(true);
+    await client.close();
   });
 
   it('fastify: rejects bad route settings when routes are added', async () => {
