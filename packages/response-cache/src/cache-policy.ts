@@ -200,7 +200,7 @@ export function decideStore(
   for (const [name, value] of Object.entries(res.headers)) {
     const lower = name.toLowerCase();
     if (value === undefined || NOT_STORED_HEADERS.has(lower)) continue;
-    if (preset !== undefined && preset.includes(lower)) continue;
+    if (preset?.includes(lower)) continue;
     headers[lower] =
       typeof value === 'number' ? String(value) : typeof value === 'string' ? value : [...value];
   }

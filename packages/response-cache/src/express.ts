@@ -1,4 +1,4 @@
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { CacheDecision, CacheRoute, Revalidation } from './cache-decision.js';
@@ -134,6 +134,9 @@ function send(res: ServerResponse, response: CacheResponse): void {
 
 const noop = (): void => {};
 
+/** Headers a late hook may add that decide whether a response may be shared at all. */
+const JUDGED_LATE = ['set-cookie', 'cache-control'] as const;
+
 /**
  * Runs the header hooks installed below this middleware (`on-headers` listeners such as
  * express-session's cookie) as if the head went out now, without sending it: Node's
@@ -240,8 +243,23 @@ function capture(req: Request, res: Response, decision: Forward): void {
     }
     const body = Buffer.concat(chunks);
     restore();
+    if (
+      !this.headersSent &&
+      req.method !== 'HEAD' &&
+      this.statusCode !== 204 &&
+      this.statusCode !== 304
+    ) {
+      this.setHeader('content-length', body.length);
+    }
+    // What the handler produced is what may be stored...
+    const headers = this.getHeaders() as Record<string, string | number | string[] | undefined>;
+    // ...but header hooks that run as the head goes out (express-session's cookie) decide whose
+    // response it is. Transport changes they make (compression) stay out of the stored copy.
     fireHeaderHooks(this, original.writeHead);
-    const headers: OutgoingHttpHeaders = this.getHeaders();
+    for (const name of JUDGED_LATE) {
+      const value = this.getHeader(name);
+      if (value !== undefined) headers[name] = value;
+    }
     decision
       .finish({ status: this.statusCode, headers, body })
       .then(
@@ -259,9 +277,6 @@ function capture(req: Request, res: Response, decision: Forward): void {
             return;
           }
           for (const [name, value] of Object.entries(result.headers)) this.setHeader(name, value);
-          if (req.method !== 'HEAD' && this.statusCode !== 204 && this.statusCode !== 304) {
-            this.setHeader('content-length', body.length);
-          }
           this.end(body);
         },
         () => this.end(body),
