@@ -271,6 +271,9 @@ export class ResponseCache {
           primaries.delete(p);
       }
       primaries.add(primaryKey(origin, target, [], {}));
+    } else {
+      // A route's custom key may look like a path: it is its own primary key.
+      primaries.add(urlOrKey);
     }
     const found = await Promise.all([...primaries].map((p) => this.#invalidatePrimary(p)));
     return found.includes(true);
