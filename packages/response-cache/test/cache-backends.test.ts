@@ -1,4 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import {
+  type BackendSetOptions,
+  type BackendWriteResult,
+  MemcachedBackend,
+  MemcachedClient,
+  MemcachedValueTooLargeError,
+  startServer,
+} from '@memkit/core';
 import { RedisBackend } from '@memkit/core/redis';
 import express from 'express';
 import RedisMock from 'ioredis-mock';
@@ -169,5 +177,50 @@ describe('the backend option', () => {
     expect(() => cache.client).toThrow(/runs on a redis backend/);
     await cache.close();
     expect(redis.status).not.toBe('end');
+  });
+});
+
+describe("a response over the backend's value limit", () => {
+  it('is passed through as too-large (and remembered as not storable), never reported as an outage', async () => {
+    const server = await startServer({ port: 0, host: '127.0.0.1' });
+    const client = new MemcachedClient(server.address);
+    // A backend that refuses values over 1000 bytes before sending, as MemcachedBackend does
+    // over the client's maxValueSize.
+    class Limited extends MemcachedBackend {
+      override async set(
+        key: string,
+        value: string | Buffer,
+        ttl: number,
+        options?: BackendSetOptions,
+      ): Promise<BackendWriteResult> {
+        if (value.length > 1000) throw new MemcachedValueTooLargeError(`"${key}" is too large`);
+        return super.set(key, value, ttl, options);
+      }
+    }
+    const warnings: unknown[] = [];
+    const mw = cacheResponse({
+      backend: new Limited(client),
+      keyPrefix: prefix(),
+      logger: { warn: (_o, msg) => warnings.push(msg) },
+    });
+    let calls = 0;
+    const app = express();
+    app.get('/big', mw, (_req, res) => {
+      calls++;
+      res.type('application/octet-stream').send(Buffer.alloc(5000, 1));
+    });
+    try {
+      const first = await request(app).get('/big').set('host', 'app.test');
+      expect(first.headers['cache-status']).toContain('detail=too-large');
+      const second = await request(app).get('/big').set('host', 'app.test');
+      expect([second.status, second.headers['x-cache']]).toEqual([200, 'MISS']);
+      expect(calls).toBe(2);
+      expect(warnings).toEqual([]);
+      expect(mw.cache.stats().errors).toBe(0);
+      expect(mw.cache.stats().passed).toBe(1);
+    } finally {
+      await client.close();
+      await server.close();
+    }
   });
 });

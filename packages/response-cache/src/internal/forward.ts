@@ -1,3 +1,4 @@
+import { MemcachedValueTooLargeError } from '@memkit/core';
 import type { CacheRoute, ForwardResult, ResponseCacheStats } from '../cache-decision.js';
 import { decideStore } from '../cache-policy.js';
 import type { ForwardReason } from '../cache-status.js';
@@ -104,8 +105,13 @@ export async function finishForward(
           detail = result.reason;
         }
       } catch (err) {
-        deps.failure(err);
-        detail = 'cache-unavailable';
+        // An item over the storage's value limit is a property of this response (remembered
+        // as not storable), not an outage.
+        if (err instanceof MemcachedValueTooLargeError) detail = 'too-large';
+        else {
+          deps.failure(err);
+          detail = 'cache-unavailable';
+        }
       }
     }
     if (stored) deps.stats.stored++;
