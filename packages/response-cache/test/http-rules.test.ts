@@ -625,6 +625,40 @@ for (const backend of STORES) {
           expect(peak).toBe(TOTAL);
         });
 
+        it('a cold burst on a not-storable route waits for one origin call at most, then goes to the origin in parallel', async () => {
+          let calls = 0;
+          let inFlight = 0;
+          const first = gate();
+          const rest = gate();
+          const a = await app(
+            [
+              {
+                path: '/cold-private',
+                handler: async () => {
+                  const call = ++calls;
+                  inFlight++;
+                  await (call === 1 ? first.wait : rest.wait);
+                  inFlight--;
+                  return { headers: { 'cache-control': 'private' }, body: 'mine' };
+                },
+              },
+            ],
+            { lockWaitMs: 20_000 },
+          );
+          const pending = Array.from({ length: 10 }, () => a.request('GET', '/cold-private'));
+          await vi.waitFor(() => expect(calls).toBe(1), { timeout: 5000, interval: 10 });
+          first.open();
+          try {
+            // Once the first response turned out private, the nine others run side by side.
+            await vi.waitFor(() => expect(inFlight).toBe(9), { timeout: 5000, interval: 10 });
+          } finally {
+            rest.open();
+          }
+          const responses = await Promise.all(pending);
+          expect(responses.every((r) => r.status === 200 && r.text === 'mine')).toBe(true);
+          expect(calls).toBe(10);
+        });
+
         it('ignores request no-cache, max-age=0, Pragma and no-store by default: 40 concurrent ones for a fresh URL cause no origin call', async () => {
           const { state, handler } = counting((i) => () => ({ body: `v${i}` }));
           const a = await app([{ path: '/fresh', handler }]);
