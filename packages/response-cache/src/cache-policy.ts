@@ -206,3 +206,8 @@ export function decideStore(
   }
   return { store: true, ttl, age, vary, headers, shared };
 }
+
+/** Server-sent events never end: buffering them would hold the stream forever. */
+export function streamReason(contentType: string | undefined): string | undefined {
+  return contentType?.startsWith('text/event-stream') ? 'event-stream' : undefined;
+}

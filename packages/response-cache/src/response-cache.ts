@@ -10,34 +10,29 @@ import {
   type CacheRoute,
   type ForwardDecision,
   REVALIDATE_HEADER,
-  type ReplayRequest,
   type ResponseCacheStats,
   type Revalidation,
 } from './cache-decision.js';
-import {
-  keyOrigin,
-  keyTarget,
-  memcachedKey,
-  primaryKey,
-  targetPath,
-  variantKey,
-} from './cache-key.js';
-import { personalised, type RequestMode, requestMode } from './cache-policy.js';
+import { keyTarget, memcachedKey, variantKey } from './cache-key.js';
+import { personalised, type RequestMode, requestMode, streamReason } from './cache-policy.js';
 import { type ForwardReason, forwardStatus } from './cache-status.js';
-import { type CacheRequest, headerString } from './http-types.js';
-import { type DecodedItem, decodeItem, type VaryPointer } from './internal/entry-codec.js';
+import type { CacheRequest } from './http-types.js';
+import type { DecodedItem, VaryPointer } from './internal/entry-codec.js';
 import { EntryMemo } from './internal/entry-memo.js';
 import { EntryStore, type FetchedItem } from './internal/entry-store.js';
-import { token } from './internal/entry-writer.js';
 import {
+  defaultPrimaryKey,
   type Forward,
   type ForwardDeps,
   finishForward,
+  forwardContext,
   passReason,
   releaseLock,
 } from './internal/forward.js';
 import { entryClock, hitResponse } from './internal/hit-response.js';
+import { Invalidation } from './internal/invalidation.js';
 import { OriginIndex } from './internal/origin-index.js';
+import { replayRequest } from './internal/replay-request.js';
 import { SingleFlight } from './internal/single-flight.js';
 import {
   type ResolvedResponseCacheOptions,
@@ -47,7 +42,6 @@ import {
   resolveRouteCacheOptions,
 } from './options.js';
 
-const NO_FLIGHT = (): void => {};
 const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
 
 /** Whether every tag version an entry was stored with is still the current one. */
@@ -60,40 +54,6 @@ function tagsCurrent(
 }
 const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms).unref());
-
-// Validators of the client's copy must not turn the background refresh into a 304; the body
-// headers describe a request body a GET replay does not have.
-const NOT_REPLAYED = new Set([
-  'if-none-match',
-  'if-modified-since',
-  'if-match',
-  'if-unmodified-since',
-  'if-range',
-  'content-length',
-  'transfer-encoding',
-]);
-
-/** Server-sent events never end: buffering them would hold the stream forever. */
-function streamReason(contentType: string | undefined): string | undefined {
-  return contentType?.startsWith('text/event-stream') ? 'event-stream' : undefined;
-}
-
-/** The request a stale-while-revalidate refresh replays (see {@link ReplayRequest}). */
-function replayRequest(req: CacheRequest, revalidationToken: string): ReplayRequest {
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || NOT_REPLAYED.has(name)) continue;
-    headers[name] = typeof value === 'number' ? String(value) : (value as string | string[]);
-  }
-  headers[REVALIDATE_HEADER] = revalidationToken;
-  return {
-    method: 'GET',
-    url: req.url,
-    headers,
-    remoteAddress: req.remoteAddress,
-    encrypted: req.encrypted === true,
-  };
-}
 
 /**
  * The framework-free HTTP response cache: RFC 9111 storage rules (via `http-cache-semantics`),
@@ -112,6 +72,7 @@ export class ResponseCache {
   readonly #resolved: ResolvedBackend;
   readonly #store: EntryStore;
   readonly #origins: OriginIndex;
+  readonly #invalidation: Invalidation;
   readonly #deps: ForwardDeps;
   readonly #flights = new SingleFlight();
   readonly #defaults: CacheRoute;
@@ -144,6 +105,7 @@ export class ResponseCache {
     this.backend = this.#resolved.backend;
     this.#store = new EntryStore(this.backend);
     this.#origins = new OriginIndex(this.#store, o.keyPrefix);
+    this.#invalidation = new Invalidation(this.#store, this.#origins, o);
     this.#memo = new EntryMemo(this.#store, o.keyPrefix);
     this.#deps = {
       store: this.#store,
@@ -256,46 +218,12 @@ export class ResponseCache {
    * @returns whether something was there.
    */
   async invalidate(urlOrKey: string): Promise<boolean> {
-    const sortQuery = this.options.sortQuery;
-    const absolute = /^https?:\/\/[^/?#]*/i.exec(urlOrKey);
-    if (absolute === null && !urlOrKey.startsWith('/')) return this.#invalidatePrimary(urlOrKey);
-    const origin = absolute === null ? undefined : absolute[0].toLowerCase();
-    const target = keyTarget(
-      absolute === null ? urlOrKey : urlOrKey.slice(absolute[0].length) || '/',
-      sortQuery,
-    );
-    const primaries = new Set(await this.#origins.primaries(target));
-    if (origin !== undefined) {
-      for (const p of primaries) {
-        if (!p.startsWith(origin + target) || !/^(\n|$)/.test(p.slice((origin + target).length)))
-          primaries.delete(p);
-      }
-      primaries.add(primaryKey(origin, target, [], {}));
-    } else {
-      // A route's custom key may look like a path: it is its own primary key.
-      primaries.add(urlOrKey);
-    }
-    const found = await Promise.all([...primaries].map((p) => this.#invalidatePrimary(p)));
-    return found.includes(true);
-  }
-
-  async #invalidatePrimary(primary: string): Promise<boolean> {
-    const k0 = memcachedKey(this.options.keyPrefix, 'e', primary);
-    const item = await this.#store.fetch(k0, undefined, undefined);
-    if (item === null) return false;
-    const decoded = decodeItem(item.value);
-    // A Vary pointer or a pass marker is deleted: variants become unreachable, all at once.
-    if (decoded?.kind === 'vary' || decoded?.kind === 'pass') return this.#store.remove(k0);
-    return this.#store.markStale(k0);
+    return this.#invalidation.invalidate(urlOrKey);
   }
 
   /** Invalidates every entry stored under any of `tags`, for every instance, O(1) per tag. */
   async invalidateTags(tags: readonly string[]): Promise<void> {
-    await Promise.all(
-      tags.map((t) =>
-        this.#store.store(memcachedKey(this.options.keyPrefix, 't', t), Buffer.from(token()), 0),
-      ),
-    );
+    return this.#invalidation.invalidateTags(tags);
   }
 
   /**
@@ -304,13 +232,7 @@ export class ResponseCache {
    *   versions of configured prefixes only).
    */
   async invalidatePrefix(prefix: string): Promise<void> {
-    if (!this.options.prefixes.includes(prefix)) {
-      throw new RangeError(
-        `Invalid prefix ${JSON.stringify(prefix)}: not in the "prefixes" option (${JSON.stringify(this.options.prefixes)}). Add it there.`,
-      );
-    }
-    const key = memcachedKey(this.options.keyPrefix, 'p', prefix);
-    await this.#store.store(key, Buffer.from(token()), 0);
+    return this.#invalidation.invalidatePrefix(prefix);
   }
 
   /**
@@ -322,52 +244,16 @@ export class ResponseCache {
   }
 
   #primaryOf(req: CacheRequest, route: CacheRoute): string {
-    if (route.key !== undefined) return route.key(req);
-    const o = this.options;
-    const host = req.host ?? headerString(req.headers, 'host');
-    return primaryKey(
-      keyOrigin(req.protocol, host),
-      keyTarget(req.url, o.sortQuery),
-      o.keyHeaders,
-      req.headers,
-    );
+    return route.key === undefined ? defaultPrimaryKey(req, this.options) : route.key(req);
   }
 
   #context(req: CacheRequest, route: CacheRoute, primary: string | undefined): Forward {
-    const prefix = this.options.keyPrefix;
-    const tagKeys: string[] = [];
-    if (primary !== undefined) {
-      const tags = typeof route.tags === 'function' ? route.tags(req) : (route.tags ?? []);
-      for (const t of tags) tagKeys.push(memcachedKey(prefix, 't', t));
-      const prefixes = this.options.prefixes;
-      const path = prefixes.length === 0 ? '' : targetPath(req.url);
-      for (const p of prefixes) {
-        const base = p.endsWith('/') ? p : `${p}/`;
-        if (path === p || path.startsWith(base)) tagKeys.push(memcachedKey(prefix, 'p', p));
-      }
-    }
-    return {
-      req,
-      route,
-      primary: primary ?? '',
-      k0: primary === undefined ? '' : memcachedKey(prefix, 'e', primary),
-      pointer: undefined,
-      tagKeys,
-      tagVersions: NO_VERSIONS,
-      staleWindow: Math.max(route.staleWhileRevalidate, route.staleIfError),
-      store: false,
-      fwd: 'miss',
-      detail: undefined,
-      personal: undefined,
-      lockKey: undefined,
-      lockOnEntry: false,
-      fallback: undefined,
-      endFlight: NO_FLIGHT,
-      onStored:
-        primary === undefined || route.key !== undefined
-          ? undefined
-          : (p, ttl) => this.#origins.record(keyTarget(req.url, this.options.sortQuery), p, ttl),
-    };
+    const onStored =
+      primary === undefined || route.key !== undefined
+        ? undefined
+        : (p: string, ttl: number) =>
+            this.#origins.record(keyTarget(req.url, this.options.sortQuery), p, ttl);
+    return forwardContext(req, route, primary, this.options, onStored);
   }
 
   /**

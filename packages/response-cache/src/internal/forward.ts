@@ -1,9 +1,10 @@
 import { MemcachedValueTooLargeError } from '@memkit/core';
 import type { CacheRoute, ForwardResult, ResponseCacheStats } from '../cache-decision.js';
+import { keyOrigin, keyTarget, memcachedKey, primaryKey, targetPath } from '../cache-key.js';
 import { decideStore } from '../cache-policy.js';
 import type { ForwardReason } from '../cache-status.js';
 import { forwardStatus } from '../cache-status.js';
-import type { OriginResponse } from '../http-types.js';
+import { type CacheRequest, headerString, type OriginResponse } from '../http-types.js';
 import type { ResolvedResponseCacheOptions } from '../options.js';
 import { type EntryMeta, encodePassMarker } from './entry-codec.js';
 import type { EntryStore } from './entry-store.js';
@@ -25,6 +26,71 @@ export interface Forward extends WriteContext {
   endFlight: () => void;
   /** Called with the primary key once an entry is stored under a default (URL) key. */
   onStored: ((primary: string, ttl: number) => Promise<void>) | undefined;
+}
+
+const NO_FLIGHT = (): void => {};
+const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
+
+/**
+ * The default primary key of a request: protocol and host as the framework resolved them, the
+ * raw target as routed, and the `keyHeaders`.
+ */
+export function defaultPrimaryKey(
+  req: CacheRequest,
+  options: Pick<ResolvedResponseCacheOptions, 'sortQuery' | 'keyHeaders'>,
+): string {
+  const host = req.host ?? headerString(req.headers, 'host');
+  return primaryKey(
+    keyOrigin(req.protocol, host),
+    keyTarget(req.url, options.sortQuery),
+    options.keyHeaders,
+    req.headers,
+  );
+}
+
+/**
+ * A request's context before the lookup: its keys (entry, tag and configured-prefix version
+ * keys), none when `primary` is undefined (a bypassed request).
+ */
+export function forwardContext(
+  req: CacheRequest,
+  route: CacheRoute,
+  primary: string | undefined,
+  options: Pick<ResolvedResponseCacheOptions, 'keyPrefix' | 'prefixes'>,
+  onStored: Forward['onStored'],
+): Forward {
+  const prefix = options.keyPrefix;
+  const tagKeys: string[] = [];
+  if (primary !== undefined) {
+    const tags = typeof route.tags === 'function' ? route.tags(req) : (route.tags ?? []);
+    for (const t of tags) tagKeys.push(memcachedKey(prefix, 't', t));
+    const prefixes = options.prefixes;
+    // Prefixes match the raw path, as the router saw it.
+    const path = prefixes.length === 0 ? '' : targetPath(req.url);
+    for (const p of prefixes) {
+      const base = p.endsWith('/') ? p : `${p}/`;
+      if (path === p || path.startsWith(base)) tagKeys.push(memcachedKey(prefix, 'p', p));
+    }
+  }
+  return {
+    req,
+    route,
+    primary: primary ?? '',
+    k0: primary === undefined ? '' : memcachedKey(prefix, 'e', primary),
+    pointer: undefined,
+    tagKeys,
+    tagVersions: NO_VERSIONS,
+    staleWindow: Math.max(route.staleWhileRevalidate, route.staleIfError),
+    store: false,
+    fwd: 'miss',
+    detail: undefined,
+    personal: undefined,
+    lockKey: undefined,
+    lockOnEntry: false,
+    fallback: undefined,
+    endFlight: NO_FLIGHT,
+    onStored: primary === undefined ? undefined : onStored,
+  };
 }
 
 /** What finishing a forwarded request needs from the engine. */
