@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   type CacheBackend,
   type MemcachedClient,
@@ -11,11 +10,10 @@ import {
   type ForwardDecision,
   REVALIDATE_HEADER,
   type ResponseCacheStats,
-  type Revalidation,
 } from './cache-decision.js';
 import { keyTarget, memcachedKey, variantKey } from './cache-key.js';
-import { personalised, type RequestMode, requestMode, streamReason } from './cache-policy.js';
-import { type ForwardReason, forwardStatus } from './cache-status.js';
+import { personalised, type RequestMode, requestMode } from './cache-policy.js';
+import type { ForwardReason } from './cache-status.js';
 import type { CacheRequest } from './http-types.js';
 import type { DecodedItem, VaryPointer } from './internal/entry-codec.js';
 import { EntryMemo } from './internal/entry-memo.js';
@@ -24,15 +22,13 @@ import {
   defaultPrimaryKey,
   type Forward,
   type ForwardDeps,
-  finishForward,
   forwardContext,
-  passReason,
-  releaseLock,
+  forwardDecision,
 } from './internal/forward.js';
 import { entryClock, hitResponse } from './internal/hit-response.js';
 import { Invalidation } from './internal/invalidation.js';
 import { OriginIndex } from './internal/origin-index.js';
-import { replayRequest } from './internal/replay-request.js';
+import { PendingRevalidations } from './internal/replay-request.js';
 import { SingleFlight } from './internal/single-flight.js';
 import {
   type ResolvedResponseCacheOptions,
@@ -78,7 +74,7 @@ export class ResponseCache {
   readonly #defaults: CacheRoute;
   #down = false;
   readonly #memo: EntryMemo;
-  readonly #pending = new Map<string, ForwardDecision>();
+  readonly #pending = new PendingRevalidations();
   readonly #stats: ResponseCacheStats = {
     requests: 0,
     hits: 0,
@@ -176,14 +172,9 @@ export class ResponseCache {
    * only from entries whose response said `public`/`s-maxage`, unless the route opted in.
    */
   async begin(req: CacheRequest, route: CacheRoute = this.#defaults): Promise<CacheDecision> {
-    const token = req.headers[REVALIDATE_HEADER];
-    if (token !== undefined) {
-      const pending = typeof token === 'string' ? this.#pending.get(token) : undefined;
-      if (pending !== undefined) {
-        this.#pending.delete(token as string);
-        return pending;
-      }
-    }
+    // A stale-while-revalidate replay takes over the refresh its original request won.
+    const pending = this.#pending.take(req.headers[REVALIDATE_HEADER]);
+    if (pending !== undefined) return pending;
     this.#stats.requests++;
     const mode = requestMode(req, this.options.honorRequestNoCache);
     if (mode.kind === 'bypass') {
@@ -393,7 +384,11 @@ export class ResponseCache {
             this.#stats.staleHits++;
             const refresh = this.#regenerate(ctx, key, true, fallback, 'stale');
             const response = hitResponse(ctx.req, hit, clock, true);
-            return { action: 'serve', response, revalidate: this.#revalidation(refresh, ctx.req) };
+            return {
+              action: 'serve',
+              response,
+              revalidate: this.#pending.create(refresh, ctx.req),
+            };
           }
           if (item.won) return this.#regenerate(ctx, key, true, fallback, 'stale');
           if (withinSwr && (item.alreadyWon || head)) {
@@ -430,20 +425,6 @@ export class ResponseCache {
     return memcachedKey(this.options.keyPrefix, 'v', secondary);
   }
 
-  #revalidation(refresh: ForwardDecision, req: CacheRequest): Revalidation {
-    const token = randomBytes(18).toString('base64url');
-    this.#pending.set(token, refresh);
-    return {
-      request: replayRequest(req, token),
-      done: () => {
-        const left = this.#pending.get(token);
-        if (left === undefined) return;
-        this.#pending.delete(token);
-        left.abandon('replay-missed');
-      },
-    };
-  }
-
   #regenerate(
     ctx: Forward,
     lockKey: string,
@@ -465,39 +446,7 @@ export class ResponseCache {
     fwd: ForwardReason,
     detail: string | undefined,
   ): ForwardDecision {
-    const f: Forward = { ...ctx, store, fwd, detail };
-    if (fwd !== 'bypass') this.#stats.misses++;
-    let done = false;
-    const passthrough =
-      !store && f.lockKey === undefined && f.fallback === undefined
-        ? { 'x-cache': 'MISS', 'cache-status': forwardStatus(fwd, undefined, false, detail) }
-        : undefined;
-    return {
-      action: 'forward',
-      passthrough,
-      maxBodyBytes: this.options.maxBodyBytes,
-      streamReason,
-      finish: async (origin) => {
-        if (done) return { headers: {}, replacement: undefined, keep: new Set() };
-        done = true;
-        try {
-          return await finishForward(this.#deps, f, origin);
-        } finally {
-          f.endFlight();
-        }
-      },
-      abandon: (reason) => {
-        if (done) return;
-        done = true;
-        if (store) {
-          this.#stats.notStored++;
-          this.options.logger?.debug?.({ url: f.req.url, reason }, 'response not cached');
-        }
-        // A streamed or oversized body will be so next time too: remember it (hit-for-pass).
-        const pass = passReason(reason, undefined) ? reason : undefined;
-        releaseLock(this.#deps, f, pass).finally(f.endFlight);
-      },
-    };
+    return forwardDecision(this.#deps, { ...ctx, store, fwd, detail });
   }
 
   #failure(err: unknown): void {

@@ -1,7 +1,12 @@
 import { MemcachedValueTooLargeError } from '@memkit/core';
-import type { CacheRoute, ForwardResult, ResponseCacheStats } from '../cache-decision.js';
+import type {
+  CacheRoute,
+  ForwardDecision,
+  ForwardResult,
+  ResponseCacheStats,
+} from '../cache-decision.js';
 import { keyOrigin, keyTarget, memcachedKey, primaryKey, targetPath } from '../cache-key.js';
-import { decideStore } from '../cache-policy.js';
+import { decideStore, streamReason } from '../cache-policy.js';
 import type { ForwardReason } from '../cache-status.js';
 import { forwardStatus } from '../cache-status.js';
 import { type CacheRequest, headerString, type OriginResponse } from '../http-types.js';
@@ -99,6 +104,45 @@ export interface ForwardDeps {
   options: ResolvedResponseCacheOptions;
   stats: ResponseCacheStats;
   failure(err: unknown): void;
+}
+
+/**
+ * The decision handed to the adapter for a request that goes to the handler: `finish()` or
+ * `abandon()` ends it exactly once (stores, or releases the lock / leaves a pass marker).
+ */
+export function forwardDecision(deps: ForwardDeps, f: Forward): ForwardDecision {
+  if (f.fwd !== 'bypass') deps.stats.misses++;
+  let done = false;
+  const passthrough =
+    !f.store && f.lockKey === undefined && f.fallback === undefined
+      ? { 'x-cache': 'MISS', 'cache-status': forwardStatus(f.fwd, undefined, false, f.detail) }
+      : undefined;
+  return {
+    action: 'forward',
+    passthrough,
+    maxBodyBytes: deps.options.maxBodyBytes,
+    streamReason,
+    finish: async (origin) => {
+      if (done) return { headers: {}, replacement: undefined, keep: NOTHING_KEPT };
+      done = true;
+      try {
+        return await finishForward(deps, f, origin);
+      } finally {
+        f.endFlight();
+      }
+    },
+    abandon: (reason) => {
+      if (done) return;
+      done = true;
+      if (f.store) {
+        deps.stats.notStored++;
+        deps.options.logger?.debug?.({ url: f.req.url, reason }, 'response not cached');
+      }
+      // A streamed or oversized body will be so next time too: remember it (hit-for-pass).
+      const pass = passReason(reason, undefined) ? reason : undefined;
+      releaseLock(deps, f, pass).finally(f.endFlight);
+    },
+  };
 }
 
 /**
