@@ -153,6 +153,25 @@ for (const backend of STORES) {
           }
         });
 
+        it("keeps a response fresh for a max-age over 30 days (memcached's exptime rule, applied in core)", async () => {
+          const year = 365 * 86_400;
+          const a = await app([
+            {
+              path: '/immutable',
+              handler: () => ({
+                headers: { 'cache-control': `public, max-age=${year}, immutable` },
+                body: 'asset',
+              }),
+            },
+          ]);
+          await a.request('GET', '/immutable');
+          const hit = await a.request('GET', '/immutable');
+          expect(hit.headers['x-cache']).toBe('HIT');
+          const ttl = Number(/ttl=(\d+)/.exec(String(hit.headers['cache-status']))?.[1]);
+          expect(ttl).toBeGreaterThan(year - 60);
+          expect(ttl).toBeLessThanOrEqual(year);
+        });
+
         it('caches a 404 (cacheable by default)', async () => {
           const { state, handler } = counting(() => () => ({ status: 404, body: 'no such user' }));
           const a = await app([{ path: '/gone', handler }]);
