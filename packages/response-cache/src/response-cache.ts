@@ -354,7 +354,9 @@ export class ResponseCache {
           const hit =
             this.#memo.known(entry.meta) ?? (await this.#memo.hit(entry.meta, entry.body));
           if (hit === undefined) return this.#forward(ctx, !head, 'miss', 'chunk-missing');
-          if (!item.stale && clock.freshTtl >= 0) {
+          // A recache win (`R`) means the refresh is due even when whole-second rounding still
+          // shows 0 s of freshness (Redis rounds the remaining TTL up): never drop a won refresh.
+          if (!item.stale && !item.won && clock.freshTtl >= 0) {
             if (
               (mode.maxAge !== undefined && clock.age > mode.maxAge) ||
               (mode.minFresh !== undefined && clock.freshTtl < mode.minFresh)
@@ -377,7 +379,8 @@ export class ResponseCache {
                   age: clock.age,
                 }
               : undefined;
-          const withinSwr = !item.stale && -clock.freshTtl <= ctx.route.staleWhileRevalidate;
+          const swr = ctx.route.staleWhileRevalidate;
+          const withinSwr = swr > 0 && !item.stale && -clock.freshTtl <= swr;
           if (item.won && withinSwr && !head) {
             // stale-while-revalidate: this request gets the stale copy too; the refresh runs in
             // the background through the adapter's replay.

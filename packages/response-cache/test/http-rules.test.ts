@@ -738,6 +738,37 @@ for (const backend of STORES) {
           expect([other.status, other.text]).toEqual([200, 'same body']);
         });
 
+        it('replays a stale-while-revalidate refresh as the client whose request found the page stale', async () => {
+          const seen: (string | undefined)[] = [];
+          const a = await app(
+            [
+              {
+                path: '/swr',
+                cache: { staleWhileRevalidate: 60 },
+                handler: (req) => {
+                  seen.push(req.ip);
+                  return { headers: { 'cache-control': 'max-age=1' }, body: `v${seen.length}` };
+                },
+              },
+            ],
+            {},
+            // Only the loopback proxy is trusted: a replay without the socket's address would
+            // have no trusted hop, and so no client address at all.
+            { trustProxy: 'loopback' },
+          );
+          await a.request('GET', '/swr', { 'x-forwarded-for': '203.0.113.7' });
+          // Real time on the real servers: poll (bounded) until the one-second entry is stale.
+          await vi.waitFor(
+            async () => {
+              const r = await a.request('GET', '/swr', { 'x-forwarded-for': '198.51.100.9' });
+              expect(r.headers['x-cache']).toBe('STALE');
+            },
+            { timeout: 10_000, interval: 100 },
+          );
+          await vi.waitFor(() => expect(seen).toHaveLength(2), { timeout: 10_000, interval: 20 });
+          expect(seen).toEqual(['203.0.113.7', '198.51.100.9']);
+        });
+
         it('invalidates a path on every host it was stored under; an absolute URL on its own host only', async () => {
           const a = await app([
             { path: '/inv', handler: (req) => ({ body: `for ${req.hostname}` }) },
