@@ -45,8 +45,9 @@ describe('Express 5', () => {
       runs++;
       res.json({ posted: runs });
     });
-    const first = await request(app).get('/items/7').expect(200);
-    const second = await request(app).get('/items/7').expect(200);
+    // supertest listens on a new port per request; the Host (part of the key) is pinned here.
+    const first = await request(app).get('/items/7').set('host', 'app.test').expect(200);
+    const second = await request(app).get('/items/7').set('host', 'app.test').expect(200);
     expect(second.headers['x-cache']).toBe('HIT');
     expect(second.body).toEqual(first.body);
     expect(runs).toBe(1);
@@ -55,7 +56,11 @@ describe('Express 5', () => {
     expect(runs).toBe(3);
     const etag = second.headers.etag;
     expect(etag).toBeDefined();
-    await request(app).get('/items/7').set('If-None-Match', etag!).expect(304);
+    await request(app)
+      .get('/items/7')
+      .set('host', 'app.test')
+      .set('If-None-Match', etag!)
+      .expect(304);
     expect(runs).toBe(3);
   });
 

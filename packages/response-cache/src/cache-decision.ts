@@ -8,6 +8,7 @@ export interface CacheRoute {
   readonly key: KeyFunction | undefined;
   readonly staleWhileRevalidate: number;
   readonly staleIfError: number;
+  readonly shareCookieRequests: boolean;
 }
 
 /** Counters since the cache was created. */
@@ -20,8 +21,10 @@ export interface ResponseCacheStats {
   misses: number;
   stored: number;
   notStored: number;
-  /** Requests that skipped the cache (method, `no-store`). */
+  /** Requests that skipped the cache (method, `Cookie`/`Authorization`, honoured `no-store`). */
   bypassed: number;
+  /** Requests sent to the origin because the key is marked not storable (hit-for-pass). */
+  passed: number;
   /** Requests that waited for a regeneration in this process instead of asking memcached. */
   coalesced: number;
   /** memcached failures the cache absorbed (fail open). */
@@ -32,8 +35,13 @@ export interface ResponseCacheStats {
 export interface ForwardResult {
   /** Headers to set on the origin's response (`X-Cache`, `Cache-Status`, `ETag`). */
   readonly headers: Readonly<Record<string, string>>;
-  /** When set, send this (a stale copy) instead of the origin's error response. */
+  /** When set, send this (a stale copy, a 304) instead of the origin's response. */
   readonly replacement: CacheResponse | undefined;
+  /**
+   * With a `replacement`: the origin response's headers that still go out (those set before
+   * the cache ran, and `Set-Cookie`, which belongs to this client); drop every other one.
+   */
+  readonly keep: ReadonlySet<string>;
 }
 
 /** What to do with a request. Every `forward` must end with `finish()` or `abandon()`. */
@@ -43,7 +51,7 @@ export type CacheDecision =
       readonly response: CacheResponse;
       /**
        * Set when this request won a stale-while-revalidate refresh: the adapter replays the
-       * request in the background with `header` added, then calls `done()`.
+       * request (`revalidate.request`) in the background, then calls `done()`.
        */
       readonly revalidate?: Revalidation | undefined;
     }
@@ -58,6 +66,13 @@ export interface ForwardDecision {
    * `finish()`/`abandon()` are then optional.
    */
   readonly passthrough: Readonly<Record<string, string>> | undefined;
+  /** Bodies larger than this are not buffered: switch to pass-through and `abandon('too-large')`. */
+  readonly maxBodyBytes: number;
+  /**
+   * Why a response with this `Content-Type` must stream rather than be buffered (server-sent
+   * events never end), or undefined: the adapter then switches to pass-through and abandons.
+   */
+  streamReason(contentType: string | undefined): string | undefined;
   /** Hands the origin's buffered response over; stores it if allowed. */
   finish(origin: OriginResponse): Promise<ForwardResult>;
   /**
@@ -67,10 +82,27 @@ export interface ForwardDecision {
   abandon(reason?: string): void;
 }
 
+/**
+ * The request a stale-while-revalidate refresh replays through the app. Built by the engine:
+ * the client's validators are dropped (the refresh must produce a full response, not a 304),
+ * a one-time token marks it, and the client's address and TLS flag are carried so every
+ * middleware (a rate limiter) sees the same client, never an anonymous `unknown` one.
+ */
+export interface ReplayRequest {
+  readonly method: 'GET';
+  /** The original request target, as routed. */
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string | string[]>>;
+  /** The original client's socket address. */
+  readonly remoteAddress: string | undefined;
+  /** Whether the original connection was TLS. */
+  readonly encrypted: boolean;
+}
+
 /** A background refresh the adapter runs by replaying the request through its framework. */
 export interface Revalidation {
-  /** Header (name, value) that marks the replayed request; the engine hands it the lock. */
-  readonly header: readonly [string, string];
+  /** What to replay; the adapter only translates it into its framework's request. */
+  readonly request: ReplayRequest;
   /** The replay finished or failed; releases the lock if the replay never reached the cache. */
   done(): void;
 }

@@ -1,25 +1,57 @@
 import { createHash } from 'node:crypto';
 import { headerString, type IncomingHeaders } from './http-types.js';
 
-const SIMPLE_URL = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*$/;
 const HASHES = new Map<string, string>();
 const MAX_HASHES = 10_000;
 
 /**
- * Normalizes a request URL for use as a cache key: path and query only (no host, no fragment),
- * dot segments resolved, percent-encoding as WHATWG URL writes it; query order is kept unless
- * `sortQuery`, because some origins treat `?a=1&b=2` and `?b=2&a=1` differently.
+ * The request target as it goes into a key: exactly what the router saw. Nothing is decoded or
+ * resolved: a WHATWG-normalised copy would file `/page/%2e%2e` (routed with `name=".."`) under
+ * `/`, and `/page\victim` or `/page/x/../other` under another route's URL, letting anyone poison
+ * those pages. With `sortQuery`, the query's `&`-separated parts are sorted as raw strings.
  */
-export function normalizeUrl(url: string, sortQuery = false): string {
-  // Fast path: an already-normal URL (no dot segments, escapes, fragment or odd characters)
-  // is its own normal form; parsing it costs more than the rest of a cache hit.
-  if (!sortQuery && SIMPLE_URL.test(url) && !url.includes('/.') && !url.endsWith('?')) return url;
-  // Prefixing the origin keeps `//host/path` a path: as a relative reference it would name a host
-  // and collide with `/path`.
-  const parsed = new URL(url.startsWith('/') ? `http://memkit.invalid${url}` : url);
-  if (sortQuery) parsed.searchParams.sort();
-  const search = parsed.search === '?' ? '' : parsed.search;
-  return parsed.pathname + search;
+export function keyTarget(url: string, sortQuery = false): string {
+  if (!sortQuery) return url;
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const parts = url
+    .slice(q + 1)
+    .split('&')
+    .filter((p) => p !== '');
+  parts.sort();
+  return parts.length === 0 ? url.slice(0, q) : `${url.slice(0, q)}?${parts.join('&')}`;
+}
+
+/** The path of a request target (no query), raw. */
+export function targetPath(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/**
+ * The origin part of a default key: protocol and host as the framework resolved them (RFC 9111
+ * §4 keys on the target URI, host included), lower-cased.
+ */
+export function keyOrigin(protocol: string | undefined, host: string | undefined): string {
+  return `${(protocol ?? 'http').toLowerCase()}://${(host ?? '').toLowerCase()}`;
+}
+
+/**
+ * The default primary key: origin, raw target and the values of the `keyHeaders` (each on its
+ * own line, so no value can imitate another part).
+ */
+export function primaryKey(
+  origin: string,
+  target: string,
+  keyHeaders: readonly string[],
+  headers: IncomingHeaders,
+): string {
+  let key = origin + target;
+  for (const name of keyHeaders) {
+    const value = headerString(headers, name);
+    key += `\n${name}=${value === undefined ? '' : value}`;
+  }
+  return key;
 }
 
 /**

@@ -58,13 +58,20 @@ const PLAIN_HEAD: RequestMode = Object.freeze({
   minFresh: undefined,
 });
 
-/** Classifies a request by method and its Cache-Control / Pragma. */
-export function requestMode(req: CacheRequest): RequestMode {
+/**
+ * Classifies a request by method and, with `honorRequestNoCache`, its Cache-Control / Pragma.
+ * Without it (the default, as in nginx and Varnish) request directives are ignored: a client's
+ * `no-cache` must not let anyone force origin loads or overwrite a fresh entry.
+ */
+export function requestMode(req: CacheRequest, honorRequestNoCache = false): RequestMode {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     return { kind: 'bypass', reason: 'method' };
   }
   // Most requests carry neither header: no parsing, no allocation.
-  if (req.headers['cache-control'] === undefined && req.headers.pragma === undefined) {
+  if (
+    !honorRequestNoCache ||
+    (req.headers['cache-control'] === undefined && req.headers.pragma === undefined)
+  ) {
     return req.method === 'HEAD' ? PLAIN_HEAD : PLAIN_GET;
   }
   const ccHeader = headerString(req.headers, 'cache-control');
@@ -94,9 +101,23 @@ export type StoreDecision =
       age: number;
       /** Vary header names (lower-case, sorted), empty when the response does not vary. */
       vary: string[];
-      /** End-to-end headers to store (hop-by-hop removed). */
+      /** End-to-end headers to store (hop-by-hop and the request's preset headers removed). */
       headers: Record<string, string | string[]>;
+      /** The response says `public` or `s-maxage`: it may answer requests with `Cookie`/`Authorization`. */
+      shared: boolean;
     };
+
+/**
+ * Why a request is personalised, or undefined: a `Cookie` or `Authorization` request is neither
+ * answered from nor stored into the shared cache unless the response says `public`/`s-maxage`
+ * (Varnish's default: such responses are usually built for that one user, and the origin
+ * rarely says so with `private`).
+ */
+export function personalised(req: CacheRequest): 'cookie' | 'authorization' | undefined {
+  if (req.headers.authorization !== undefined) return 'authorization';
+  if (req.headers.cookie !== undefined) return 'cookie';
+  return undefined;
+}
 
 // Never stored: hop-by-hop (RFC 9110 §7.6.1), and those the cache recomputes on every hit.
 const NOT_STORED_HEADERS = new Set([
@@ -128,11 +149,17 @@ export function decideStore(
   res: OriginResponse,
   statusCodes: ReadonlySet<number>,
   defaultTtl: number,
+  personal: string | undefined = undefined,
 ): StoreDecision {
   if (req.method !== 'GET') return { store: false, reason: 'method' };
   if (!statusCodes.has(res.status)) return { store: false, reason: 'status' };
+  // Judged on the headers as they go out, preset ones included: a cookie set by an earlier
+  // middleware or a session's header hook belongs to this user, and so does the body.
   if (res.headers['set-cookie'] !== undefined) return { store: false, reason: 'set-cookie' };
   const resHeaders = flattenHeaders(res.headers);
+  const ccValue = resHeaders['cache-control'];
+  const shared = ccValue !== undefined && /(?:^|[\s,])(?:public|s-maxage)\b/i.test(ccValue);
+  if (personal !== undefined && !shared) return { store: false, reason: personal };
   const vary = parseVary(resHeaders.vary);
   if (vary.includes('*')) return { store: false, reason: 'vary-star' };
   const policy = new CachePolicy(
@@ -168,12 +195,19 @@ export function decideStore(
   } else {
     ttl = defaultTtl;
   }
+  const preset = req.presetHeaders;
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(res.headers)) {
     const lower = name.toLowerCase();
     if (value === undefined || NOT_STORED_HEADERS.has(lower)) continue;
+    if (preset?.includes(lower)) continue;
     headers[lower] =
       typeof value === 'number' ? String(value) : typeof value === 'string' ? value : [...value];
   }
-  return { store: true, ttl, age, vary, headers };
+  return { store: true, ttl, age, vary, headers, shared };
+}
+
+/** Server-sent events never end: buffering them would hold the stream forever. */
+export function streamReason(contentType: string | undefined): string | undefined {
+  return contentType?.startsWith('text/event-stream') ? 'event-stream' : undefined;
 }

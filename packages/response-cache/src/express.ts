@@ -1,8 +1,9 @@
-import { IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { CacheDecision, CacheRoute, Revalidation } from './cache-decision.js';
 import type { CacheRequest, CacheResponse } from './http-types.js';
+import { replayMessages } from './internal/replay.js';
 import type { ResponseCacheOptions, RouteCacheOptions } from './options.js';
 import { ResponseCache } from './response-cache.js';
 
@@ -25,13 +26,15 @@ export interface CacheResponseMiddleware extends RequestHandler {
 
 type Forward = Extract<CacheDecision, { action: 'forward' }>;
 type Chunk = string | Buffer | Uint8Array;
+type TrustFn = (address: string | undefined, hop: number) => boolean;
 
 /**
  * Express (4 or 5) middleware, per route or with `app.use`. Bodies sent with `res.json`,
- * `res.send` and `res.write`/`res.end` are all captured.
+ * `res.send` and `res.write`/`res.end` are all captured. The adapter only translates: every
+ * caching rule is the engine's ({@link ResponseCache}).
  * @example
  * app.get('/api/users/:id', cacheResponse({ ttl: 1800 }), handler);
- * @throws RangeError on a bad option.
+ * @throws MemcachedInvalidOptionError (`ERR_MEMCACHED_INVALID_OPTION`) on a bad option.
  */
 export function cacheResponse(options: CacheResponseOptions = {}): CacheResponseMiddleware {
   let cache: ResponseCache;
@@ -46,18 +49,23 @@ export function cacheResponse(options: CacheResponseOptions = {}): CacheResponse
     route = cache.route();
   }
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    // Headers set by middleware that ran before us (a rate limiter's counters, CORS) describe
-    // this request, not the resource: they are neither stored nor overwritten by a hit.
-    const own = res.getHeaderNames();
+    const preset = res.getHeaderNames();
+    const socket = req.socket as TLSSocket | undefined;
     const cacheReq: CacheRequest = {
       method: req.method,
+      // The target as Express routed it: never a normalised copy.
       url: req.originalUrl || req.url,
       headers: req.headers,
       params: req.params as Record<string, string> | undefined,
+      host: hostOf(req),
+      protocol: req.protocol,
+      remoteAddress: socket?.remoteAddress,
+      encrypted: socket?.encrypted === true,
+      presetHeaders: preset.length === 0 ? undefined : preset,
     };
     cache.begin(cacheReq, route).then((decision) => {
       if (decision.action === 'serve') {
-        send(res, decision.response, own);
+        send(res, decision.response);
         if (decision.revalidate !== undefined) replay(req, decision.revalidate);
         return;
       }
@@ -65,7 +73,7 @@ export function cacheResponse(options: CacheResponseOptions = {}): CacheResponse
         for (const [name, value] of Object.entries(decision.passthrough))
           res.setHeader(name, value);
       } else {
-        capture(req, res, decision, cache.options.maxBodyBytes, new Set(own));
+        capture(req, res, decision);
       }
       next();
     }, next);
@@ -73,38 +81,28 @@ export function cacheResponse(options: CacheResponseOptions = {}): CacheResponse
   return Object.assign(middleware, { cache });
 }
 
-// Validators of the client's copy must not turn the background refresh into a 304.
-const NOT_REPLAYED = ['if-none-match', 'if-modified-since', 'content-length', 'transfer-encoding'];
-
-type Handle = (req: IncomingMessage, res: ServerResponse, done: (err?: unknown) => void) => void;
-
 /**
- * Runs the request again through the whole app, detached from any client, so the handler
- * refreshes a stale entry in the background (stale-while-revalidate). The response has no
- * socket: it is captured by this middleware and stored, and goes nowhere else.
+ * The host as Express resolves it (`req.host` in Express 5, `req.hostname` plus the port in 4):
+ * `X-Forwarded-Host` only when `trust proxy` trusts the peer, else `Host`.
  */
+function hostOf(req: Request): string | undefined {
+  const header = req.headers['x-forwarded-host'];
+  const forwarded = Array.isArray(header) ? header.join(',') : header;
+  if (forwarded !== undefined && forwarded !== '') {
+    const trust = req.app?.get('trust proxy fn') as TrustFn | undefined;
+    if (trust?.(req.socket?.remoteAddress, 0)) {
+      const comma = forwarded.indexOf(',');
+      return comma === -1 ? forwarded : forwarded.slice(0, comma).trimEnd();
+    }
+  }
+  return req.headers.host;
+}
+
+type Handle = (req: unknown, res: unknown, done: (err?: unknown) => void) => void;
+
+/** Runs the engine's replay through the whole app (every middleware), in the background. */
 function replay(req: Request, revalidation: Revalidation): void {
-  const fake = new IncomingMessage(new Socket());
-  fake.method = 'GET';
-  fake.url = req.originalUrl || req.url;
-  const headers: Record<string, string | string[] | undefined> = { ...req.headers };
-  for (const name of NOT_REPLAYED) delete headers[name];
-  headers[revalidation.header[0]] = revalidation.header[1];
-  fake.headers = headers;
-  fake.push(null);
-  const res = new ServerResponse(fake);
-  let settled = false;
-  const settle = (): void => {
-    if (settled) return;
-    settled = true;
-    revalidation.done();
-  };
-  const end = res.end;
-  res.end = function endThenSettle(this: ServerResponse, ...args: unknown[]) {
-    const out = (end as (...a: unknown[]) => ServerResponse).apply(this, args);
-    settle();
-    return out;
-  } as ServerResponse['end'];
+  const { req: fake, res, settle } = replayMessages(revalidation);
   try {
     (req.app as unknown as { handle: Handle }).handle(fake, res, settle);
   } catch {
@@ -128,33 +126,33 @@ function wireBody(body: Buffer): Buffer | string {
   return text;
 }
 
-function send(res: ServerResponse, response: CacheResponse, own: readonly string[]): void {
-  const headers = response.headers;
-  if (own.length === 0) {
-    // Nothing set before us: Node takes the object as is, without validating each header again.
-    res.writeHead(response.status, headers);
-  } else {
-    // What writeHead would do with earlier headers present, less a filtered copy.
-    const names = Object.keys(headers);
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i] as string;
-      if (!own.includes(name)) res.setHeader(name, headers[name] as string | string[]);
-    }
-    res.writeHead(response.status);
-  }
+/** Sends a response the engine built (its headers already leave out the preset ones). */
+function send(res: ServerResponse, response: CacheResponse): void {
+  res.writeHead(response.status, response.headers);
   res.end(wireBody(response.body), 'latin1');
 }
 
-/** The response's headers less those set before the cache ran (see `own` in the middleware). */
-function storedHeaders(res: ServerResponse, own: ReadonlySet<string>): OutgoingHttpHeaders {
-  const headers = res.getHeaders();
-  for (const name of own) delete headers[name];
-  return headers;
-}
+const noop = (): void => {};
 
-/** Server-sent events never end: buffering them would hold the stream forever. */
-function isEventStream(res: ServerResponse): boolean {
-  return String(res.getHeader('content-type') ?? '').startsWith('text/event-stream');
+/** Headers a late hook may add that decide whether a response may be shared at all. */
+const JUDGED_LATE = ['set-cookie', 'cache-control'] as const;
+
+/**
+ * Runs the header hooks installed below this middleware (`on-headers` listeners such as
+ * express-session's cookie) as if the head went out now, without sending it: Node's
+ * `_storeHeader`, the step that freezes the head, is shadowed for the call. The engine then
+ * judges the headers the client will really get; the hooks fire once, so the real send later
+ * does not run them again.
+ */
+function fireHeaderHooks(res: ServerResponse, writeHead: ServerResponse['writeHead']): void {
+  if (res.headersSent) return;
+  const own = res as unknown as { _storeHeader?: unknown };
+  own._storeHeader = noop;
+  try {
+    writeHead.call(res, res.statusCode);
+  } finally {
+    delete own._storeHeader;
+  }
 }
 
 function toBuffer(chunk: Chunk, encoding: unknown): Buffer {
@@ -166,16 +164,11 @@ function toBuffer(chunk: Chunk, encoding: unknown): Buffer {
 
 /**
  * Buffers the handler's response (status, headers, body) so the engine can store it, add its
- * headers, or swap in a stale copy when the handler failed. Bodies over `maxBodyBytes` switch to
- * pass-through and are not stored.
+ * headers, or swap in another response (a stale copy, a 304). What must not be buffered
+ * (larger than the engine's `maxBodyBytes`, a stream it names) switches to pass-through.
  */
-function capture(
-  req: Request,
-  res: Response,
-  decision: Forward,
-  maxBodyBytes: number,
-  own: ReadonlySet<string>,
-): void {
+function capture(req: Request, res: Response, decision: Forward): void {
+  const maxBodyBytes = decision.maxBodyBytes;
   const original = { writeHead: res.writeHead, write: res.write, end: res.end };
   type Loose = (...args: unknown[]) => unknown;
   const rawWrite = (...args: unknown[]): unknown => (original.write as Loose).apply(res, args);
@@ -221,7 +214,11 @@ function capture(
   } as Response['writeHead'];
 
   res.write = function write(this: Response, chunk: Chunk, encoding?: unknown, cb?: unknown) {
-    if (!passthrough && isEventStream(this)) toPassthrough('event-stream');
+    if (!passthrough) {
+      const type = this.getHeader('content-type');
+      const stream = decision.streamReason(type === undefined ? undefined : String(type));
+      if (stream !== undefined) toPassthrough(stream);
+    }
     if (passthrough) return rawWrite(chunk, encoding, cb) as boolean;
     const buf = toBuffer(chunk, encoding);
     chunks.push(buf);
@@ -246,13 +243,32 @@ function capture(
     }
     const body = Buffer.concat(chunks);
     restore();
+    if (
+      !this.headersSent &&
+      req.method !== 'HEAD' &&
+      this.statusCode !== 204 &&
+      this.statusCode !== 304
+    ) {
+      this.setHeader('content-length', body.length);
+    }
+    // What the handler produced is what may be stored...
+    const headers = this.getHeaders() as Record<string, string | number | string[] | undefined>;
+    // ...but header hooks that run as the head goes out (express-session's cookie) decide whose
+    // response it is. Transport changes they make (compression) stay out of the stored copy.
+    fireHeaderHooks(this, original.writeHead);
+    for (const name of JUDGED_LATE) {
+      const value = this.getHeader(name);
+      if (value !== undefined) headers[name] = value;
+    }
     decision
-      .finish({ status: this.statusCode, headers: storedHeaders(this, own), body })
+      .finish({ status: this.statusCode, headers, body })
       .then(
         (result) => {
           if (result.replacement !== undefined) {
-            for (const name of this.getHeaderNames()) if (!own.has(name)) this.removeHeader(name);
-            send(this, result.replacement, [...own]);
+            for (const name of this.getHeaderNames()) {
+              if (!result.keep.has(name)) this.removeHeader(name);
+            }
+            send(this, result.replacement);
             return;
           }
           // flushHeaders() may have sent the head already; the body still goes out.
@@ -261,9 +277,6 @@ function capture(
             return;
           }
           for (const [name, value] of Object.entries(result.headers)) this.setHeader(name, value);
-          if (req.method !== 'HEAD' && this.statusCode !== 204 && this.statusCode !== 304) {
-            this.setHeader('content-length', body.length);
-          }
           this.end(body);
         },
         () => this.end(body),

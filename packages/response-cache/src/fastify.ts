@@ -1,8 +1,16 @@
-import type { MemcachedClient } from '@memkit/core';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { TLSSocket } from 'node:tls';
+import { booleanOption, MemcachedClient, MemcachedInvalidOptionError } from '@memkit/core';
+import type {
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  onSendHookHandler,
+  preHandlerHookHandler,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import type { CacheDecision, CacheRoute } from './cache-decision.js';
 import type { CacheRequest } from './http-types.js';
+import { replayMessages } from './internal/replay.js';
 import type { ResponseCacheOptions, RouteCacheOptions } from './options.js';
 import { ResponseCache } from './response-cache.js';
 
@@ -29,36 +37,59 @@ declare module 'fastify' {
   }
 }
 
-const kDecision = Symbol('memkit.responseCache.decision');
-const kOwnHeaders = Symbol('memkit.responseCache.ownHeaders');
 type Forward = Extract<CacheDecision, { action: 'forward' }>;
-type WithDecision = FastifyRequest & {
-  [kDecision]?: Forward | undefined;
-  [kOwnHeaders]?: readonly string[] | undefined;
-};
-
-// Validators of the client's copy must not turn the background refresh into a 304.
-const NOT_REPLAYED = ['if-none-match', 'if-modified-since', 'content-length', 'transfer-encoding'];
+interface RequestState {
+  decision: Forward;
+}
+// Per-request state in a WeakMap: no declaration merging on FastifyRequest, collected with it.
+const states = new WeakMap<FastifyRequest, RequestState>();
 
 // Options Fastify itself reads from `register()`; they are not ours to validate.
-const REGISTER_KEYS = new Set(['prefix', 'logLevel', 'logSerializers']);
+const REGISTER_KEYS = new Set(['logLevel', 'logSerializers']);
+
+function appendHook<H>(existing: H | H[] | undefined, hook: H): H[] {
+  return existing === undefined
+    ? [hook]
+    : Array.isArray(existing)
+      ? [...existing, hook]
+      : [existing, hook];
+}
 
 const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) => {
-  const { global = true, ...rest } = options;
+  if (app.hasDecorator('responseCache')) {
+    // A second registration would add a second lookup to every route.
+    throw new Error(
+      '@memkit/response-cache is already registered on this instance (responseCache exists); use per-route config.cache for other settings.',
+    );
+  }
+  if ((options as { prefix?: unknown }).prefix !== undefined) {
+    // Fastify reserves `prefix` for route prefixes (and it does nothing to a fastify-plugin):
+    // someone passing it meant the storage prefix, which must not be dropped without a word.
+    throw new MemcachedInvalidOptionError(
+      'prefix',
+      'Invalid option "prefix": Fastify reserves it for route prefixes; the storage prefix of @memkit/response-cache is "keyPrefix".',
+    );
+  }
+  const { global: globalOption = true, ...rest } = options;
+  const global = booleanOption('global', globalOption);
   const engineOptions: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) if (!REGISTER_KEYS.has(k)) engineOptions[k] = v;
-  // Another memkit plugin may already have decorated a client: share it rather than open another.
+  // An app that already has a client (another memkit plugin's `app.memcached`) shares it when
+  // this plugin was given no storage of its own; it is then not ours to close.
+  const appClient = app.hasDecorator('memcached')
+    ? (app as unknown as { memcached?: unknown }).memcached
+    : undefined;
   if (
     engineOptions.client === undefined &&
     engineOptions.servers === undefined &&
     engineOptions.backend === undefined &&
-    app.hasDecorator('memcached')
+    appClient instanceof MemcachedClient
   ) {
-    engineOptions.client = app.memcached;
+    engineOptions.client = appClient;
   }
   const cache = new ResponseCache(engineOptions as ResponseCacheOptions);
   if (!app.hasDecorator('memcached') && cache.hasClient) app.decorate('memcached', cache.client);
-  if (!app.hasDecorator('responseCache')) app.decorate('responseCache', cache);
+  app.decorate('responseCache', cache);
 
   const routes = new WeakMap<object, CacheRoute>();
   const defaultRoute = cache.route();
@@ -72,70 +103,12 @@ const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) =
     }
     return route;
   };
-  // The lookup runs as the route's last preHandler, appended when the route is declared: every
-  // onRequest hook (a rate limiter), every auth check (onRequest, preValidation or preHandler,
-  // global or per route) runs before a hit is served, so a cached response never bypasses them.
-  // Unmatched URLs (404) get no hook, so random paths never fill memcached. Computing the route
-  // here also validates its settings at startup, not on its first request.
-  app.addHook('onRoute', (routeOptions) => {
-    const route = routeFor(routeOptions.config?.cache);
-    if (route === undefined) return;
-    const hook = lookup(route);
-    const existing = routeOptions.preHandler;
-    routeOptions.preHandler =
-      existing === undefined
-        ? [hook]
-        : Array.isArray(existing)
-          ? [...existing, hook]
-          : [existing, hook];
-  });
 
-  const lookup =
-    (route: CacheRoute) =>
-    async (request: WithDecision, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-      const cacheReq: CacheRequest = {
-        method: request.method,
-        url: request.url,
-        headers: request.headers,
-        params: request.params as Record<string, string> | undefined,
-      };
-      // Headers set by earlier hooks (a rate limiter's counters, CORS) describe this request,
-      // not the resource: they are neither stored nor overwritten by a hit.
-      const own = Object.keys(reply.getHeaders());
-      const decision = await cache.begin(cacheReq, route);
-      if (decision.action === 'serve') {
-        const { status, body } = decision.response;
-        let headers = decision.response.headers;
-        if (own.length > 0) {
-          headers = { ...headers };
-          for (const name of own) delete headers[name];
-        }
-        const revalidation = decision.revalidate;
-        if (revalidation !== undefined) {
-          // stale-while-revalidate: replay the request in the background; its response is stored.
-          const replayHeaders: Record<string, string | string[] | undefined> = {
-            ...request.headers,
-          };
-          for (const name of NOT_REPLAYED) delete replayHeaders[name];
-          replayHeaders[revalidation.header[0]] = revalidation.header[1];
-          app
-            .inject({ method: 'GET', url: request.url, headers: replayHeaders })
-            .then(revalidation.done, revalidation.done);
-        }
-        return reply.code(status).headers(headers).send(body);
-      }
-      if (decision.passthrough !== undefined) reply.headers(decision.passthrough);
-      else {
-        request[kDecision] = decision;
-        request[kOwnHeaders] = own;
-      }
-      return undefined;
-    };
-
-  app.addHook('onSend', async (request: WithDecision, reply, payload) => {
-    const decision = request[kDecision];
-    if (decision === undefined) return payload;
-    request[kDecision] = undefined;
+  const onSend: onSendHookHandler = async (request, reply, payload) => {
+    const state = states.get(request);
+    if (state === undefined) return payload;
+    states.delete(request);
+    const { decision } = state;
     let body: Buffer;
     if (typeof payload === 'string') body = Buffer.from(payload);
     else if (Buffer.isBuffer(payload)) body = payload;
@@ -145,29 +118,82 @@ const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) =
       decision.abandon('stream');
       return payload;
     }
-    const own = request[kOwnHeaders] ?? [];
-    const headers = reply.getHeaders();
-    for (const name of own) delete headers[name];
-    const result = await decision.finish({ status: reply.statusCode, headers, body });
+    const result = await decision.finish({
+      status: reply.statusCode,
+      headers: reply.getHeaders(),
+      body,
+    });
     if (result.replacement !== undefined) {
       for (const name of Object.keys(reply.getHeaders())) {
-        if (!own.includes(name)) reply.removeHeader(name);
+        if (!result.keep.has(name)) reply.removeHeader(name);
       }
-      const replacement = { ...result.replacement.headers };
-      for (const name of own) delete replacement[name];
-      reply.code(result.replacement.status).headers(replacement);
+      reply.code(result.replacement.status).headers(result.replacement.headers);
       return result.replacement.body;
     }
     reply.headers(result.headers);
     return payload;
+  };
+
+  const lookup =
+    (route: CacheRoute): preHandlerHookHandler =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const preset = Object.keys(reply.getHeaders());
+      const socket = request.socket as TLSSocket | undefined;
+      const cacheReq: CacheRequest = {
+        method: request.method,
+        // The target as Fastify routed it: never a normalised copy.
+        url: request.url,
+        headers: request.headers,
+        params: request.params as Record<string, string> | undefined,
+        host: request.host,
+        protocol: request.protocol,
+        remoteAddress: socket?.remoteAddress,
+        encrypted: socket?.encrypted === true,
+        presetHeaders: preset.length === 0 ? undefined : preset,
+      };
+      const decision = await cache.begin(cacheReq, route);
+      if (decision.action === 'serve') {
+        const revalidation = decision.revalidate;
+        if (revalidation !== undefined) {
+          // stale-while-revalidate: the engine's replay, through the whole app, in the background.
+          const { req, res, settle } = replayMessages(revalidation);
+          try {
+            app.routing(req, res);
+          } catch {
+            settle();
+          }
+        }
+        const { status, headers, body } = decision.response;
+        return reply.code(status).headers(headers).send(body);
+      }
+      if (decision.passthrough !== undefined) reply.headers(decision.passthrough);
+      else states.set(request, { decision });
+      return undefined;
+    };
+
+  // The lookup runs as the route's last preHandler, appended when the route is declared: every
+  // onRequest hook (a rate limiter), every auth check (onRequest, preValidation or preHandler,
+  // global or per route) runs before a hit is served, so a cached response never bypasses them.
+  // The response is judged in the route's last onSend, after every app-level onSend hook
+  // (@fastify/cookie serialising cookies, @fastify/session saving), so a Set-Cookie added there
+  // is seen. Unmatched URLs (404) get no hook, so random paths never fill the cache. Computing
+  // the route here also validates its settings at startup, not on its first request.
+  app.addHook('onRoute', (routeOptions) => {
+    const route = routeFor(routeOptions.config?.cache);
+    if (route === undefined) return;
+    routeOptions.preHandler = appendHook(routeOptions.preHandler, lookup(route));
+    routeOptions.onSend = appendHook(routeOptions.onSend, onSend);
   });
 
-  const abandon = async (request: WithDecision): Promise<void> => {
-    request[kDecision]?.abandon();
-    request[kDecision] = undefined;
+  const abandon = async (request: FastifyRequest): Promise<void> => {
+    const state = states.get(request);
+    if (state === undefined) return;
+    states.delete(request);
+    state.decision.abandon();
   };
   app.addHook('onRequestAbort', abandon);
   app.addHook('onResponse', abandon);
+  // Closes the client only if the cache created it from `servers`.
   app.addHook('onClose', async () => {
     await cache.close();
   });
@@ -175,9 +201,12 @@ const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) =
 
 /**
  * Fastify 5 plugin: decorates `app.memcached` and `app.responseCache`, caches GET/HEAD routes
- * (per route `config: { cache: { ttl, tags } }` or `config: { cache: false }`).
+ * (per route `config: { cache: { ttl, tags } }` or `config: { cache: false }`). Reuses
+ * `app.memcached` when the app has one and no `client`/`servers`/`backend` is given.
  * @example
  * await app.register(memcachedCache, { servers: '127.0.0.1:11211', ttl: 60 });
+ * @throws MemcachedInvalidOptionError (`ERR_MEMCACHED_INVALID_OPTION`) on a bad option; Error
+ *   when registered twice on one instance.
  */
 export const memcachedCache = fp(plugin, { name: '@memkit/response-cache', fastify: '5.x' });
 

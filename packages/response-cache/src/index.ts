@@ -5,13 +5,14 @@ export type {
   CacheRoute,
   ForwardDecision,
   ForwardResult,
+  ReplayRequest,
   ResponseCacheStats,
   Revalidation,
 } from './cache-decision.js';
 export { REVALIDATE_HEADER } from './cache-decision.js';
-export { normalizeUrl } from './cache-key.js';
+export { keyTarget } from './cache-key.js';
 export type { Directives, RequestMode, StoreDecision } from './cache-policy.js';
-export { decideStore, parseCacheControl, requestMode } from './cache-policy.js';
+export { decideStore, parseCacheControl, personalised, requestMode } from './cache-policy.js';
 export type { ForwardReason, XCache } from './cache-status.js';
 export { CACHE_NAME } from './cache-status.js';
 export { ifNoneMatchMatches, strongEtag } from './etag.js';

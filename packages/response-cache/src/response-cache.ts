@@ -1,28 +1,34 @@
-import { randomBytes } from 'node:crypto';
-import { type CacheBackend, type MemcachedClient, resolveBackend } from '@memkit/core';
+import {
+  type CacheBackend,
+  type MemcachedClient,
+  type ResolvedBackend,
+  resolveBackend,
+} from '@memkit/core';
 import {
   type CacheDecision,
   type CacheRoute,
   type ForwardDecision,
   REVALIDATE_HEADER,
   type ResponseCacheStats,
-  type Revalidation,
 } from './cache-decision.js';
-import { memcachedKey, normalizeUrl, variantKey } from './cache-key.js';
-import { type RequestMode, requestMode } from './cache-policy.js';
-import { type ForwardReason, forwardStatus } from './cache-status.js';
+import { keyTarget, memcachedKey, variantKey } from './cache-key.js';
+import { personalised, type RequestMode, requestMode } from './cache-policy.js';
+import type { ForwardReason } from './cache-status.js';
 import type { CacheRequest } from './http-types.js';
-import { type DecodedItem, decodeItem, type VaryPointer } from './internal/entry-codec.js';
+import type { DecodedItem, VaryPointer } from './internal/entry-codec.js';
 import { EntryMemo } from './internal/entry-memo.js';
-import { token } from './internal/entry-writer.js';
-import { type Forward, type ForwardDeps, finishForward, releaseLock } from './internal/forward.js';
-import { entryClock, hitResponse } from './internal/hit-response.js';
+import { EntryStore, type FetchedItem } from './internal/entry-store.js';
 import {
-  BackendStore,
-  type EntryStore,
-  type FetchedItem,
-  MetaStore,
-} from './internal/meta-store.js';
+  defaultPrimaryKey,
+  type Forward,
+  type ForwardDeps,
+  forwardContext,
+  forwardDecision,
+} from './internal/forward.js';
+import { entryClock, hitResponse } from './internal/hit-response.js';
+import { Invalidation } from './internal/invalidation.js';
+import { OriginIndex } from './internal/origin-index.js';
+import { PendingRevalidations } from './internal/replay-request.js';
 import { SingleFlight } from './internal/single-flight.js';
 import {
   type ResolvedResponseCacheOptions,
@@ -32,7 +38,6 @@ import {
   resolveRouteCacheOptions,
 } from './options.js';
 
-const NO_FLIGHT = (): void => {};
 const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
 
 /** Whether every tag version an entry was stored with is still the current one. */
@@ -60,15 +65,16 @@ export class ResponseCache {
   readonly options: ResolvedResponseCacheOptions;
   /** Where entries are stored: the memcached client wrapped, or the `backend` given. */
   readonly backend: CacheBackend;
-  readonly #client: MemcachedClient | undefined;
-  readonly #ownsClient: boolean;
+  readonly #resolved: ResolvedBackend;
   readonly #store: EntryStore;
+  readonly #origins: OriginIndex;
+  readonly #invalidation: Invalidation;
   readonly #deps: ForwardDeps;
   readonly #flights = new SingleFlight();
   readonly #defaults: CacheRoute;
   #down = false;
   readonly #memo: EntryMemo;
-  readonly #pending = new Map<string, ForwardDecision>();
+  readonly #pending = new PendingRevalidations();
   readonly #stats: ResponseCacheStats = {
     requests: 0,
     hits: 0,
@@ -77,21 +83,25 @@ export class ResponseCache {
     stored: 0,
     notStored: 0,
     bypassed: 0,
+    passed: 0,
     coalesced: 0,
     errors: 0,
   };
 
-  /** @throws RangeError on a bad option, naming it. */
+  /**
+   * @throws MemcachedInvalidOptionError (`ERR_MEMCACHED_INVALID_OPTION`) on an unknown option or
+   *   a bad value, naming it.
+   */
   constructor(options: ResponseCacheOptions = {}) {
     this.options = resolveResponseCacheOptions(options);
     const o = this.options;
-    // A core MemcachedBackend is unwrapped: memcached keeps its meta-command path either way.
-    const resolved = resolveBackend(o);
-    this.backend = resolved.backend;
-    this.#client = resolved.client;
-    this.#ownsClient = resolved.ownsClient;
-    this.#store =
-      this.#client === undefined ? new BackendStore(this.backend) : new MetaStore(this.#client);
+    // Every storage operation goes through core's CacheBackend: memcached's meta commands and
+    // the exptime rule live there, once, for every package.
+    this.#resolved = resolveBackend(o);
+    this.backend = this.#resolved.backend;
+    this.#store = new EntryStore(this.backend);
+    this.#origins = new OriginIndex(this.#store, o.keyPrefix);
+    this.#invalidation = new Invalidation(this.#store, this.#origins, o);
     this.#memo = new EntryMemo(this.#store, o.keyPrefix);
     this.#deps = {
       store: this.#store,
@@ -105,6 +115,7 @@ export class ResponseCache {
       key: o.key,
       staleWhileRevalidate: o.staleWhileRevalidate,
       staleIfError: o.staleIfError,
+      shareCookieRequests: o.shareCookieRequests,
     });
   }
 
@@ -113,17 +124,23 @@ export class ResponseCache {
    * @throws RangeError when the cache runs on another backend (see `backend`).
    */
   get client(): MemcachedClient {
-    if (this.#client === undefined) {
+    const client = this.#resolved.client;
+    if (client === undefined) {
       throw new RangeError(
         `This cache runs on a ${this.backend.kind} backend and has no memcached client; use cache.backend.`,
       );
     }
-    return this.#client;
+    return client;
   }
 
   /** Whether the cache talks to memcached through a client (false on another backend). */
   get hasClient(): boolean {
-    return this.#client !== undefined;
+    return this.#resolved.client !== undefined;
+  }
+
+  /** Whether the cache created its client (from `servers`) and so closes it in {@link close}. */
+  get ownsClient(): boolean {
+    return this.#resolved.ownsClient;
   }
 
   /** A snapshot of the counters. */
@@ -133,7 +150,7 @@ export class ResponseCache {
 
   /**
    * Per-route settings over the defaults; adapters call it once per route.
-   * @throws RangeError on a bad option.
+   * @throws MemcachedInvalidOptionError on a bad option.
    */
   route(options: RouteCacheOptions = {}): CacheRoute {
     const r = resolveRouteCacheOptions(options);
@@ -144,25 +161,34 @@ export class ResponseCache {
       key: r.key ?? d.key,
       staleWhileRevalidate: r.staleWhileRevalidate ?? d.staleWhileRevalidate,
       staleIfError: r.staleIfError ?? d.staleIfError,
+      shareCookieRequests: r.shareCookieRequests ?? d.shareCookieRequests,
     });
   }
 
-  /** Decides whether a request is served from the cache or goes to the handler. */
+  /**
+   * Decides whether a request is served from the cache or goes to the handler. The key is the
+   * request target as routed (`req.url`, never normalised), the protocol and host, and the
+   * `keyHeaders`; or the route's `key`. A request with `Cookie` or `Authorization` is answered
+   * only from entries whose response said `public`/`s-maxage`, unless the route opted in.
+   */
   async begin(req: CacheRequest, route: CacheRoute = this.#defaults): Promise<CacheDecision> {
-    const token = req.headers[REVALIDATE_HEADER];
-    const pending = typeof token === 'string' ? this.#pending.get(token) : undefined;
-    if (pending !== undefined) {
-      this.#pending.delete(token as string);
-      return pending;
-    }
+    // A stale-while-revalidate replay takes over the refresh its original request won.
+    const pending = this.#pending.take(req.headers[REVALIDATE_HEADER]);
+    if (pending !== undefined) return pending;
     this.#stats.requests++;
-    const mode = requestMode(req);
+    const mode = requestMode(req, this.options.honorRequestNoCache);
     if (mode.kind === 'bypass') {
       this.#stats.bypassed++;
       return this.#forward(this.#context(req, route, undefined), false, 'bypass', mode.reason);
     }
-    const ctx = this.#context(req, route, this.#primary(route.key ? route.key(req) : req.url));
+    const personal =
+      route.shareCookieRequests || route.key !== undefined ? undefined : personalised(req);
+    const ctx = this.#context(req, route, this.#primaryOf(req, route));
     try {
+      if (personal !== undefined) {
+        ctx.personal = personal;
+        return await this.#personal(ctx, mode.kind === 'lookup' && mode.head);
+      }
       if (mode.kind === 'refresh') {
         ctx.tagVersions = await this.#tagVersions(ctx.tagKeys);
         this.#recovered();
@@ -176,27 +202,19 @@ export class ResponseCache {
   }
 
   /**
-   * Invalidates one key for every instance: a URL path (`/users/42`, normalized like request
-   * URLs) or a route's custom `key`. The entry is marked stale (kept for stale-if-error only).
+   * Invalidates one resource for every instance: an absolute URL (`https://example.com/users/42`,
+   * that origin only), a request target (`/users/42`: on every host and protocol it was stored
+   * under), or a route's custom `key`. Targets are compared raw, as requests are keyed. The
+   * entry is marked stale (kept for stale-if-error only).
    * @returns whether something was there.
    */
   async invalidate(urlOrKey: string): Promise<boolean> {
-    const k0 = memcachedKey(this.options.keyPrefix, 'e', this.#primary(urlOrKey));
-    const item = await this.#store.fetch(k0, undefined, undefined);
-    if (item === null) return false;
-    const decoded = decodeItem(item.value);
-    // A Vary pointer is deleted: its variants become unreachable, all at once.
-    if (decoded?.kind === 'vary') return this.#store.remove(k0);
-    return this.#store.markStale(k0);
+    return this.#invalidation.invalidate(urlOrKey);
   }
 
   /** Invalidates every entry stored under any of `tags`, for every instance, O(1) per tag. */
   async invalidateTags(tags: readonly string[]): Promise<void> {
-    await Promise.all(
-      tags.map((t) =>
-        this.#store.store(memcachedKey(this.options.keyPrefix, 't', t), Buffer.from(token()), 0),
-      ),
-    );
+    return this.#invalidation.invalidateTags(tags);
   }
 
   /**
@@ -205,54 +223,62 @@ export class ResponseCache {
    *   versions of configured prefixes only).
    */
   async invalidatePrefix(prefix: string): Promise<void> {
-    if (!this.options.prefixes.includes(prefix)) {
-      throw new RangeError(
-        `Invalid prefix ${JSON.stringify(prefix)}: not in the "prefixes" option (${JSON.stringify(this.options.prefixes)}). Add it there.`,
-      );
-    }
-    const key = memcachedKey(this.options.keyPrefix, 'p', prefix);
-    await this.#store.store(key, Buffer.from(token()), 0);
+    return this.#invalidation.invalidatePrefix(prefix);
   }
 
-  /** Closes the client if the cache created it (from `servers`); an injected one is left open. */
-  async close(): Promise<void> {
-    if (this.#ownsClient) await this.#client?.close();
+  /**
+   * Closes the client if the cache created it (from `servers`); a client or backend that was
+   * passed in is never closed. Safe to call more than once.
+   */
+  close(): Promise<void> {
+    return this.#resolved.close();
   }
 
-  #primary(urlOrKey: string): string {
-    return urlOrKey.startsWith('/') ? normalizeUrl(urlOrKey, this.options.sortQuery) : urlOrKey;
+  #primaryOf(req: CacheRequest, route: CacheRoute): string {
+    return route.key === undefined ? defaultPrimaryKey(req, this.options) : route.key(req);
   }
 
   #context(req: CacheRequest, route: CacheRoute, primary: string | undefined): Forward {
-    const prefix = this.options.keyPrefix;
-    const tagKeys: string[] = [];
-    if (primary !== undefined) {
-      const tags = typeof route.tags === 'function' ? route.tags(req) : (route.tags ?? []);
-      for (const t of tags) tagKeys.push(memcachedKey(prefix, 't', t));
-      const prefixes = this.options.prefixes;
-      const path = prefixes.length === 0 ? '' : normalizeUrl(req.url).replace(/\?.*$/, '');
-      for (const p of prefixes) {
-        const base = p.endsWith('/') ? p : `${p}/`;
-        if (path === p || path.startsWith(base)) tagKeys.push(memcachedKey(prefix, 'p', p));
+    const onStored =
+      primary === undefined || route.key !== undefined
+        ? undefined
+        : (p: string, ttl: number) =>
+            this.#origins.record(keyTarget(req.url, this.options.sortQuery), p, ttl);
+    return forwardContext(req, route, primary, this.options, onStored);
+  }
+
+  /**
+   * A personalised request (`Cookie`/`Authorization`): served only from a fresh entry whose
+   * response said `public`/`s-maxage`; otherwise it goes to the handler without taking the
+   * lock or joining anyone's wait, and its response is stored only when it says the same.
+   */
+  async #personal(ctx: Forward, head: boolean): Promise<CacheDecision> {
+    const [first, versions] = await Promise.all([
+      this.#store.fetch(ctx.k0, undefined, undefined),
+      this.#tagVersions(ctx.tagKeys),
+    ]);
+    this.#recovered();
+    ctx.tagVersions = versions;
+    let item = first;
+    let decoded = item === null ? undefined : this.#memo.decode(item.value);
+    if (decoded?.kind === 'vary') {
+      ctx.pointer = decoded.pointer;
+      item = await this.#store.fetch(this.#variantKey(ctx, decoded.pointer), undefined, undefined);
+      decoded = item === null ? undefined : this.#memo.decode(item.value);
+    }
+    if (item !== null && decoded?.kind === 'entry' && decoded.meta.pub === true && !item.stale) {
+      const clock = entryClock(decoded.meta, item.ttl);
+      if (clock.freshTtl >= 0 && tagsCurrent(decoded.meta.tags, versions)) {
+        const hit =
+          this.#memo.known(decoded.meta) ?? (await this.#memo.hit(decoded.meta, decoded.body));
+        if (hit !== undefined) {
+          this.#stats.hits++;
+          return { action: 'serve', response: hitResponse(ctx.req, hit, clock, false) };
+        }
       }
     }
-    return {
-      req,
-      route,
-      primary: primary ?? '',
-      k0: primary === undefined ? '' : memcachedKey(prefix, 'e', primary),
-      pointer: undefined,
-      tagKeys,
-      tagVersions: NO_VERSIONS,
-      staleWindow: Math.max(route.staleWhileRevalidate, route.staleIfError),
-      store: false,
-      fwd: 'miss',
-      detail: undefined,
-      lockKey: undefined,
-      lockOnEntry: false,
-      fallback: undefined,
-      endFlight: NO_FLIGHT,
-    };
+    this.#stats.bypassed++;
+    return this.#forward(ctx, !head, 'bypass', ctx.personal);
   }
 
   async #tagVersions(keys: readonly string[]): Promise<Map<string, string>> {
@@ -300,8 +326,14 @@ export class ResponseCache {
           item = await this.#store.fetch(key, lockTtl, recache);
           decoded = item === null ? undefined : this.#memo.decode(item.value);
         }
-        const entry = decoded?.kind === 'entry' ? decoded : undefined;
         if (item === null) return this.#forward(ctx, !head, 'miss', undefined);
+        if (decoded?.kind === 'pass') {
+          // Hit-for-pass: this key's last response could not be stored. Straight to the origin,
+          // in parallel, no lock; a response that is storable again replaces the marker.
+          this.#stats.passed++;
+          return this.#forward(ctx, !head, 'miss', 'hit-for-pass');
+        }
+        const entry = decoded?.kind === 'entry' ? decoded : undefined;
         if (entry === undefined) {
           // An empty stub: someone holds the regeneration lock, maybe us.
           if (item.won) {
@@ -322,7 +354,9 @@ export class ResponseCache {
           const hit =
             this.#memo.known(entry.meta) ?? (await this.#memo.hit(entry.meta, entry.body));
           if (hit === undefined) return this.#forward(ctx, !head, 'miss', 'chunk-missing');
-          if (!item.stale && clock.freshTtl >= 0) {
+          // A recache win (`R`) means the refresh is due even when whole-second rounding still
+          // shows 0 s of freshness (Redis rounds the remaining TTL up): never drop a won refresh.
+          if (!item.stale && !item.won && clock.freshTtl >= 0) {
             if (
               (mode.maxAge !== undefined && clock.age > mode.maxAge) ||
               (mode.minFresh !== undefined && clock.freshTtl < mode.minFresh)
@@ -345,14 +379,19 @@ export class ResponseCache {
                   age: clock.age,
                 }
               : undefined;
-          const withinSwr = !item.stale && -clock.freshTtl <= ctx.route.staleWhileRevalidate;
+          const swr = ctx.route.staleWhileRevalidate;
+          const withinSwr = swr > 0 && !item.stale && -clock.freshTtl <= swr;
           if (item.won && withinSwr && !head) {
             // stale-while-revalidate: this request gets the stale copy too; the refresh runs in
             // the background through the adapter's replay.
             this.#stats.staleHits++;
             const refresh = this.#regenerate(ctx, key, true, fallback, 'stale');
             const response = hitResponse(ctx.req, hit, clock, true);
-            return { action: 'serve', response, revalidate: this.#revalidation(refresh) };
+            return {
+              action: 'serve',
+              response,
+              revalidate: this.#pending.create(refresh, ctx.req),
+            };
           }
           if (item.won) return this.#regenerate(ctx, key, true, fallback, 'stale');
           if (withinSwr && (item.alreadyWon || head)) {
@@ -389,20 +428,6 @@ export class ResponseCache {
     return memcachedKey(this.options.keyPrefix, 'v', secondary);
   }
 
-  #revalidation(refresh: ForwardDecision): Revalidation {
-    const token = randomBytes(18).toString('base64url');
-    this.#pending.set(token, refresh);
-    return {
-      header: [REVALIDATE_HEADER, token],
-      done: () => {
-        const left = this.#pending.get(token);
-        if (left === undefined) return;
-        this.#pending.delete(token);
-        left.abandon('replay-missed');
-      },
-    };
-  }
-
   #regenerate(
     ctx: Forward,
     lockKey: string,
@@ -424,35 +449,7 @@ export class ResponseCache {
     fwd: ForwardReason,
     detail: string | undefined,
   ): ForwardDecision {
-    const f: Forward = { ...ctx, store, fwd, detail };
-    if (fwd !== 'bypass') this.#stats.misses++;
-    let done = false;
-    const passthrough =
-      !store && f.lockKey === undefined && f.fallback === undefined
-        ? { 'x-cache': 'MISS', 'cache-status': forwardStatus(fwd, undefined, false, detail) }
-        : undefined;
-    return {
-      action: 'forward',
-      passthrough,
-      finish: async (origin) => {
-        if (done) return { headers: {}, replacement: undefined };
-        done = true;
-        try {
-          return await finishForward(this.#deps, f, origin);
-        } finally {
-          f.endFlight();
-        }
-      },
-      abandon: (reason) => {
-        if (done) return;
-        done = true;
-        if (store) {
-          this.#stats.notStored++;
-          this.options.logger?.debug?.({ url: f.req.url, reason }, 'response not cached');
-        }
-        releaseLock(this.#deps, f).finally(f.endFlight);
-      },
-    };
+    return forwardDecision(this.#deps, { ...ctx, store, fwd, detail });
   }
 
   #failure(err: unknown): void {
@@ -461,13 +458,13 @@ export class ResponseCache {
     this.#down = true;
     this.options.logger?.warn(
       { err },
-      'response cache: memcached unavailable, serving from handlers until it is back',
+      'response cache: storage unavailable, serving from handlers until it is back',
     );
   }
 
   #recovered(): void {
     if (!this.#down) return;
     this.#down = false;
-    this.options.logger?.warn({}, 'response cache: memcached is back');
+    this.options.logger?.warn({}, 'response cache: storage is back');
   }
 }

@@ -1,9 +1,10 @@
 import { get } from 'node:http';
-import { MemcachedClient, startServer } from '@memkit/core';
+import { MemcachedBackend, MemcachedClient, startServer } from '@memkit/core';
 import express from 'express';
 import Fastify from 'fastify';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memcachedKey } from '../src/cache-key.js';
 import { cacheResponse, memcachedCache, ResponseCache } from '../src/index.js';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
@@ -108,8 +109,8 @@ describe('adapter wiring', () => {
     app.get('/r', mw, (_req, res) => {
       res.send('r');
     });
-    await request(app).get('/r').expect(200);
-    const hit = await request(app).get('/r').expect(200);
+    await request(app).get('/r').set('host', 'app.test').expect(200);
+    const hit = await request(app).get('/r').set('host', 'app.test').expect(200);
     expect([hit.headers['x-cache'], hit.headers['x-ratelimit-remaining']]).toEqual(['HIT', '98']);
     await mw.cache.close();
   });
@@ -129,6 +130,75 @@ describe('adapter wiring', () => {
     await app.close();
   });
 
+  it('fastify: reuses app.memcached when given no client, servers or backend, and never closes it', async () => {
+    const client = new MemcachedClient(server.address);
+    const app = Fastify();
+    app.decorate('memcached', client);
+    await app.register(memcachedCache, { keyPrefix: 'reuse:' });
+    app.get('/x', async () => 'x');
+    await app.ready();
+    expect(app.responseCache.client).toBe(client);
+    expect(app.responseCache.ownsClient).toBe(false);
+    await app.inject('/x');
+    expect((await app.inject('/x')).headers['x-cache']).toBe('HIT');
+    await app.close();
+    expect(await client.set('still-open', 'yes')).toBe(true);
+    await client.close();
+  });
+
+  it("fastify: keyPrefix is the storage prefix; `prefix` (Fastify's route prefix) is refused, not dropped", async () => {
+    const client = new MemcachedClient(server.address);
+    const app = Fastify();
+    await app.register(memcachedCache, { client, keyPrefix: 'kp-test:' });
+    app.get('/k', async () => 'k');
+    await app.inject('/k');
+    // The entry lives under keyPrefix (inject sends Host: localhost:80).
+    const key = memcachedKey('kp-test:', 'e', 'http://localhost:80/k');
+    expect(await new MemcachedBackend(client).get(key)).not.toBeNull();
+    expect(app.responseCache.options.keyPrefix).toBe('kp-test:');
+    await app.close();
+    const other = Fastify();
+    await expect(
+      other.register(memcachedCache, { client, prefix: 'rc2:' } as never).ready(),
+    ).rejects.toMatchObject({ code: 'ERR_MEMCACHED_INVALID_OPTION', option: 'prefix' });
+    await other.close();
+    await client.close();
+  });
+
+  it('fastify: refuses unknown and bad options with ERR_MEMCACHED_INVALID_OPTION at registration', async () => {
+    for (const options of [{ ttll: 5 }, { ttl: 0 }, { global: 'yes' }, { servers: 42 }]) {
+      const app = Fastify();
+      await expect(app.register(memcachedCache, options as never).ready()).rejects.toMatchObject({
+        code: 'ERR_MEMCACHED_INVALID_OPTION',
+      });
+      await app.close();
+    }
+  });
+
+  it('fastify: registering twice on one instance is refused, not a second lookup per route', async () => {
+    const client = new MemcachedClient(server.address);
+    const app = Fastify();
+    await app.register(memcachedCache, { client, keyPrefix: 'twice:' });
+    await expect(
+      app.register(memcachedCache, { client, keyPrefix: 'twice2:' }).ready(),
+    ).rejects.toThrow(/already registered/);
+    await app.close();
+    await client.close();
+  });
+
+  it('express: a cache created from servers closes its client on close(), once; a passed client is never closed', async () => {
+    const own = new ResponseCache({ servers: server.address });
+    expect(own.ownsClient).toBe(true);
+    await own.close();
+    await own.close();
+    await expect(own.client.get('k')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CLOSED' });
+    const client = new MemcachedClient(server.address);
+    const given = new ResponseCache({ client });
+    await given.close();
+    expect(await client.set('open', 'yes')).toBe(true);
+    await client.close();
+  });
+
   it('fastify: rejects bad route settings when routes are added', async () => {
     const app = Fastify();
     await app.register(memcachedCache, { servers: server.address });
@@ -145,10 +215,10 @@ describe('adapter wiring', () => {
     app.get('/e', mw, (_req, res) => {
       res.type('text').send(`e${++calls}`);
     });
-    await request(app).get('/e');
-    expect((await request(app).get('/e')).headers['x-cache']).toBe('HIT');
+    await request(app).get('/e').set('host', 'app.test');
+    expect((await request(app).get('/e').set('host', 'app.test')).headers['x-cache']).toBe('HIT');
     expect(await mw.cache.invalidate('/e')).toBe(true);
-    expect((await request(app).get('/e')).text).toBe('e2');
+    expect((await request(app).get('/e').set('host', 'app.test')).text).toBe('e2');
     await mw.cache.close();
   });
 
@@ -164,9 +234,9 @@ describe('adapter wiring', () => {
     app.post('/u', (_req, res) => {
       res.json({ n: ++calls });
     });
-    await request(app).get('/u');
-    expect((await request(app).get('/u')).body).toEqual({ n: 1 });
-    expect((await request(app).post('/u')).body).toEqual({ n: 2 });
+    await request(app).get('/u').set('host', 'app.test');
+    expect((await request(app).get('/u').set('host', 'app.test')).body).toEqual({ n: 1 });
+    expect((await request(app).post('/u').set('host', 'app.test')).body).toEqual({ n: 2 });
     await client.close();
   });
 
@@ -202,7 +272,7 @@ describe('adapter wiring', () => {
   it('rejects client and servers together', () => {
     const client = new MemcachedClient(server.address);
     expect(() => new ResponseCache({ client, servers: server.address })).toThrow(
-      /either "client" or "servers"/,
+      /"client" .*"servers"|"servers".*"client"/,
     );
     return client.close();
   });

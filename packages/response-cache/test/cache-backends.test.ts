@@ -1,4 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import {
+  type BackendSetOptions,
+  type BackendWriteResult,
+  MemcachedBackend,
+  MemcachedClient,
+  MemcachedValueTooLargeError,
+  startServer,
+} from '@memkit/core';
 import { RedisBackend } from '@memkit/core/redis';
 import express from 'express';
 import RedisMock from 'ioredis-mock';
@@ -32,8 +40,8 @@ for (const factory of CACHE_BACKENDS) {
           res.json({ id: 1, calls });
         },
       );
-      const first = await request(app).get('/users/1');
-      const second = await request(app).get('/users/1');
+      const first = await request(app).get('/users/1').set('host', 'app.test');
+      const second = await request(app).get('/users/1').set('host', 'app.test');
       expect(first.headers['x-cache']).toBe('MISS');
       expect(second.headers['x-cache']).toBe('HIT');
       expect(second.body).toEqual({ id: 1, calls: 1 });
@@ -63,6 +71,7 @@ for (const factory of CACHE_BACKENDS) {
       const pending = Array.from({ length: 100 }, (_, i) =>
         request(apps[i % 2] as express.Express)
           .get('/cold')
+          .set('host', 'app.test')
           .then((r) => r),
       );
       // Release the one regeneration only once every request has reached a cache.
@@ -92,9 +101,10 @@ for (const factory of CACHE_BACKENDS) {
         ['/bin', binary],
         ['/txt', text],
       ] as const) {
-        await request(app).get(path);
+        await request(app).get(path).set('host', 'app.test');
         const hit = await request(app)
           .get(path)
+          .set('host', 'app.test')
           .buffer(true)
           .parse((res, done) => {
             const parts: Buffer[] = [];
@@ -123,10 +133,12 @@ for (const factory of CACHE_BACKENDS) {
         return app;
       };
       const [appA, appB] = [appOf(a as ResponseCache), appOf(b as ResponseCache)];
-      await request(appA).get('/users/42');
-      expect((await request(appB).get('/users/42')).headers['x-cache']).toBe('HIT');
+      await request(appA).get('/users/42').set('host', 'app.test');
+      expect(
+        (await request(appB).get('/users/42').set('host', 'app.test')).headers['x-cache'],
+      ).toBe('HIT');
       await a?.invalidateTags(['user:42']);
-      const after = await request(appB).get('/users/42');
+      const after = await request(appB).get('/users/42').set('host', 'app.test');
       expect(after.headers['x-cache']).toBe('MISS');
       expect(after.text).toBe('user 42 v2');
     });
@@ -141,7 +153,7 @@ for (const factory of CACHE_BACKENDS) {
             res.send('fresh');
           });
           own.hang?.();
-          const res = await request(app).get('/x');
+          const res = await request(app).get('/x').set('host', 'app.test');
           expect(res.status).toBe(200);
           expect(res.text).toBe('fresh');
         } finally {
@@ -165,5 +177,50 @@ describe('the backend option', () => {
     expect(() => cache.client).toThrow(/runs on a redis backend/);
     await cache.close();
     expect(redis.status).not.toBe('end');
+  });
+});
+
+describe("a response over the backend's value limit", () => {
+  it('is passed through as too-large (and remembered as not storable), never reported as an outage', async () => {
+    const server = await startServer({ port: 0, host: '127.0.0.1' });
+    const client = new MemcachedClient(server.address);
+    // A backend that refuses values over 1000 bytes before sending, as MemcachedBackend does
+    // over the client's maxValueSize.
+    class Limited extends MemcachedBackend {
+      override async set(
+        key: string,
+        value: string | Buffer,
+        ttl: number,
+        options?: BackendSetOptions,
+      ): Promise<BackendWriteResult> {
+        if (value.length > 1000) throw new MemcachedValueTooLargeError(`"${key}" is too large`);
+        return super.set(key, value, ttl, options);
+      }
+    }
+    const warnings: unknown[] = [];
+    const mw = cacheResponse({
+      backend: new Limited(client),
+      keyPrefix: prefix(),
+      logger: { warn: (_o, msg) => warnings.push(msg) },
+    });
+    let calls = 0;
+    const app = express();
+    app.get('/big', mw, (_req, res) => {
+      calls++;
+      res.type('application/octet-stream').send(Buffer.alloc(5000, 1));
+    });
+    try {
+      const first = await request(app).get('/big').set('host', 'app.test');
+      expect(first.headers['cache-status']).toContain('detail=too-large');
+      const second = await request(app).get('/big').set('host', 'app.test');
+      expect([second.status, second.headers['x-cache']]).toEqual([200, 'MISS']);
+      expect(calls).toBe(2);
+      expect(warnings).toEqual([]);
+      expect(mw.cache.stats().errors).toBe(0);
+      expect(mw.cache.stats().passed).toBe(1);
+    } finally {
+      await client.close();
+      await server.close();
+    }
   });
 });

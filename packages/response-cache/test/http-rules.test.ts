@@ -1,18 +1,33 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, type TestMemcached } from '../../../test/support/memcached-backends.js';
+import fastifyCookie from '@fastify/cookie';
+import fastifySession from '@fastify/session';
+import session from 'express-session';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ResponseCacheOptions } from '../src/index.js';
-import { ADAPTERS, type RouteSpec, type TestApp } from './support/apps.js';
+import { ADAPTERS, type AppEnv, type RouteSpec, type TestApp } from './support/apps.js';
+import { STORES, type StartedStore } from './support/stores.js';
 
-// One conformance suite for the HTTP rules, run for each adapter on each backend.
-for (const backend of BACKENDS) {
+/** A promise released by the test, so "the handler is still running" needs no sleeping. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
+}
+
+// One conformance suite for the HTTP rules, run for each adapter (Express 4, Express 5,
+// Fastify) on each store (in-process memcached, real memcached, real Redis).
+for (const backend of STORES) {
   for (const adapter of ADAPTERS) {
     describe.skipIf(!backend.available)(
       `HTTP caching rules: ${adapter.name} on ${backend.name}`,
       () => {
-        let mc: TestMemcached;
+        let mc: StartedStore;
         const open: TestApp[] = [];
         let n = 0;
+        // A run id keeps repeated runs apart on a long-lived store without flushing it.
+        const run = randomBytes(4).toString('hex');
         beforeAll(async () => {
           mc = await backend.start();
         });
@@ -24,10 +39,17 @@ for (const backend of BACKENDS) {
         });
         const app = async (
           routes: RouteSpec[],
-          options: Omit<ResponseCacheOptions, 'client' | 'servers'> = {},
+          options: Omit<ResponseCacheOptions, 'client' | 'servers' | 'backend'> = {},
+          env: AppEnv = {},
         ): Promise<TestApp> => {
-          // A key prefix per app keeps tests apart on the shared memcached without flushing it.
-          const a = await adapter.create(mc.address, routes, { keyPrefix: `t${++n}:`, ...options });
+          // A key prefix per app keeps tests apart on the shared store without flushing it.
+          const a = await adapter.create(
+            mc.store,
+            routes,
+            { keyPrefix: `t${run}${++n}:`, ...options },
+            {},
+            env,
+          );
           open.push(a);
           return a;
         };
@@ -131,6 +153,27 @@ for (const backend of BACKENDS) {
           }
         });
 
+        it("keeps a response fresh for a max-age over 30 days (memcached's exptime rule, applied in core)", async () => {
+          const year = 365 * 86_400;
+          const a = await app([
+            {
+              path: '/immutable',
+              handler: () => ({
+                headers: { 'cache-control': `public, max-age=${year}, immutable` },
+                body: 'asset',
+              }),
+            },
+          ]);
+          await a.request('GET', '/immutable');
+          const hit = await a.request('GET', '/immutable');
+          expect(hit.headers['x-cache']).toBe('HIT');
+          const ttl = Number(/ttl=(\d+)/.exec(String(hit.headers['cache-status']))?.[1]);
+          expect(ttl).toBeGreaterThan(year - 60);
+          // An absolute exptime can read back a second over: memcached's clock ticks in whole
+          // seconds behind the client's.
+          expect(ttl).toBeLessThanOrEqual(year + 2);
+        });
+
         it('caches a 404 (cacheable by default)', async () => {
           const { state, handler } = counting(() => () => ({ status: 404, body: 'no such user' }));
           const a = await app([{ path: '/gone', handler }]);
@@ -172,9 +215,9 @@ for (const backend of BACKENDS) {
           }
         });
 
-        it('bypasses on a request no-store and refreshes on a request no-cache', async () => {
+        it('with honorRequestNoCache, bypasses on a request no-store and refreshes on a request no-cache', async () => {
           const { state, handler } = counting((i) => () => ({ body: `v${i}` }));
-          const a = await app([{ path: '/r', handler }]);
+          const a = await app([{ path: '/r', handler }], { honorRequestNoCache: true });
           const bypass = await a.request('GET', '/r', { 'cache-control': 'no-store' });
           expect(bypass.headers['cache-status']).toContain('fwd=bypass');
           expect((await a.request('GET', '/r')).headers['x-cache']).toBe('MISS'); // v2 stored
@@ -313,8 +356,8 @@ for (const backend of BACKENDS) {
             cache: { tags: (req) => [`user:${req.params?.id}`] },
             handler,
           };
-          const a = await app([route], { keyPrefix: 'shared-tags:' });
-          const b = await app([route], { keyPrefix: 'shared-tags:' });
+          const a = await app([route], { keyPrefix: `shared-tags${run}:` });
+          const b = await app([route], { keyPrefix: `shared-tags${run}:` });
           await a.request('GET', '/api/users/42');
           await a.request('GET', '/api/users/7');
           expect((await b.request('GET', '/api/users/42')).headers['x-cache']).toBe('HIT');
@@ -371,6 +414,381 @@ for (const backend of BACKENDS) {
           expect(hit.headers['x-cache']).toBe('HIT');
           expect(await a.cache.invalidate('thing:1')).toBe(true);
           expect((await a.request('GET', '/k/1')).headers['x-cache']).toBe('MISS');
+        });
+
+        // --- Security: no poisoning, no leaks, no self-inflicted queue (issue #13) ---
+
+        it('keys on the raw target the router saw: /page/%2e%2e, /page\\victim and /page/x/../other poison nothing', async () => {
+          const a = await app([
+            { path: '/', handler: () => ({ body: 'home' }) },
+            { path: '/page/:name', handler: (req) => ({ body: `page ${req.params.name}` }) },
+            {
+              path: '/page/:a/:b/:c',
+              handler: (req) => ({ body: `deep ${req.params.a}|${req.params.b}|${req.params.c}` }),
+            },
+            { path: '/:p', handler: (req) => ({ body: `root ${req.params.p}` }) },
+          ]);
+          expect((await a.request('GET', '/page/%2e%2e')).text).toBe('page ..');
+          expect((await a.request('GET', '/page\\victim')).text).toBe('root page\\victim');
+          expect((await a.request('GET', '/page/x/../other')).text).toBe('deep x|..|other');
+          // Each page is what its own route answers, not a copy filed under a normalised URL.
+          const home = await a.request('GET', '/');
+          expect([home.text, home.headers['x-cache']]).toEqual(['home', 'MISS']);
+          const victim = await a.request('GET', '/page/victim');
+          expect([victim.text, victim.headers['x-cache']]).toEqual(['page victim', 'MISS']);
+          const other = await a.request('GET', '/page/other');
+          expect([other.text, other.headers['x-cache']]).toEqual(['page other', 'MISS']);
+          // The raw targets are cached under their own keys.
+          const again = await a.request('GET', '/page/%2e%2e');
+          expect([again.text, again.headers['x-cache']]).toEqual(['page ..', 'HIT']);
+        });
+
+        it('keys on the host (port included): a page built for one Host is never served to another', async () => {
+          const { state, handler } = counting((i) => (req) => ({
+            body: `links to ${req.hostname} #${i}`,
+          }));
+          const a = await app([{ path: '/h', handler }]);
+          expect((await a.request('GET', '/h', { host: 'evil.example' })).text).toBe(
+            'links to evil.example #1',
+          );
+          const good = await a.request('GET', '/h', { host: 'good.example' });
+          expect([good.text, good.headers['x-cache']]).toEqual([
+            'links to good.example #2',
+            'MISS',
+          ]);
+          const hit = await a.request('GET', '/h', { host: 'good.example' });
+          expect([hit.text, hit.headers['x-cache']]).toEqual(['links to good.example #2', 'HIT']);
+          const port = await a.request('GET', '/h', { host: 'good.example:8080' });
+          expect(port.headers['x-cache']).toBe('MISS');
+          expect(state.calls).toBe(3);
+        });
+
+        it('with trust proxy, keys on X-Forwarded-Proto and -Host as the framework resolves them: a 301 built for http never reaches https', async () => {
+          const { state, handler } = counting(
+            () => (req) =>
+              req.protocol === 'http'
+                ? {
+                    status: 301,
+                    headers: { location: `https://${req.hostname}/secure` },
+                    body: 'moved',
+                  }
+                : { body: `secure on ${req.hostname}` },
+          );
+          const a = await app([{ path: '/secure', handler }], {}, { trustProxy: true });
+          const plain = { 'x-forwarded-proto': 'http' };
+          expect((await a.request('GET', '/secure', plain)).status).toBe(301);
+          expect((await a.request('GET', '/secure', plain)).headers['x-cache']).toBe('HIT');
+          const tls = await a.request('GET', '/secure', { 'x-forwarded-proto': 'https' });
+          expect([tls.status, tls.text]).toEqual([200, 'secure on app.test']);
+          const other = await a.request('GET', '/secure', {
+            'x-forwarded-proto': 'https',
+            'x-forwarded-host': 'other.example',
+          });
+          expect([other.status, other.text, other.headers['x-cache']]).toEqual([
+            200,
+            'secure on other.example',
+            'MISS',
+          ]);
+          expect(state.calls).toBe(3);
+        });
+
+        it('adds the keyHeaders to the key', async () => {
+          const { handler } = counting(() => (req) => ({
+            body: `tenant ${String(req.headers['x-tenant'])}`,
+          }));
+          const a = await app([{ path: '/t', handler }], { keyHeaders: ['X-Tenant'] });
+          expect((await a.request('GET', '/t', { 'x-tenant': 'a' })).text).toBe('tenant a');
+          const b = await a.request('GET', '/t', { 'x-tenant': 'b' });
+          expect([b.text, b.headers['x-cache']]).toEqual(['tenant b', 'MISS']);
+          const hit = await a.request('GET', '/t', { 'x-tenant': 'a' });
+          expect([hit.text, hit.headers['x-cache']]).toEqual(['tenant a', 'HIT']);
+        });
+
+        it('neither answers a Cookie or Authorization request from the shared cache nor stores its response, by default', async () => {
+          const { state, handler } = counting((i) => (req) => ({
+            body: `hello ${String(req.headers.cookie ?? req.headers.authorization ?? 'anonymous')} #${i}`,
+          }));
+          const a = await app([{ path: '/home', handler }]);
+          await a.request('GET', '/home');
+          const alice = await a.request('GET', '/home', { cookie: 'sid=alice' });
+          expect([alice.text, alice.headers['x-cache']]).toEqual(['hello sid=alice #2', 'MISS']);
+          expect(alice.headers['cache-status']).toContain('fwd=bypass');
+          const bob = await a.request('GET', '/home', { authorization: 'Bearer bob' });
+          expect(bob.text).toBe('hello Bearer bob #3');
+          const anonymous = await a.request('GET', '/home');
+          expect([anonymous.text, anonymous.headers['x-cache']]).toEqual([
+            'hello anonymous #1',
+            'HIT',
+          ]);
+          // A personalised response is not stored either: the next anonymous request misses.
+          const b = await app([{ path: '/first', handler }]);
+          expect((await b.request('GET', '/first', { cookie: 'sid=carol' })).text).toBe(
+            'hello sid=carol #4',
+          );
+          const next = await b.request('GET', '/first');
+          expect([next.text, next.headers['x-cache']]).toEqual(['hello anonymous #5', 'MISS']);
+          expect(state.calls).toBe(5);
+        });
+
+        it('shares Cookie requests when the response says public or s-maxage, or the route opts in', async () => {
+          const pub = counting((i) => () => ({
+            headers: { 'cache-control': 'public, max-age=60' },
+            body: `public #${i}`,
+          }));
+          const opt = counting((i) => () => ({ body: `opted in #${i}` }));
+          const keyed = counting((i) => () => ({ body: `keyed #${i}` }));
+          const a = await app([
+            { path: '/pub', handler: pub.handler },
+            { path: '/opt', cache: { shareCookieRequests: true }, handler: opt.handler },
+            { path: '/keyed', cache: { key: () => `keyed-${run}` }, handler: keyed.handler },
+          ]);
+          for (const path of ['/pub', '/opt', '/keyed']) {
+            await a.request('GET', path, { cookie: 'sid=alice' });
+            const other = await a.request('GET', path, { cookie: 'sid=bob' });
+            expect(other.headers['x-cache'], path).toBe('HIT');
+            expect((await a.request('GET', path)).headers['x-cache'], path).toBe('HIT');
+          }
+          expect([pub.state.calls, opt.state.calls, keyed.state.calls]).toEqual([1, 1, 1]);
+        });
+
+        it('does not store a response whose Set-Cookie is added as the headers go out (express-session, @fastify/session)', async () => {
+          const { state, handler } = counting((i) => () => ({ body: `page #${i}` }));
+          const secret = 'a session secret of at least thirty-two characters';
+          const a = await app(
+            [{ path: '/s', handler }],
+            {},
+            {
+              express: (e) => {
+                e.use(session({ secret, resave: false, saveUninitialized: true }));
+              },
+              fastify: async (f) => {
+                await f.register(fastifyCookie);
+                await f.register(fastifySession, {
+                  secret,
+                  cookie: { secure: false },
+                  saveUninitialized: true,
+                });
+              },
+            },
+          );
+          const first = await a.request('GET', '/s');
+          expect(first.headers['set-cookie']).toBeDefined();
+          expect(first.headers['cache-status']).toContain('detail=set-cookie');
+          const second = await a.request('GET', '/s');
+          expect([second.text, second.headers['x-cache']]).toEqual(['page #2', 'MISS']);
+          expect(second.headers['set-cookie']).toBeDefined();
+          expect(state.calls).toBe(2);
+        });
+
+        it('does not store a response when a cookie was set before the cache ran (res.cookie, reply.setCookie)', async () => {
+          const { state, handler } = counting((i) => () => ({ body: `page #${i}` }));
+          let visitor = 0;
+          const a = await app(
+            [{ path: '/c', handler }],
+            {},
+            {
+              express: (e) => {
+                e.use((_req, res, next) => {
+                  res.cookie('visitor', `v${++visitor}`);
+                  next();
+                });
+              },
+              fastify: async (f) => {
+                await f.register(fastifyCookie);
+                f.addHook('onRequest', async (_req, reply) => {
+                  reply.setCookie('visitor', `v${++visitor}`);
+                });
+              },
+            },
+          );
+          const first = await a.request('GET', '/c');
+          expect(String(first.headers['set-cookie'])).toContain('visitor=v1');
+          const second = await a.request('GET', '/c');
+          expect([second.text, second.headers['x-cache']]).toEqual(['page #2', 'MISS']);
+          expect(String(second.headers['set-cookie'])).toContain('visitor=v2');
+          expect(state.calls).toBe(2);
+        });
+
+        it('sends concurrent requests for a not-storable route to the origin in parallel (hit-for-pass)', async () => {
+          const TOTAL = 10;
+          let inFlight = 0;
+          let peak = 0;
+          let current = gate();
+          current.open();
+          const a = await app(
+            [
+              {
+                path: '/private',
+                handler: async () => {
+                  inFlight++;
+                  peak = Math.max(peak, inFlight);
+                  await current.wait;
+                  inFlight--;
+                  return { headers: { 'cache-control': 'private, max-age=60' }, body: 'mine' };
+                },
+              },
+            ],
+            { lockWaitMs: 20_000 },
+          );
+          // The first request finds out the route's responses cannot be stored.
+          expect((await a.request('GET', '/private')).text).toBe('mine');
+          current = gate();
+          peak = 0;
+          const pending = Array.from({ length: TOTAL }, () => a.request('GET', '/private'));
+          try {
+            // Every one of them is in the handler at once: none waits behind another's lock.
+            await vi.waitFor(() => expect(inFlight).toBe(TOTAL), { timeout: 5000, interval: 10 });
+          } finally {
+            current.open();
+          }
+          const responses = await Promise.all(pending);
+          expect(responses.every((r) => r.status === 200 && r.text === 'mine')).toBe(true);
+          expect(peak).toBe(TOTAL);
+        });
+
+        it('a cold burst on a not-storable route waits for one origin call at most, then goes to the origin in parallel', async () => {
+          let calls = 0;
+          let inFlight = 0;
+          const first = gate();
+          const rest = gate();
+          const a = await app(
+            [
+              {
+                path: '/cold-private',
+                handler: async () => {
+                  const call = ++calls;
+                  inFlight++;
+                  await (call === 1 ? first.wait : rest.wait);
+                  inFlight--;
+                  return { headers: { 'cache-control': 'private' }, body: 'mine' };
+                },
+              },
+            ],
+            { lockWaitMs: 20_000 },
+          );
+          const pending = Array.from({ length: 10 }, () => a.request('GET', '/cold-private'));
+          await vi.waitFor(() => expect(calls).toBe(1), { timeout: 5000, interval: 10 });
+          first.open();
+          try {
+            // Once the first response turned out private, the nine others run side by side.
+            await vi.waitFor(() => expect(inFlight).toBe(9), { timeout: 5000, interval: 10 });
+          } finally {
+            rest.open();
+          }
+          const responses = await Promise.all(pending);
+          expect(responses.every((r) => r.status === 200 && r.text === 'mine')).toBe(true);
+          expect(calls).toBe(10);
+        });
+
+        it('ignores request no-cache, max-age=0, Pragma and no-store by default: 40 concurrent ones for a fresh URL cause no origin call', async () => {
+          const { state, handler } = counting((i) => () => ({ body: `v${i}` }));
+          const a = await app([{ path: '/fresh', handler }]);
+          await a.request('GET', '/fresh');
+          const directives: Record<string, string>[] = [
+            { 'cache-control': 'no-cache' },
+            { 'cache-control': 'max-age=0' },
+            { pragma: 'no-cache' },
+            { 'cache-control': 'no-store' },
+          ];
+          const responses = await Promise.all(
+            Array.from({ length: 40 }, (_, i) =>
+              a.request('GET', '/fresh', directives[i % directives.length]),
+            ),
+          );
+          expect(responses.every((r) => r.text === 'v1' && r.headers['x-cache'] === 'HIT')).toBe(
+            true,
+          );
+          expect(state.calls).toBe(1);
+          expect((await a.request('GET', '/fresh')).text).toBe('v1');
+        });
+
+        it('answers If-Modified-Since from a stored Last-Modified with 304', async () => {
+          const lastModified = 'Wed, 01 Jan 2025 00:00:00 GMT';
+          const a = await app([
+            {
+              path: '/dated',
+              handler: () => ({ headers: { 'last-modified': lastModified }, body: 'dated' }),
+            },
+          ]);
+          await a.request('GET', '/dated');
+          const later = await a.request('GET', '/dated', {
+            'if-modified-since': 'Thu, 02 Jan 2025 00:00:00 GMT',
+          });
+          expect([later.status, later.body.length, later.headers['x-cache']]).toEqual([
+            304,
+            0,
+            'HIT',
+          ]);
+          expect(later.headers['last-modified']).toBe(lastModified);
+          const earlier = await a.request('GET', '/dated', {
+            'if-modified-since': 'Tue, 31 Dec 2024 00:00:00 GMT',
+          });
+          expect([earlier.status, earlier.text]).toEqual([200, 'dated']);
+        });
+
+        it('answers 304 after a revalidation with the origin when If-None-Match still matches', async () => {
+          const { state, handler } = counting(() => () => ({ body: 'same body' }));
+          const a = await app([{ path: '/rv', handler }]);
+          const etag = String((await a.request('GET', '/rv')).headers.etag);
+          expect(await a.cache.invalidate('/rv')).toBe(true);
+          const revalidated = await a.request('GET', '/rv', { 'if-none-match': etag });
+          expect([revalidated.status, revalidated.body.length]).toEqual([304, 0]);
+          expect(revalidated.headers.etag).toBe(etag);
+          expect(revalidated.headers['x-cache']).toBe('MISS');
+          expect(state.calls).toBe(2);
+          const other = await a.request('GET', '/rv', { 'if-none-match': '"other"' });
+          expect([other.status, other.text]).toEqual([200, 'same body']);
+        });
+
+        it('replays a stale-while-revalidate refresh as the client whose request found the page stale', async () => {
+          const seen: (string | undefined)[] = [];
+          const a = await app(
+            [
+              {
+                path: '/swr',
+                cache: { staleWhileRevalidate: 60 },
+                handler: (req) => {
+                  seen.push(req.ip);
+                  return { headers: { 'cache-control': 'max-age=1' }, body: `v${seen.length}` };
+                },
+              },
+            ],
+            {},
+            // Only the loopback proxy is trusted: a replay without the socket's address would
+            // have no trusted hop, and so no client address at all.
+            { trustProxy: 'loopback' },
+          );
+          await a.request('GET', '/swr', { 'x-forwarded-for': '203.0.113.7' });
+          // Real time on the real servers: poll (bounded) until the one-second entry is stale.
+          await vi.waitFor(
+            async () => {
+              const r = await a.request('GET', '/swr', { 'x-forwarded-for': '198.51.100.9' });
+              expect(r.headers['x-cache']).toBe('STALE');
+            },
+            { timeout: 10_000, interval: 100 },
+          );
+          await vi.waitFor(() => expect(seen).toHaveLength(2), { timeout: 10_000, interval: 20 });
+          expect(seen).toEqual(['203.0.113.7', '198.51.100.9']);
+        });
+
+        it('invalidates a path on every host it was stored under; an absolute URL on its own host only', async () => {
+          const a = await app([
+            { path: '/inv', handler: (req) => ({ body: `for ${req.hostname}` }) },
+          ]);
+          await a.request('GET', '/inv', { host: 'a.example' });
+          await a.request('GET', '/inv', { host: 'b.example' });
+          expect(await a.cache.invalidate('http://a.example/inv')).toBe(true);
+          expect((await a.request('GET', '/inv', { host: 'a.example' })).headers['x-cache']).toBe(
+            'MISS',
+          );
+          expect((await a.request('GET', '/inv', { host: 'b.example' })).headers['x-cache']).toBe(
+            'HIT',
+          );
+          expect(await a.cache.invalidate('/inv')).toBe(true);
+          for (const host of ['a.example', 'b.example']) {
+            const r = await a.request('GET', '/inv', { host });
+            expect([r.text, r.headers['x-cache']], host).toEqual([`for ${host}`, 'MISS']);
+          }
         });
 
         it('does not cache a route with cache: false', async () => {

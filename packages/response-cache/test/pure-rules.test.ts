@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decideStore,
   ifNoneMatchMatches,
-  normalizeUrl,
+  keyTarget,
   parseCacheControl,
   requestMode,
   resolveResponseCacheOptions,
@@ -29,12 +29,25 @@ describe('options', () => {
     expect(Object.isFrozen(o)).toBe(true);
   });
 
-  it('rejects unknown keys and bad values, naming them', () => {
+  it('rejects unknown keys and bad values with ERR_MEMCACHED_INVALID_OPTION, naming them', () => {
     expect(() => resolveResponseCacheOptions({ tll: 5 } as never)).toThrow(
       /Invalid option "tll": unknown option/,
     );
     expect(() => resolveResponseCacheOptions({ ttl: -1 })).toThrow(
-      'Invalid option "ttl": expected an integer >= 1, got -1.',
+      'Invalid option "ttl": expected a positive integer, got -1.',
+    );
+    expect(() => resolveResponseCacheOptions({ ttl: -1 })).toThrow(
+      expect.objectContaining({ code: 'ERR_MEMCACHED_INVALID_OPTION', option: 'ttl' }),
+    );
+    expect(() => resolveResponseCacheOptions({ keyHeaders: ['x tenant'] })).toThrow(/"keyHeaders"/);
+    expect(() => resolveResponseCacheOptions({ honorRequestNoCache: 1 } as never)).toThrow(
+      /"honorRequestNoCache"/,
+    );
+    expect(() => resolveRouteCacheOptions({ shareCookieRequests: 'yes' } as never)).toThrow(
+      /"shareCookieRequests"/,
+    );
+    expect(() => resolveRouteCacheOptions({ keyPrefix: 'x' } as never)).toThrow(
+      /"keyPrefix": unknown option/,
     );
     expect(() => resolveResponseCacheOptions({ prefixes: ['api'] })).toThrow(/"prefixes"/);
     expect(() => resolveResponseCacheOptions({ keyPrefix: 'a b' })).toThrow(/"keyPrefix"/);
@@ -79,6 +92,35 @@ describe('storage rules (decideStore)', () => {
     });
   });
 
+  it('stores a response to a Cookie request only when it says public or s-maxage', () => {
+    const withCookie = get({ cookie: 'sid=1' });
+    const personal = (r: ReturnType<typeof res>) =>
+      decideStore(withCookie, r, STATUSES, 60, 'cookie');
+    expect(personal(res())).toEqual({ store: false, reason: 'cookie' });
+    expect(personal(res({ 'cache-control': 'max-age=60' }))).toMatchObject({ store: false });
+    expect(personal(res({ 'cache-control': 'public, max-age=60' }))).toMatchObject({
+      store: true,
+      shared: true,
+    });
+    expect(personal(res({ 'cache-control': 's-maxage=60' }))).toMatchObject({ store: true });
+  });
+
+  it('judges Set-Cookie on every header, even one preset before the cache ran, and never stores preset ones', () => {
+    const req = { ...get(), presetHeaders: ['set-cookie', 'x-ratelimit-remaining'] };
+    expect(decideStore(req, res({ 'set-cookie': 'sid=1' }), STATUSES, 60)).toEqual({
+      store: false,
+      reason: 'set-cookie',
+    });
+    const d = decideStore(
+      req,
+      res({ 'x-ratelimit-remaining': '4', 'content-type': 'text/plain' }),
+      STATUSES,
+      60,
+    );
+    if (!d.store) throw new Error('expected a stored response');
+    expect(Object.keys(d.headers)).toEqual(['content-type']);
+  });
+
   it('stores an authorized response only when public, s-maxage or must-revalidate', () => {
     const auth = get({ authorization: 'Bearer t' });
     expect(decide(res(), auth)).toMatchObject({ store: false, reason: 'authorization' });
@@ -97,15 +139,32 @@ describe('storage rules (decideStore)', () => {
 });
 
 describe('request directives (requestMode)', () => {
-  it('bypasses other methods and no-store, refreshes on no-cache and Pragma', () => {
+  it('ignores request no-cache, max-age=0, Pragma and no-store by default (nginx, Varnish)', () => {
+    for (const headers of <Record<string, string>[]>[
+      { 'cache-control': 'no-cache' },
+      { 'cache-control': 'max-age=0' },
+      { 'cache-control': 'no-store' },
+      { pragma: 'no-cache' },
+    ]) {
+      expect(requestMode(get(headers))).toEqual({
+        kind: 'lookup',
+        head: false,
+        maxAge: undefined,
+        minFresh: undefined,
+      });
+    }
     expect(requestMode({ method: 'POST', url: '/', headers: {} })).toMatchObject({
       kind: 'bypass',
     });
-    expect(requestMode(get({ 'cache-control': 'no-store' }))).toMatchObject({ kind: 'bypass' });
-    expect(requestMode(get({ 'cache-control': 'no-cache' }))).toEqual({ kind: 'refresh' });
-    expect(requestMode(get({ pragma: 'no-cache' }))).toEqual({ kind: 'refresh' });
+  });
+
+  it('with honorRequestNoCache: bypasses no-store, refreshes on no-cache and Pragma', () => {
+    const mode = (h: Record<string, string>) => requestMode(get(h), true);
+    expect(mode({ 'cache-control': 'no-store' })).toMatchObject({ kind: 'bypass' });
+    expect(mode({ 'cache-control': 'no-cache' })).toEqual({ kind: 'refresh' });
+    expect(mode({ pragma: 'no-cache' })).toEqual({ kind: 'refresh' });
     // Pragma only counts without Cache-Control (RFC 9111 §5.4).
-    expect(requestMode(get({ pragma: 'no-cache', 'cache-control': 'max-age=5' }))).toMatchObject({
+    expect(mode({ pragma: 'no-cache', 'cache-control': 'max-age=5' })).toMatchObject({
       kind: 'lookup',
       maxAge: 5,
     });
@@ -120,10 +179,13 @@ describe('request directives (requestMode)', () => {
 });
 
 describe('keys and validators', () => {
-  it('normalizes URLs, keeping query order unless asked', () => {
-    expect(normalizeUrl('/a/../b?y=1&x=2#frag')).toBe('/b?y=1&x=2');
-    expect(normalizeUrl('/b?y=1&x=2', true)).toBe('/b?x=2&y=1');
-    expect(normalizeUrl('/b?')).toBe('/b');
+  it('keys on the raw request target: no dot segments resolved, nothing decoded', () => {
+    for (const raw of ['/page/%2e%2e', '/page\\victim', '/page/x/../other', '/a/./b', '/%7e']) {
+      expect(keyTarget(raw)).toBe(raw);
+    }
+    expect(keyTarget('/b?y=1&x=2')).toBe('/b?y=1&x=2');
+    expect(keyTarget('/b?y=1&x=2', true)).toBe('/b?x=2&y=1');
+    expect(keyTarget('/b/../c?y=1&x=%41', true)).toBe('/b/../c?x=%41&y=1');
   });
 
   it('keeps a strong origin ETag, replaces a weak or missing one by a body hash', () => {

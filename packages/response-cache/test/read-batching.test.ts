@@ -1,9 +1,9 @@
-import { MemcachedClient } from '@memkit/core';
+import { MemcachedBackend, MemcachedClient } from '@memkit/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BACKENDS, type TestMemcached } from '../../../test/support/memcached-backends.js';
 import { ResponseCache } from '../src/index.js';
 import { CallBatch } from '../src/internal/call-batch.js';
-import { MetaStore } from '../src/internal/meta-store.js';
+import { EntryStore } from '../src/internal/entry-store.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -74,7 +74,7 @@ for (const backend of BACKENDS) {
     });
 
     it('hands the regeneration lock of a shared read to one caller, as memcached would', async () => {
-      const store = new MetaStore(client);
+      const store = new EntryStore(new MemcachedBackend(client));
       const replies = await Promise.all(
         Array.from({ length: 5 }, () => store.fetch('batch:cold', 30, undefined)),
       );
@@ -83,7 +83,7 @@ for (const backend of BACKENDS) {
     });
 
     it('reads what a completed write left, never an earlier batch', async () => {
-      const store = new MetaStore(client);
+      const store = new EntryStore(new MemcachedBackend(client));
       await store.store('batch:k', Buffer.from('v1'), 60);
       const before = store.fetch('batch:k', undefined, undefined);
       await turn();

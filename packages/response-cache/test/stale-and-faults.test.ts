@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BACKENDS, type TestMemcached } from '../../../test/support/memcached-backends.js';
 import type { ResponseCacheLogger, ResponseCacheOptions } from '../src/index.js';
-import { ADAPTERS, type RouteSpec, type TestApp } from './support/apps.js';
+import { ADAPTERS, type AppEnv, type RouteSpec, type TestApp } from './support/apps.js';
 
 /** A promise released by the test, so "the handler is still running" needs no sleeping. */
 function gate(): { wait: Promise<void>; open: () => void } {
@@ -35,12 +35,14 @@ for (const adapter of ADAPTERS) {
       routes: RouteSpec[],
       options: Omit<ResponseCacheOptions, 'client' | 'servers'> = {},
       clientOptions: { timeoutMs?: number; failureLimit?: number } = {},
+      env: AppEnv = {},
     ): Promise<TestApp> => {
       const a = await adapter.create(
         mc.address,
         routes,
         { keyPrefix: `s${++n}:`, ...options },
         clientOptions,
+        env,
       );
       open.push(a);
       return a;
@@ -108,6 +110,38 @@ for (const adapter of ADAPTERS) {
         { timeout: 10_000, interval: 20 },
       );
       expect(calls).toBe(2);
+    });
+
+    it('replays a stale-while-revalidate refresh as the original client, so middleware sees its address', async () => {
+      const seen: (string | undefined)[] = [];
+      let calls = 0;
+      const a = await app(
+        [
+          {
+            path: '/swr-ip',
+            cache: { staleWhileRevalidate: 300 },
+            handler: (req) => {
+              seen.push(req.ip);
+              return { headers: { 'cache-control': 'max-age=100' }, body: `v${++calls}` };
+            },
+          },
+        ],
+        {},
+        {},
+        // Only the loopback proxy is trusted: a request that lost its socket address would
+        // have no trusted hop and no client address at all.
+        { trustProxy: 'loopback' },
+      );
+      await a.request('GET', '/swr-ip', { 'x-forwarded-for': '203.0.113.7' });
+      advance(150);
+      const stale = await a.request('GET', '/swr-ip', { 'x-forwarded-for': '198.51.100.9' });
+      expect(stale.headers['x-cache']).toBe('STALE');
+      await vi.waitFor(() => expect(seen).toHaveLength(2), { timeout: 10_000, interval: 20 });
+      expect(seen).toEqual(['203.0.113.7', '198.51.100.9']);
+      await vi.waitFor(async () => expect((await a.request('GET', '/swr-ip')).text).toBe('v2'), {
+        timeout: 10_000,
+        interval: 20,
+      });
     });
 
     it('serves the stale copy when the handler throws or answers 5xx (stale-if-error)', async () => {

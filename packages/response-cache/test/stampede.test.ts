@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BACKENDS, type TestMemcached } from '../../../test/support/memcached-backends.js';
 import { ADAPTERS, type RouteSpec, type TestApp } from './support/apps.js';
+import { STORES, type StartedStore } from './support/stores.js';
 
 function gate(): { wait: Promise<void>; open: () => void } {
   let open!: () => void;
@@ -10,13 +10,14 @@ function gate(): { wait: Promise<void>; open: () => void } {
   return { wait, open };
 }
 
-// The cross-instance lock is memcached's own (mg N/W/Z), so it is proven on both backends.
-for (const backend of BACKENDS) {
+// The cross-instance lock is the backend's (memcached's mg N/W/Z, Redis's script), so it is
+// proven on every store.
+for (const backend of STORES) {
   for (const adapter of ADAPTERS) {
     describe.skipIf(!backend.available)(
       `stampede protection: ${adapter.name} on ${backend.name}`,
       () => {
-        let mc: TestMemcached;
+        let mc: StartedStore;
         const open: TestApp[] = [];
         beforeAll(async () => {
           mc = await backend.start();
@@ -42,8 +43,8 @@ for (const backend of BACKENDS) {
           const options = { keyPrefix: 'stampede:', lockWaitMs: 30_000 };
           // A generous client timeout: on a loaded machine a 500 ms timeout would (rightly) fail
           // open and run the handler, which is not what this test is about.
-          const a = await adapter.create(mc.address, [route], options, { timeoutMs: 10_000 });
-          const b = await adapter.create(mc.address, [route], options, { timeoutMs: 10_000 });
+          const a = await adapter.create(mc.store, [route], options, { timeoutMs: 10_000 });
+          const b = await adapter.create(mc.store, [route], options, { timeoutMs: 10_000 });
           open.push(a, b);
           const pending = Array.from({ length: 200 }, (_, i) =>
             (i % 2 === 0 ? a : b).request('GET', '/cold'),
@@ -76,7 +77,7 @@ for (const backend of BACKENDS) {
             },
           };
           const a = await adapter.create(
-            mc.address,
+            mc.store,
             [route],
             { keyPrefix: 'handover:' },
             { timeoutMs: 10_000 },

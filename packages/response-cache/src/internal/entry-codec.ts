@@ -24,6 +24,8 @@ export interface EntryMeta {
   chunks: number;
   /** Random 12-character id of this write: names its chunks, keys the decode memo. */
   id: string;
+  /** The response said `public`/`s-maxage`: it may answer requests with `Cookie`/`Authorization`. */
+  pub?: boolean;
 }
 
 /** The record at a primary key whose response varies: where its variants live. */
@@ -36,13 +38,16 @@ export interface VaryPointer {
 /** A decoded item. */
 export type DecodedItem =
   | { kind: 'entry'; meta: EntryMeta; body: Buffer }
-  | { kind: 'vary'; pointer: VaryPointer };
+  | { kind: 'vary'; pointer: VaryPointer }
+  /** A hit-for-pass marker: the last response for this key could not be stored. */
+  | { kind: 'pass'; reason: string };
 
 /** Length of an entry id (9 random bytes in base64url). */
 export const ID_LENGTH = 12;
 const HEAD = 1 + ID_LENGTH + 4;
 const ENTRY = 0x45; // 'E'
 const VARY = 0x56; // 'V'
+const PASS = 0x50; // 'P'
 const NO_ID = '000000000000';
 
 function frame(kind: number, id: string, meta: unknown, body: Buffer | undefined): Buffer {
@@ -64,6 +69,11 @@ export function encodeEntry(meta: EntryMeta, body: Buffer): Buffer {
 /** Encodes a Vary pointer. */
 export function encodeVaryPointer(pointer: VaryPointer): Buffer {
   return frame(VARY, NO_ID, pointer, undefined);
+}
+
+/** Encodes a hit-for-pass marker. */
+export function encodePassMarker(reason: string): Buffer {
+  return frame(PASS, NO_ID, { pass: reason }, undefined);
 }
 
 /** The id of an entry item without parsing it, or undefined for anything else. */
@@ -94,5 +104,6 @@ export function decodeItem(data: Buffer): DecodedItem | undefined {
   if (kind === VARY && Array.isArray((meta as VaryPointer).vary)) {
     return { kind: 'vary', pointer: meta as VaryPointer };
   }
+  if (kind === PASS) return { kind: 'pass', reason: String((meta as { pass?: unknown }).pass) };
   return undefined;
 }

@@ -1,8 +1,8 @@
 import { decodeBody } from './body-codec.js';
 import { type DecodedItem, decodeItem, type EntryMeta, entryId } from './entry-codec.js';
+import type { EntryStore } from './entry-store.js';
 import { chunkKey } from './entry-writer.js';
 import { type HitTemplate, hitTemplate } from './hit-response.js';
-import type { EntryStore } from './meta-store.js';
 
 /** Bytes of decoded bodies kept. */
 const MEMO_BYTES = 32 * 1024 * 1024;

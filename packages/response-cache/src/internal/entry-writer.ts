@@ -5,7 +5,7 @@ import { strongEtag } from '../etag.js';
 import { type CacheRequest, headerString, type OriginResponse } from '../http-types.js';
 import { encodeBody } from './body-codec.js';
 import { type EntryMeta, encodeEntry, encodeVaryPointer, type VaryPointer } from './entry-codec.js';
-import type { EntryStore } from './meta-store.js';
+import type { EntryStore } from './entry-store.js';
 
 /** Room kept in an item for the metadata next to an inline body. */
 const META_ROOM = 8192;
@@ -62,7 +62,7 @@ export async function writeEntry(
     // First use of a tag: create its version. If someone created (or bumped) it since our read,
     // our response may predate that invalidation, so it is not stored.
     const fresh = token();
-    if (!(await store.store(key, Buffer.from(fresh), 0, true))) {
+    if (!(await store.store(key, Buffer.from(fresh), 0, { add: true }))) {
       return { stored: false, reason: 'tag-race' };
     }
     versions.set(key, fresh);
@@ -81,6 +81,7 @@ export async function writeEntry(
     chunks: 0,
     id: token(),
   };
+  if (decision.shared) meta.pub = true;
   let inline = encoded.data;
   if (encoded.data.length > settings.itemSizeBytes - META_ROOM) {
     const size = settings.itemSizeBytes - 512;

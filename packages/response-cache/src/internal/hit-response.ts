@@ -11,6 +11,7 @@ const NOT_MODIFIED_HEADERS = new Set([
   'etag',
   'expires',
   'vary',
+  'last-modified',
   'age',
   'x-cache',
   'cache-status',
@@ -57,8 +58,39 @@ export function hitTemplate(meta: EntryMeta, body: Buffer): HitTemplate {
 }
 
 /**
+ * Whether a conditional request is answered 304 by a response with `etag` and `lastModified`
+ * (RFC 9110 §13.2.2): `If-None-Match` decides when present (weak comparison); otherwise
+ * `If-Modified-Since` against the stored `Last-Modified`.
+ */
+export function notModified(
+  req: CacheRequest,
+  etag: string,
+  lastModified: string | string[] | undefined,
+): boolean {
+  if (req.headers['if-none-match'] !== undefined) {
+    return ifNoneMatchMatches(headerString(req.headers, 'if-none-match'), etag);
+  }
+  const ims = req.headers['if-modified-since'];
+  if (ims === undefined || typeof lastModified !== 'string') return false;
+  const since = Date.parse(headerString(req.headers, 'if-modified-since') ?? '');
+  const modified = Date.parse(lastModified);
+  return Number.isFinite(since) && Number.isFinite(modified) && modified <= since;
+}
+
+/** A 304 carrying what RFC 9110 §15.4.5 allows of `headers`. */
+export function notModifiedResponse(headers: Record<string, string | string[]>): CacheResponse {
+  const out: Record<string, string | string[]> = {};
+  for (const name in headers) {
+    if (NOT_MODIFIED_HEADERS.has(name)) out[name] = headers[name] as string | string[];
+  }
+  return { status: 304, headers: out, body: EMPTY };
+}
+
+/**
  * The response for a request served from an entry: `Age`, `ETag`, `X-Cache`, `Cache-Status`;
- * a 304 when `If-None-Match` matches. A HEAD response keeps its body so frameworks compute the
+ * a 304 when `If-None-Match` (or, without it, `If-Modified-Since`) says the client's copy is
+ * current. Headers the request set before the cache ran (`presetHeaders`) are left out, so the
+ * stored copy never overwrites them. A HEAD response keeps its body so frameworks compute the
  * right `Content-Length`; Node never writes the body of a HEAD response.
  */
 export function hitResponse(
@@ -72,18 +104,16 @@ export function hitResponse(
   headers.age = String(clock.age);
   headers['x-cache'] = stale ? 'STALE' : 'HIT';
   headers['cache-status'] = hitStatus(Math.min(clock.freshTtl, stale ? -1 : clock.freshTtl));
-  const inm = req.headers['if-none-match'];
+  const preset = req.presetHeaders;
+  if (preset !== undefined) for (const name of preset) delete headers[name];
   if (
-    inm !== undefined &&
+    (req.headers['if-none-match'] !== undefined ||
+      req.headers['if-modified-since'] !== undefined) &&
     meta.status >= 200 &&
     meta.status < 300 &&
-    ifNoneMatchMatches(headerString(req.headers, 'if-none-match'), meta.etag)
+    notModified(req, meta.etag, meta.headers['last-modified'])
   ) {
-    const notModified: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(headers)) {
-      if (NOT_MODIFIED_HEADERS.has(name)) notModified[name] = value;
-    }
-    return { status: 304, headers: notModified, body: EMPTY };
+    return notModifiedResponse(headers);
   }
   return { status: meta.status, headers, body: hit.body };
 }

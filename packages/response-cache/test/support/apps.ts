@@ -1,8 +1,9 @@
+import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MemcachedClient } from '@memkit/core';
+import { type CacheBackend, MemcachedClient } from '@memkit/core';
 import express from 'express';
-import Fastify from 'fastify';
-import request from 'supertest';
+import express5 from 'express5';
+import Fastify, { type FastifyInstance } from 'fastify';
 import {
   cacheResponse,
   memcachedCache,
@@ -17,6 +18,10 @@ export interface HandlerRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   params: Record<string, string>;
+  /** The framework's resolved protocol and host name (trust-proxy aware). */
+  protocol: string;
+  hostname: string;
+  ip: string | undefined;
 }
 
 /** What a test handler answers; `via` picks the Express sending API (Fastify always sends). */
@@ -45,93 +50,155 @@ export interface TestResponse {
 
 /** One app instance (Express or Fastify) with its own client and engine. */
 export interface TestApp {
+  /**
+   * Sends a request over real HTTP with the path exactly as given (no client-side URL
+   * normalisation). The Host header is `app.test` unless given: every instance of a fleet sees
+   * the load balancer's host, whatever port each test app listens on.
+   */
   request(
     method: 'GET' | 'HEAD' | 'POST',
     url: string,
     headers?: Record<string, string>,
   ): Promise<TestResponse>;
   cache: ResponseCache;
-  client: MemcachedClient;
   close(): Promise<void>;
+}
+
+/** Where an app stores entries: a memcached address (a client per app) or a shared backend. */
+export type TestStore = string | { backend: CacheBackend };
+
+/** Framework settings and plugins a test needs around the cache. */
+export interface AppEnv {
+  /** Express `trust proxy` / Fastify `trustProxy` (`true`, or an address/subnet name such as `loopback`). */
+  trustProxy?: boolean | string;
+  /** Express: middleware mounted before the routes (and so before the cache). */
+  express?: (app: express.Express) => void;
+  /** Fastify: plugins and hooks registered after the cache plugin, before the routes. */
+  fastify?: (app: FastifyInstance) => Promise<void>;
 }
 
 /** Builds an app for one framework. */
 export type AppFactory = (
-  address: string,
+  store: TestStore,
   routes: RouteSpec[],
-  options?: Omit<ResponseCacheOptions, 'client' | 'servers'>,
+  options?: Omit<ResponseCacheOptions, 'client' | 'servers' | 'backend'>,
   clientOptions?: { timeoutMs?: number; failureLimit?: number; retryDelayMs?: number },
+  env?: AppEnv,
 ) => Promise<TestApp>;
 
-const expressApp: AppFactory = async (address, routes, options = {}, clientOptions = {}) => {
-  const client = new MemcachedClient(address, clientOptions);
-  const cache = new ResponseCache({ ...options, client });
-  const app = express();
-  for (const spec of routes) {
-    const middleware =
-      spec.cache === false ? [] : [cacheResponse({ ...(spec.cache ?? {}), cache })];
-    for (const method of spec.methods ?? ['GET']) {
-      const register = method === 'GET' ? app.get.bind(app) : app.post.bind(app);
-      register(spec.path, ...middleware, async (req, res, next) => {
-        try {
-          const r = await spec.handler({
-            method: req.method,
-            url: req.originalUrl,
-            headers: req.headers,
-            params: req.params as Record<string, string>,
-          });
-          res.status(r.status ?? 200);
-          for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
-          if (r.via === 'write') {
-            const buf = Buffer.isBuffer(r.body) ? r.body : Buffer.from(String(r.body));
-            const half = buf.length >> 1;
-            res.write(buf.subarray(0, half));
-            res.end(buf.subarray(half));
-          } else if (r.via === 'json' || (!Buffer.isBuffer(r.body) && typeof r.body === 'object')) {
-            res.json(r.body);
-          } else {
-            res.send(r.body);
-          }
-        } catch (err) {
-          next(err);
-        }
-      });
-    }
-  }
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    cache,
-    client,
-    async request(method, url, headers = {}) {
-      const agent = request(base);
-      let test =
-        method === 'GET' ? agent.get(url) : method === 'HEAD' ? agent.head(url) : agent.post(url);
-      for (const [k, v] of Object.entries(headers)) test = test.set(k, v);
-      const res = await test.buffer(true).parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
-      const body = Buffer.isBuffer(res.body) ? res.body : Buffer.alloc(0);
-      return { status: res.status, headers: res.headers, body, text: body.toString('utf8') };
-    },
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await cache.close();
-      await client.close();
-    },
-  };
-};
+function storage(
+  store: TestStore,
+  clientOptions: { timeoutMs?: number; failureLimit?: number; retryDelayMs?: number },
+): { option: { client: MemcachedClient } | { backend: CacheBackend }; close(): Promise<void> } {
+  if (typeof store !== 'string') return { option: store, close: async () => {} };
+  const client = new MemcachedClient(store, clientOptions);
+  return { option: { client }, close: () => client.close() };
+}
 
-const fastifyApp: AppFactory = async (address, routes, options = {}, clientOptions = {}) => {
-  const client = new MemcachedClient(address, clientOptions);
-  const app = Fastify();
-  await app.register(memcachedCache, { ...options, client });
+function send(
+  port: number,
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+): Promise<TestResponse> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method, path: url, headers: { host: 'app.test', ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            text: body.toString('utf8'),
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+type ExpressLike = typeof express;
+
+const expressFactory =
+  (make: ExpressLike): AppFactory =>
+  async (store, routes, options = {}, clientOptions = {}, env = {}) => {
+    const s = storage(store, clientOptions);
+    const cache = new ResponseCache({ ...options, ...s.option });
+    const app = make();
+    if (env.trustProxy !== undefined) app.set('trust proxy', env.trustProxy);
+    env.express?.(app);
+    for (const spec of routes) {
+      const middleware =
+        spec.cache === false ? [] : [cacheResponse({ ...(spec.cache ?? {}), cache })];
+      for (const method of spec.methods ?? ['GET']) {
+        const register = method === 'GET' ? app.get.bind(app) : app.post.bind(app);
+        register(spec.path, ...middleware, async (req, res, next) => {
+          try {
+            const r = await spec.handler({
+              method: req.method,
+              url: req.originalUrl,
+              headers: req.headers,
+              params: req.params as Record<string, string>,
+              protocol: req.protocol,
+              hostname: req.hostname ?? '',
+              ip: req.ip,
+            });
+            res.status(r.status ?? 200);
+            for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
+            if (r.via === 'write') {
+              const buf = Buffer.isBuffer(r.body) ? r.body : Buffer.from(String(r.body));
+              const half = buf.length >> 1;
+              res.write(buf.subarray(0, half));
+              res.end(buf.subarray(half));
+            } else if (
+              r.via === 'json' ||
+              (!Buffer.isBuffer(r.body) && typeof r.body === 'object')
+            ) {
+              res.json(r.body);
+            } else {
+              res.send(r.body);
+            }
+          } catch (err) {
+            next(err);
+          }
+        });
+      }
+    }
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    const port = (server.address() as AddressInfo).port;
+    return {
+      cache,
+      request: (method, url, headers = {}) => send(port, method, url, headers),
+      async close() {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await cache.close();
+        await s.close();
+      },
+    };
+  };
+
+const fastifyApp: AppFactory = async (
+  store,
+  routes,
+  options = {},
+  clientOptions = {},
+  env = {},
+) => {
+  const s = storage(store, clientOptions);
+  const app = Fastify({ trustProxy: env.trustProxy ?? false });
+  await app.register(memcachedCache, { ...options, ...s.option });
+  await env.fastify?.(app);
   for (const spec of routes) {
     app.route({
       method: spec.methods ?? ['GET'],
@@ -143,6 +210,9 @@ const fastifyApp: AppFactory = async (address, routes, options = {}, clientOptio
           url: req.url,
           headers: req.headers,
           params: req.params as Record<string, string>,
+          protocol: req.protocol,
+          hostname: req.hostname,
+          ip: req.ip,
         });
         reply.code(r.status ?? 200);
         for (const [k, v] of Object.entries(r.headers ?? {})) reply.header(k, v);
@@ -150,28 +220,21 @@ const fastifyApp: AppFactory = async (address, routes, options = {}, clientOptio
       },
     });
   }
-  await app.ready();
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as AddressInfo).port;
   return {
     cache: app.responseCache,
-    client,
-    async request(method, url, headers = {}) {
-      const res = await app.inject({ method, url, headers });
-      return {
-        status: res.statusCode,
-        headers: res.headers as Record<string, string | string[] | undefined>,
-        body: res.rawPayload,
-        text: res.payload,
-      };
-    },
+    request: (method, url, headers = {}) => send(port, method, url, headers),
     async close() {
       await app.close();
-      await client.close();
+      await s.close();
     },
   };
 };
 
-/** Both adapters, so every rule is proven on each. */
+/** Every adapter on every supported framework major, so every rule is proven on each. */
 export const ADAPTERS: { name: string; create: AppFactory }[] = [
-  { name: 'express', create: expressApp },
+  { name: 'express 4', create: expressFactory(express) },
+  { name: 'express 5', create: expressFactory(express5 as unknown as ExpressLike) },
   { name: 'fastify', create: fastifyApp },
 ];
