@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { MemcachedClient, Namespace, type ServerList } from '@memkit/core';
-import { toStoreKey } from './internal/store-key.js';
+import { memcachedKey, toStoreKey } from './internal/store-key.js';
 import { ttlSeconds } from './internal/ttl-seconds.js';
 import {
   isKeyText,
@@ -98,7 +98,7 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
   async get<Value = unknown>(key: string): Promise<KeyvStoredData<Value> | undefined> {
     const storeKey = toStoreKey(key);
     const value = await this.#run((base) =>
-      this.client.get<KeyvStoredData<Value>>(base + storeKey),
+      this.client.get<KeyvStoredData<Value>>(memcachedKey(base, storeKey)),
     );
     return value ?? undefined;
   }
@@ -109,10 +109,9 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
   ): Promise<Array<KeyvStoredData<Value> | undefined>> {
     const storeKeys = keys.map(toStoreKey);
     return this.#run(async (base) => {
-      const hits = await this.client.getMulti<KeyvStoredData<Value>>(
-        storeKeys.map((key) => base + key),
-      );
-      return storeKeys.map((key) => hits.get(base + key));
+      const full = storeKeys.map((key) => memcachedKey(base, key));
+      const hits = await this.client.getMulti<KeyvStoredData<Value>>(full);
+      return full.map((key) => hits.get(key));
     });
   }
 
@@ -123,7 +122,9 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
   async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
     const storeKey = toStoreKey(key);
     const seconds = ttlSeconds(ttl);
-    return this.#run((base) => this.client.set(base + storeKey, value, { ttl: seconds }));
+    return this.#run((base) =>
+      this.client.set(memcachedKey(base, storeKey), value, { ttl: seconds }),
+    );
   }
 
   /** Stores every entry (pipelined, one write per server); one result per entry. */
@@ -135,7 +136,9 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
     }));
     return this.#run((base) =>
       Promise.all(
-        prepared.map((entry) => this.client.set(base + entry.key, entry.value, { ttl: entry.ttl })),
+        prepared.map((entry) =>
+          this.client.set(memcachedKey(base, entry.key), entry.value, { ttl: entry.ttl }),
+        ),
       ),
     );
   }
@@ -143,14 +146,14 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
   /** `true` when the key existed and was deleted. */
   async delete(key: string): Promise<boolean> {
     const storeKey = toStoreKey(key);
-    return this.#run((base) => this.client.delete(base + storeKey));
+    return this.#run((base) => this.client.delete(memcachedKey(base, storeKey)));
   }
 
   /** `true` when every key existed and was deleted (Keyv's own rule for stores without it). */
   async deleteMany(keys: string[]): Promise<boolean> {
     const storeKeys = keys.map(toStoreKey);
     const deleted = await this.#run((base) =>
-      this.client.deleteMulti(storeKeys.map((key) => base + key)),
+      this.client.deleteMulti(storeKeys.map((key) => memcachedKey(base, key))),
     );
     return deleted.size > 0 && [...deleted.values()].every(Boolean);
   }

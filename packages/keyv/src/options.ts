@@ -6,7 +6,7 @@ export interface KeyvMemkitOptions {
   client?: MemcachedClient | undefined;
   /** Servers for a client the store creates and closes on `disconnect()`. @default `MEMCACHED_SERVERS` or `127.0.0.1:11211` */
   servers?: ServerList | undefined;
-  /** Options of the client the store creates from `servers` (e.g. `serializer`, `timeoutMs`). @default `{ hashLongKeys: true }` */
+  /** Options of the client the store creates from `servers` (e.g. `serializer`, `timeoutMs`). @default `{}` */
   clientOptions?: ClientOptions | undefined;
   /** Namespace used until Keyv sets its own (Keyv 5 and 6 always set theirs, `'keyv'` unless told otherwise). @default 'keyv' */
   namespace?: string | undefined;
@@ -27,8 +27,6 @@ export interface ResolvedKeyvMemkitOptions {
 export const DEFAULT_KEYV_MEMKIT_OPTIONS = Object.freeze({
   namespace: 'keyv',
   keyPrefix: '',
-  // Keyv keys are the application's own strings; a long one is hashed rather than refused.
-  clientOptions: Object.freeze({ hashLongKeys: true }) satisfies ClientOptions,
 } as const);
 
 // A Record over every key keeps the unknown-option check in step with the type at compile time.
@@ -110,7 +108,7 @@ export function resolveKeyvMemkitOptions(
   return Object.freeze({
     client: o.client,
     servers: o.servers,
-    clientOptions: { ...d.clientOptions, ...o.clientOptions },
+    clientOptions: { ...o.clientOptions },
     namespace,
     keyPrefix,
   });

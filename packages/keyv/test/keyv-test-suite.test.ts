@@ -2,8 +2,9 @@
 // Keyv 5 and with Keyv 6 (which wraps a v5-style store in its KeyvBridgeAdapter). The suite's
 // iterator tests are not run: memcached cannot list keys, so the store has no iterator (the
 // "iterator absent" behaviour is asserted in keyv-memkit.test.ts).
-import { MemcachedClient } from '@memkit/core';
+
 import { keyvApiTests, keyvNamespaceTest, keyvValueTests } from '@keyv/test-suite';
+import { MemcachedClient } from '@memkit/core';
 import Keyv from 'keyv';
 import { Keyv as Keyv6 } from 'keyv6';
 import * as vitest from 'vitest';
