@@ -24,7 +24,7 @@ describe('cache-manager 7 on KeyvMemkit', () => {
   it('get/set with a TTL in milliseconds, mget, mdel', async () => {
     const cache = cacheFor('cm-basics');
     await cache.set('a', { n: 1 }, 60_000);
-    await cache.mset([
+    await cache.mset<unknown>([
       { key: 'b', value: 'two' },
       { key: 'c', value: 3 },
     ]);
