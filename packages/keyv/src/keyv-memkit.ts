@@ -9,8 +9,14 @@ import {
   resolveKeyvMemkitOptions,
 } from './options.js';
 
-/** What a store read returns: Keyv's serialized string, or its `{ value, expires }` envelope. */
-export type KeyvStoredData<Value> = string | { value?: Value; expires?: number | null | undefined };
+/**
+ * What a store read returns, as Keyv 5 types it: Keyv's serialized string (the usual case), or
+ * its `{ value, expires }` envelope when Keyv's serialization is off; `undefined` on a miss.
+ */
+export type KeyvStoredData<Value> =
+  | Value
+  | { value?: Value; expires?: number | undefined }
+  | undefined;
 
 /** One entry of {@link KeyvMemkit.setMany}: Keyv's key, its serialized value, TTL in ms. */
 export interface KeyvMemkitEntry {
@@ -95,7 +101,7 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
   }
 
   /** The stored data, or `undefined` on a miss. */
-  async get<Value = unknown>(key: string): Promise<KeyvStoredData<Value> | undefined> {
+  async get<Value = unknown>(key: string): Promise<KeyvStoredData<Value>> {
     const storeKey = toStoreKey(key);
     const value = await this.#run((base) =>
       this.client.get<KeyvStoredData<Value>>(memcachedKey(base, storeKey)),
@@ -104,9 +110,7 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
   }
 
   /** The stored data of every key, in order, `undefined` for misses: one multi-get per server. */
-  async getMany<Value = unknown>(
-    keys: string[],
-  ): Promise<Array<KeyvStoredData<Value> | undefined>> {
+  async getMany<Value = unknown>(keys: string[]): Promise<Array<KeyvStoredData<Value>>> {
     const storeKeys = keys.map(toStoreKey);
     return this.#run(async (base) => {
       const full = storeKeys.map((key) => memcachedKey(base, key));
