@@ -56,6 +56,10 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
   // same round trip as its own request, so a clear() by any process is seen at once; the cache
   // only saves the second round trip a read-then-act would need.
   #base: string | undefined;
+  // The version read of the current tick, shared by every operation started in it: a hundred
+  // concurrent gets ask memcached for the version once, not a hundred times. Dropped after a
+  // microtask, so an operation never relies on a read sent before it was called.
+  #tickRead: { versions: Namespace; base: Promise<string> } | undefined;
 
   /**
    * @param target A `MemcachedClient` (you own it), servers (`"host:port"` or a list; the store
@@ -184,6 +188,7 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
       throw this.#failed(error);
     }
     if (versions === this.#versions) this.#base = undefined;
+    this.#tickRead = undefined;
   }
 
   /** Closes the client the store created from `servers`; a client you gave it stays open. */
@@ -202,17 +207,28 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
     try {
       const seen = this.#base;
       if (seen === undefined) {
-        const base = await versions.keyFor('');
+        const base = await this.#readBase(versions);
         if (versions === this.#versions) this.#base = base;
         return await op(base);
       }
-      const [current, result] = await Promise.all([versions.keyFor(''), op(seen)]);
+      const [current, result] = await Promise.all([this.#readBase(versions), op(seen)]);
       if (current === seen) return result;
       if (versions === this.#versions) this.#base = current;
       return await op(current);
     } catch (error) {
       throw this.#failed(error);
     }
+  }
+
+  #readBase(versions: Namespace): Promise<string> {
+    const shared = this.#tickRead;
+    if (shared !== undefined && shared.versions === versions) return shared.base;
+    const read = { versions, base: versions.keyFor('') };
+    this.#tickRead = read;
+    queueMicrotask(() => {
+      if (this.#tickRead === read) this.#tickRead = undefined;
+    });
+    return read.base;
   }
 
   #failed(error: unknown): unknown {
