@@ -115,6 +115,20 @@ describe('KeyvMemkit on the in-process server', () => {
     await second.close();
   });
 
+  it('operations started together read the namespace version once, in their own round trip', async () => {
+    const proxy = await startCommandCounter(server.address);
+    const viaProxy = new MemcachedClient(proxy.address);
+    const store = new KeyvMemkit(viaProxy);
+    await store.setMany(Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: i })));
+    proxy.lines.length = 0;
+    const values = await Promise.all(Array.from({ length: 100 }, (_, i) => store.get(`k${i}`)));
+    expect(values).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    const asked = proxy.lines.flatMap((line) => line.split(' ').slice(1));
+    expect(asked.filter((key) => key.endsWith(':ns-version'))).toHaveLength(1);
+    await viaProxy.close();
+    await proxy.close();
+  });
+
   it('rounds a TTL in milliseconds up to whole seconds', async () => {
     const store = new KeyvMemkit(client);
     await store.set('half-second', 'v', 500);
