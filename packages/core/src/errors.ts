@@ -93,3 +93,18 @@ export class MemcachedSerializationError extends MemcachedError {
     super('ERR_MEMCACHED_SERIALIZATION', message, options);
   }
 }
+
+/**
+ * An option given to a memkit constructor or middleware is unknown or has a bad value. Thrown
+ * at construction, before anything connects; `option` names it (`"windowSeconds"`,
+ * `"cas.retries"`) and the message says what was expected.
+ */
+export class MemcachedInvalidOptionError extends MemcachedError {
+  /** The option's name, dotted for nested ones. */
+  readonly option: string;
+
+  constructor(option: string, message: string, options?: MemcachedErrorOptions) {
+    super('ERR_MEMCACHED_INVALID_OPTION', message, options);
+    this.option = option;
+  }
+}

@@ -14,8 +14,12 @@ export type {
 } from './backend/cache-backend.js';
 // --- backends (the Redis one is the subpath @memkit/core/redis) ---
 export { MemcachedBackend } from './backend/memcached-backend.js';
-export type { BackendChoice, ResolvedBackend } from './backend/resolve-backend.js';
-export { resolveBackend } from './backend/resolve-backend.js';
+export type {
+  BackendChoice,
+  ResolveBackendOptions,
+  ResolvedBackend,
+} from './backend/resolve-backend.js';
+export { checkBackendChoice, resolveBackend } from './backend/resolve-backend.js';
 // --- client ---
 export type {
   CacheAsideOptions,
@@ -58,15 +62,36 @@ export {
   MemcachedConnectionError,
   MemcachedError,
   MemcachedInvalidKeyError,
+  MemcachedInvalidOptionError,
   MemcachedProtocolError,
   MemcachedSerializationError,
   MemcachedServerError,
   MemcachedTimeoutError,
   MemcachedValueTooLargeError,
 } from './errors.js';
+// --- exptime: memcached's 30-day rule, applied to every TTL memkit sends ---
+export { MAX_RELATIVE_TTL_SECONDS, toExptime } from './exptime.js';
+// --- logging ---
+export type { Logger } from './logger.js';
 // --- metrics (prom-client is an optional peer dependency, loaded by collectMetrics) ---
 export type { MetricsCollector, ServerSummary } from './metrics/index.js';
 export { collectMetrics, summarizeServerStats, summarizeStats } from './metrics/index.js';
+// --- option checks shared by every package ---
+export type { IntegerBounds, StringConstraints } from './options/option-checks.js';
+export {
+  booleanOption,
+  checkOptionKeys,
+  describeOptionValue,
+  enumOption,
+  functionOption,
+  integerOption,
+  invalidOption,
+  keyPrefixOption,
+  loggerOption,
+  nonNegativeIntegerOption,
+  positiveIntegerOption,
+  stringOption,
+} from './options/option-checks.js';
 // --- server (in-process memcached) ---
 export type {
   MemcachedServer,

@@ -1,7 +1,7 @@
 import type { MemcachedClient } from '../client/memcached-client.js';
 import type { MetaResult } from '../client/meta.js';
-import { MAX_RELATIVE_TTL, toExptime } from '../client/ttl.js';
 import { MemcachedProtocolError } from '../errors.js';
+import { toExptime } from '../exptime.js';
 import type {
   BackendCapabilities,
   BackendCounter,
@@ -134,7 +134,8 @@ export class MemcachedBackend implements CacheBackend {
     options: BackendRecacheOptions,
   ): Promise<BackendRecacheItem | null> {
     const flags = ['v', 't'];
-    if (options.lockTtl !== undefined) flags.push(`N${clampTtl(options.lockTtl)}`);
+    if (options.lockTtl !== undefined)
+      flags.push(`N${toExptime(Math.max(1, Math.ceil(options.lockTtl)))}`);
     if (options.recacheBelow !== undefined && options.recacheBelow > 0) {
       flags.push(`R${options.recacheBelow}`);
     }
@@ -153,10 +154,6 @@ export class MemcachedBackend implements CacheBackend {
     const r = await this.client.metaDelete(key, ['I']);
     return r.status === 'HD';
   }
-}
-
-function clampTtl(ttl: number): number {
-  return Math.min(Math.max(1, Math.floor(ttl)), MAX_RELATIVE_TTL);
 }
 
 function ttlOf(r: MetaResult): number {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { MemcachedError, MemcachedProtocolError, MemcachedSerializationError } from '../errors.js';
+import { toExptime } from '../exptime.js';
 import type { Reply } from '../protocol/reply-parser.js';
 import type { ClientEvents } from './client-events.js';
 import { Cluster, type ClusterListener, unavailable } from './cluster.js';
@@ -12,7 +13,6 @@ import { encodeMetaFlags, type MetaFlags, type MetaResult, parseMetaReply } from
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
 import { parseServerList, type ServerList } from './server-list.js';
 import type { ServerNode } from './server-node.js';
-import { toExptime } from './ttl.js';
 
 /** Options of the storage commands. */
 export interface SetOptions {
@@ -236,15 +236,17 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
       },
       remove: (node, error) => {
         const retryDelayMs = this.options.retryDelayMs;
-        log?.error({ server: node.id, err: error, retryDelayMs }, 'memcached server ejected');
+        const fields = { server: node.id, err: error, retryDelayMs };
+        if (log?.error !== undefined) log.error(fields, 'memcached server ejected');
+        else log?.warn(fields, 'memcached server ejected');
         this.emit('remove', { server: node.id, error, retryDelayMs });
       },
       reconnecting: (node) => {
-        log?.debug({ server: node.id }, 'memcached reconnecting');
+        log?.debug?.({ server: node.id }, 'memcached reconnecting');
         this.emit('reconnecting', { server: node.id });
       },
       reconnect: (node) => {
-        log?.info({ server: node.id }, 'memcached server back');
+        log?.info?.({ server: node.id }, 'memcached server back');
         this.emit('reconnect', { server: node.id });
       },
       probeFailed: (node, cause) => {

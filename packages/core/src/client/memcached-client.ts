@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { toExptime } from '../exptime.js';
 import {
   type CacheAsideOptions,
   type CachedOptions,
@@ -29,7 +30,6 @@ import { Namespace } from './namespace.js';
 import type { ClientOptions } from './options.js';
 import type { ServerList } from './server-list.js';
 import type { ServerNode } from './server-node.js';
-import { toExptime } from './ttl.js';
 
 export type { IncrOptions, SetOptions } from './client-base.js';
 

@@ -1,14 +1,10 @@
 import type { ConnectionOptions } from 'node:tls';
+import type { Logger } from '../logger.js';
 import type { CompressionOptions, Serializer, SerializerName } from './codec.js';
 import type { ServerList } from './server-list.js';
 
-/** A pino-compatible logger; memkit never writes to the console. */
-export interface MemcachedLogger {
-  debug(obj: Record<string, unknown>, msg?: string): void;
-  info(obj: Record<string, unknown>, msg?: string): void;
-  warn(obj: Record<string, unknown>, msg?: string): void;
-  error(obj: Record<string, unknown>, msg?: string): void;
-}
+/** The client's logger: core's one {@link Logger} type, under the name it had first. */
+export type MemcachedLogger = Logger;
 
 /** Options of {@link MemcachedClient}. Durations carry their unit; TTLs are seconds. */
 export interface ClientOptions {

@@ -12,6 +12,7 @@ import type {
   CacheBackend,
 } from '../backend/cache-backend.js';
 import { MemcachedProtocolError } from '../errors.js';
+import { toExptime } from '../exptime.js';
 import {
   type RedisBackendOptions,
   type ResolvedRedisBackendOptions,
@@ -247,12 +248,15 @@ export class RedisBackend implements CacheBackend {
   }
 }
 
-/** TTL seconds to Redis milliseconds (0 = no expiry). @throws RangeError on a bad TTL. */
+/**
+ * TTL seconds to Redis milliseconds with memcached's meaning (core's `toExptime` rule): 0 never
+ * expires, a negative TTL expires at once (-1 tells the scripts to delete). Redis has no 30-day
+ * cliff, so long TTLs stay relative.
+ * @throws RangeError on a TTL that is not an integer.
+ */
 function ttlMs(ttl: number): number {
-  if (!Number.isInteger(ttl) || ttl < 0) {
-    throw new RangeError(`Invalid ttl: expected a non-negative integer of seconds, got ${ttl}.`);
-  }
-  return ttl * 1000;
+  const exptime = toExptime(ttl);
+  return exptime < 0 ? -1 : ttl * 1000;
 }
 
 /** PTTL (ms, -1 = none) to whole seconds, rounded up so a window never reads as shorter. */

@@ -15,7 +15,7 @@ return {h[1], h[2], redis.call('PTTL', KEYS[1])}
 `;
 
 /**
- * KEYS: key; ARGV: value, ttl ms (0 = none), new token, mode ('set' | 'add'), expected token ('' = none).
+ * KEYS: key; ARGV: value, ttl ms (0 = none, negative = expired at once), new token, mode ('set' | 'add'), expected token ('' = none).
  * → 'stored' | 'not_stored' | 'not_found' | 'exists'. A write clears the stale and win marks.
  */
 export const SET_SCRIPT = `
@@ -29,15 +29,17 @@ end
 redis.call('DEL', key)
 redis.call('HSET', key, 'v', ARGV[1], 'c', ARGV[3])
 local ms = tonumber(ARGV[2])
-if ms > 0 then redis.call('PEXPIRE', key, ms) end
+if ms > 0 then redis.call('PEXPIRE', key, ms) elseif ms < 0 then redis.call('DEL', key) end
 return 'stored'
 `;
 
-/** KEYS: key; ARGV: ttl ms (0 = never expires) → 1 when the key exists, else 0. */
+/** KEYS: key; ARGV: ttl ms (0 = never expires, negative = expire now) → 1 when the key existed, else 0. */
 export const TOUCH_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local ms = tonumber(ARGV[1])
-if ms > 0 then redis.call('PEXPIRE', KEYS[1], ms) else redis.call('PERSIST', KEYS[1]) end
+if ms > 0 then redis.call('PEXPIRE', KEYS[1], ms)
+elseif ms < 0 then redis.call('DEL', KEYS[1])
+else redis.call('PERSIST', KEYS[1]) end
 return 1
 `;
 
@@ -53,6 +55,10 @@ if redis.call('EXISTS', key) == 0 then
   redis.call('HSET', key, 'v', ARGV[2], 'c', ARGV[4])
   local ms = tonumber(ARGV[3])
   if ms > 0 then redis.call('PEXPIRE', key, ms) end
+  if ms < 0 then
+    redis.call('DEL', key)
+    return {tonumber(ARGV[2]), 0}
+  end
   return {tonumber(ARGV[2]), redis.call('PTTL', key)}
 end
 local n = redis.call('HINCRBY', key, 'v', ARGV[1])

@@ -245,8 +245,47 @@ describe.each(CACHE_BACKENDS)('CacheBackend conformance: $name', (factory) => {
       });
     }
 
-    it('rejects a negative TTL before sending anything', async () => {
-      await expect(b.set(key('neg'), 'x', -1)).rejects.toBeInstanceOf(RangeError);
+    it('a negative TTL expires the item at once, as memcached reads it', async () => {
+      const k = key('neg');
+      await b.set(k, 'x', 60);
+      expect((await b.set(k, 'y', -1)).status).toBe('stored');
+      expect(await b.get(k)).toBeNull();
+      await b.set(k, 'x', 60);
+      expect(await b.touch(k, -1)).toBe(true);
+      expect(await b.get(k)).toBeNull();
+    });
+
+    it('refuses a TTL that is not an integer before sending anything', async () => {
+      await expect(b.set(key('frac'), 'x', 1.5)).rejects.toBeInstanceOf(RangeError);
+    });
+
+    // memcached reads an exptime over 30 days as a Unix time: sent raw, 31 days is 1970.
+    it('TTLs over 30 days stay relative on every write path (set, add, CAS, touch, increment)', async () => {
+      const day = 86_400;
+      const [s, a, c, t, n] = [
+        key('31d'),
+        key('31d-add'),
+        key('31d-cas'),
+        key('60d'),
+        key('31d-n'),
+      ];
+      await b.set(s, 'x', 31 * day);
+      await b.set(a, 'x', 31 * day, { mode: 'add' });
+      const first = await b.set(c, 'x', 60);
+      await b.set(c, 'y', 60 * day, { cas: first.cas });
+      await b.set(t, 'x', 60);
+      expect(await b.touch(t, 60 * day)).toBe(true);
+      const counter = await b.increment(n, 1, { initial: 1, ttl: 31 * day });
+      const near = (ttl: number | undefined, want: number) => {
+        expect(ttl).toBeGreaterThanOrEqual(want - 5);
+        expect(ttl).toBeLessThanOrEqual(want);
+      };
+      near((await b.get(s))?.ttl, 31 * day);
+      near((await b.get(a))?.ttl, 31 * day);
+      near((await b.get(c))?.ttl, 60 * day);
+      near((await b.get(t))?.ttl, 60 * day);
+      near(counter?.ttl, 31 * day);
+      expect((await b.increment(n, 1))?.value).toBe(2);
     });
   });
 
