@@ -1,4 +1,13 @@
-import { type ClientOptions, MemcachedClient, MemcachedError, type ServerList } from '@memkit/core';
+import {
+  type ClientOptions,
+  checkBackendChoice,
+  checkOptionKeys,
+  invalidOption,
+  keyPrefixOption,
+  type MemcachedClient,
+  type ServerList,
+  stringOption,
+} from '@memkit/core';
 
 /** Options of {@link KeyvMemkit}. Give `client` or `servers`, not both. */
 export interface KeyvMemkitOptions {
@@ -40,69 +49,40 @@ const KNOWN_KEYS: Record<keyof KeyvMemkitOptions, true> = {
 
 // Room left in a 250-byte key for the namespace version and Keyv's own key.
 const MAX_PREFIX_BYTES = 150;
-const FORBIDDEN = /[\s\u0000-\u001f\u007f-\u009f]/u;
+const KEY_TEXT = /^[^\s\u0000-\u001f\u007f-\u009f]*$/u;
 
 /**
  * Applies defaults, validates and freezes store options.
- * @throws MemcachedError `ERR_MEMCACHED_INVALID_OPTION` naming the option and the bad value.
+ * @throws MemcachedInvalidOptionError (`ERR_MEMCACHED_INVALID_OPTION`) naming the option.
  */
-export function resolveKeyvMemkitOptions(
-  options: KeyvMemkitOptions = {},
-): ResolvedKeyvMemkitOptions {
-  if (options === null || typeof options !== 'object') {
-    throw invalid('options', 'an object', options);
-  }
-  for (const [key, value] of Object.entries(options)) {
-    if (value !== undefined && !(key in KNOWN_KEYS)) {
-      throw new MemcachedError(
-        'ERR_MEMCACHED_INVALID_OPTION',
-        `Invalid option "${key}": unknown option. Known options: ${Object.keys(KNOWN_KEYS).join(', ')}.`,
-      );
-    }
-  }
-  const o = options;
+export function resolveKeyvMemkitOptions(options?: KeyvMemkitOptions): ResolvedKeyvMemkitOptions {
+  const o = checkOptionKeys(options, KNOWN_KEYS);
   const d = DEFAULT_KEYV_MEMKIT_OPTIONS;
-  if (o.client !== undefined && !(o.client instanceof MemcachedClient)) {
-    throw invalid('client', 'a MemcachedClient', o.client);
-  }
-  if (o.client !== undefined && o.servers !== undefined) {
-    throw new MemcachedError(
-      'ERR_MEMCACHED_INVALID_OPTION',
-      'Invalid option "servers": give either a client (you own it) or servers (the store owns its client), not both.',
-    );
-  }
+  checkBackendChoice({ client: o.client, servers: o.servers });
   if (o.client !== undefined && o.clientOptions !== undefined) {
-    throw new MemcachedError(
-      'ERR_MEMCACHED_INVALID_OPTION',
-      'Invalid option "clientOptions": it configures the client the store creates from servers; configure your own client directly.',
+    throw invalidOption(
+      'clientOptions',
+      'no client options with "client" (they configure the client created from "servers"; configure your own client directly)',
+      o.clientOptions,
     );
-  }
-  if (o.servers !== undefined && typeof o.servers !== 'string' && !Array.isArray(o.servers)) {
-    throw invalid('servers', '"host:port" or an array of servers', o.servers);
   }
   if (
     o.clientOptions !== undefined &&
     (typeof o.clientOptions !== 'object' || o.clientOptions === null)
   ) {
-    throw invalid('clientOptions', 'an object of MemcachedClient options', o.clientOptions);
+    throw invalidOption('clientOptions', 'an object of MemcachedClient options', o.clientOptions);
   }
-  const namespace = o.namespace ?? d.namespace;
-  if (!isKeyText(namespace) || namespace.length === 0) {
-    throw invalid(
-      'namespace',
-      'a non-empty string without whitespace or control characters',
-      namespace,
-    );
-  }
-  const keyPrefix = o.keyPrefix ?? d.keyPrefix;
-  if (!isKeyText(keyPrefix)) {
-    throw invalid('keyPrefix', 'a string without whitespace or control characters', keyPrefix);
-  }
+  const namespace = stringOption('namespace', o.namespace ?? d.namespace, {
+    pattern: KEY_TEXT,
+    allowEmpty: false,
+    expected: 'a non-empty string without whitespace or control characters',
+  });
+  const keyPrefix = keyPrefixOption('keyPrefix', o.keyPrefix ?? d.keyPrefix, MAX_PREFIX_BYTES);
   if (Buffer.byteLength(keyPrefix + namespace) > MAX_PREFIX_BYTES) {
-    throw invalid(
-      'keyPrefix',
-      `at most ${MAX_PREFIX_BYTES} bytes together with the namespace`,
-      keyPrefix,
+    throw invalidOption(
+      'namespace',
+      `at most ${MAX_PREFIX_BYTES} bytes together with keyPrefix`,
+      namespace,
     );
   }
   return Object.freeze({
@@ -116,13 +96,5 @@ export function resolveKeyvMemkitOptions(
 
 /** Whether `text` can be part of a memcached key as it is. */
 export function isKeyText(text: unknown): text is string {
-  return typeof text === 'string' && !FORBIDDEN.test(text);
-}
-
-function invalid(name: string, expected: string, got: unknown): MemcachedError {
-  const shown = typeof got === 'string' ? JSON.stringify(got) : String(got);
-  return new MemcachedError(
-    'ERR_MEMCACHED_INVALID_OPTION',
-    `Invalid option "${name}": expected ${expected}, got ${shown}.`,
-  );
+  return typeof text === 'string' && KEY_TEXT.test(text);
 }

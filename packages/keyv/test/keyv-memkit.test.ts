@@ -2,6 +2,7 @@ import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8'
 import {
   MemcachedClient,
   MemcachedError,
+  MemcachedInvalidOptionError,
   type MemcachedServer,
   MemcachedTimeoutError,
   startServer,
@@ -155,14 +156,16 @@ describe('KeyvMemkit on the in-process server', () => {
     expect(await store.get('long')).toBeUndefined();
   });
 
-  it('refuses a negative or non-finite TTL and stores nothing', async () => {
+  it('stores a negative TTL as already expired, as memcached does, and refuses a non-finite one', async () => {
     const store = new KeyvMemkit(client);
-    await expect(store.set('k', 'v', -1)).rejects.toThrow(RangeError);
-    await expect(store.set('k', 'v', Number.NaN)).rejects.toThrow(RangeError);
-    await expect(store.setMany([{ key: 'k', value: 'v', ttl: Infinity }])).rejects.toThrow(
+    await store.set('k', 'old');
+    expect(await store.set('k', 'v', -1)).toBe(true);
+    expect(await store.get('k')).toBeUndefined();
+    await expect(store.set('n', 'v', Number.NaN)).rejects.toThrow(RangeError);
+    await expect(store.setMany([{ key: 'n', value: 'v', ttl: Infinity }])).rejects.toThrow(
       RangeError,
     );
-    expect(await store.get('k')).toBeUndefined();
+    expect(await store.get('n')).toBeUndefined();
   });
 
   it('keeps Keyv keys memcached would refuse apart and readable', async () => {
@@ -263,22 +266,27 @@ describe('KeyvMemkit on the in-process server', () => {
     expect(await client.get('anything')).toBeNull();
   });
 
-  it('refuses bad options with ERR_MEMCACHED_INVALID_OPTION', () => {
-    const cases: unknown[] = [
-      { client, servers: server.address },
-      { servers: 42 },
-      { namespace: '' },
-      { namespace: 'a b' },
-      { keyPrefix: 'tab\t' },
-      { keyPrefix: 'x'.repeat(200) },
-      { client, clientOptions: { timeoutMs: 5 } },
-      { client: {} },
-      { nameSpace: 'typo' },
+  it('refuses bad options with MemcachedInvalidOptionError naming the option', () => {
+    const cases: Array<[unknown, string]> = [
+      [{ client, servers: server.address }, 'servers'],
+      [{ servers: 42 }, 'servers'],
+      [{ servers: 'host:notaport' }, 'servers'],
+      [{ namespace: '' }, 'namespace'],
+      [{ namespace: 'a b' }, 'namespace'],
+      [{ keyPrefix: 'tab\t' }, 'keyPrefix'],
+      [{ keyPrefix: 'x'.repeat(200) }, 'keyPrefix'],
+      [{ keyPrefix: 'x'.repeat(100), namespace: 'y'.repeat(100) }, 'namespace'],
+      [{ client, clientOptions: { timeoutMs: 5 } }, 'clientOptions'],
+      [{ client: {} }, 'client'],
+      [{ nameSpace: 'typo' }, 'nameSpace'],
     ];
-    for (const options of cases) {
+    for (const [options, option] of cases) {
       expect(() => new KeyvMemkit(options as never)).toThrow(
-        expect.objectContaining({ code: 'ERR_MEMCACHED_INVALID_OPTION' }),
+        expect.objectContaining({ code: 'ERR_MEMCACHED_INVALID_OPTION', option }),
       );
     }
+    expect(() => new KeyvMemkit({ nameSpace: 'typo' } as never)).toThrow(
+      MemcachedInvalidOptionError,
+    );
   });
 });
