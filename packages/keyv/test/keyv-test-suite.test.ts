@@ -51,6 +51,14 @@ for (const backend of BACKENDS) {
       });
     }
 
+    it('Keyv 6: iterator() yields nothing, since the store has none', async () => {
+      const keyv = new Keyv6({ store: store(), namespace: 'keyv6-iterator' });
+      await keyv.set('foo', 'bar');
+      const seen: unknown[] = [];
+      for await (const entry of keyv.iterator()) seen.push(entry);
+      expect(seen).toEqual([]);
+    });
+
     // Keyv 6's bridge spreads the store's one answer (every key deleted or not) over the keys.
     it('Keyv 6: .delete([keys]) resolves to one boolean per key', async () => {
       const keyv = new Keyv6({ store: store(), namespace: 'keyv6-delete-many' });
