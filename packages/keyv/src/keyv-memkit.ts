@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { MemcachedClient, Namespace, type ServerList } from '@memkit/core';
+import { invalidOption, MemcachedClient, Namespace, type ServerList } from '@memkit/core';
 import { memcachedKey, toStoreKey } from './internal/store-key.js';
 import { ttlSeconds } from './internal/ttl-seconds.js';
 import {
@@ -86,7 +86,11 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
     this.#versions = new Namespace(this.client, resolved.keyPrefix + resolved.namespace);
   }
 
-  /** The namespace `clear()` retires. Keyv sets it to its own; `undefined` restores the store's. */
+  /**
+   * The namespace `clear()` retires. Keyv sets it to its own; `undefined` restores the store's.
+   * @throws MemcachedInvalidOptionError on an empty name or one with whitespace or control
+   *   characters (memcached keys cannot hold them).
+   */
   get namespace(): string {
     return this.#namespace;
   }
@@ -94,8 +98,10 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
   set namespace(name: string | undefined) {
     const next = name ?? this.#defaultNamespace;
     if (!isKeyText(next) || next.length === 0) {
-      throw new TypeError(
-        `Invalid namespace ${JSON.stringify(next)}: expected a non-empty string without whitespace or control characters.`,
+      throw invalidOption(
+        'namespace',
+        'a non-empty string without whitespace or control characters',
+        next,
       );
     }
     if (next === this.#namespace) return;

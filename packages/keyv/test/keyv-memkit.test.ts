@@ -250,9 +250,7 @@ describe('KeyvMemkit on the in-process server', () => {
     expect(store.namespace).toBe('theirs');
     new Keyv({ store, namespace: undefined });
     expect(store.namespace).toBe('mine');
-    expect(() => {
-      store.namespace = 'has space';
-    }).toThrow(TypeError);
+    expect(() => new Keyv({ store, namespace: 'has space' })).toThrow(MemcachedInvalidOptionError);
   });
 
   it('closes the client it created on disconnect, never the one it was given', async () => {
