@@ -65,7 +65,7 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
    * @param target A `MemcachedClient` (you own it), servers (`"host:port"` or a list; the store
    *   owns that client), or {@link KeyvMemkitOptions}. Without it, `MEMCACHED_SERVERS` or
    *   `127.0.0.1:11211`.
-   * @throws MemcachedError `ERR_MEMCACHED_INVALID_OPTION` on a bad or unknown option.
+   * @throws MemcachedInvalidOptionError (`ERR_MEMCACHED_INVALID_OPTION`) on a bad or unknown option.
    */
   constructor(target?: MemcachedClient | ServerList | KeyvMemkitOptions) {
     super();
