@@ -1,0 +1,100 @@
+import {
+  type ClientOptions,
+  checkBackendChoice,
+  checkOptionKeys,
+  invalidOption,
+  keyPrefixOption,
+  type MemcachedClient,
+  type ServerList,
+  stringOption,
+} from '@memkit/core';
+
+/** Options of {@link KeyvMemkit}. Give `client` or `servers`, not both. */
+export interface KeyvMemkitOptions {
+  /** A client the caller owns; `disconnect()` never closes it. @default none (see `servers`) */
+  client?: MemcachedClient | undefined;
+  /** Servers for a client the store creates and closes on `disconnect()`. @default `MEMCACHED_SERVERS` or `127.0.0.1:11211` */
+  servers?: ServerList | undefined;
+  /** Options of the client the store creates from `servers` (e.g. `serializer`, `timeoutMs`). @default `{}` */
+  clientOptions?: ClientOptions | undefined;
+  /** Namespace used until Keyv sets its own (Keyv 5 and 6 always set theirs, `'keyv'` unless told otherwise). @default 'keyv' */
+  namespace?: string | undefined;
+  /** Prepended to every memcached key, to keep apps sharing a fleet apart. @default '' */
+  keyPrefix?: string | undefined;
+}
+
+/** {@link KeyvMemkitOptions} after defaults and validation. */
+export interface ResolvedKeyvMemkitOptions {
+  readonly client: MemcachedClient | undefined;
+  readonly servers: ServerList | undefined;
+  readonly clientOptions: ClientOptions;
+  readonly namespace: string;
+  readonly keyPrefix: string;
+}
+
+/** The defaults applied by {@link resolveKeyvMemkitOptions}. */
+export const DEFAULT_KEYV_MEMKIT_OPTIONS = Object.freeze({
+  namespace: 'keyv',
+  keyPrefix: '',
+} as const);
+
+// A Record over every key keeps the unknown-option check in step with the type at compile time.
+const KNOWN_KEYS: Record<keyof KeyvMemkitOptions, true> = {
+  client: true,
+  servers: true,
+  clientOptions: true,
+  namespace: true,
+  keyPrefix: true,
+};
+
+// Room left in a 250-byte key for the namespace version and Keyv's own key.
+const MAX_PREFIX_BYTES = 150;
+const KEY_TEXT = /^[^\s\u0000-\u001f\u007f-\u009f]*$/u;
+
+/**
+ * Applies defaults, validates and freezes store options.
+ * @throws MemcachedInvalidOptionError (`ERR_MEMCACHED_INVALID_OPTION`) naming the option.
+ */
+export function resolveKeyvMemkitOptions(options?: KeyvMemkitOptions): ResolvedKeyvMemkitOptions {
+  const o = checkOptionKeys(options, KNOWN_KEYS);
+  const d = DEFAULT_KEYV_MEMKIT_OPTIONS;
+  checkBackendChoice({ client: o.client, servers: o.servers });
+  if (o.client !== undefined && o.clientOptions !== undefined) {
+    throw invalidOption(
+      'clientOptions',
+      'no client options with "client" (they configure the client created from "servers"; configure your own client directly)',
+      o.clientOptions,
+    );
+  }
+  if (
+    o.clientOptions !== undefined &&
+    (typeof o.clientOptions !== 'object' || o.clientOptions === null)
+  ) {
+    throw invalidOption('clientOptions', 'an object of MemcachedClient options', o.clientOptions);
+  }
+  const namespace = stringOption('namespace', o.namespace ?? d.namespace, {
+    pattern: KEY_TEXT,
+    allowEmpty: false,
+    expected: 'a non-empty string without whitespace or control characters',
+  });
+  const keyPrefix = keyPrefixOption('keyPrefix', o.keyPrefix ?? d.keyPrefix, MAX_PREFIX_BYTES);
+  if (Buffer.byteLength(keyPrefix + namespace) > MAX_PREFIX_BYTES) {
+    throw invalidOption(
+      'namespace',
+      `at most ${MAX_PREFIX_BYTES} bytes together with keyPrefix`,
+      namespace,
+    );
+  }
+  return Object.freeze({
+    client: o.client,
+    servers: o.servers,
+    clientOptions: { ...o.clientOptions },
+    namespace,
+    keyPrefix,
+  });
+}
+
+/** Whether `text` can be part of a memcached key as it is. */
+export function isKeyText(text: unknown): text is string {
+  return typeof text === 'string' && KEY_TEXT.test(text);
+}
