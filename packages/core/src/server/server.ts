@@ -108,9 +108,12 @@ class ServerState implements ServerContext, ConnectionHost {
     if (this.open.size >= this.settings.maxConnections) {
       s.rejectedConnections++;
       this.settings.logger?.warn('Too many open connections');
+      // memcached writes the line and close()s the descriptor: the socket is destroyed once
+      // the line is handed to the kernel, never left half-open holding a descriptor.
       accepted.on('error', () => accepted.destroy());
       accepted.resume();
       accepted.end('ERROR Too many open connections\r\n');
+      accepted.destroySoon();
       return;
     }
     s.currConnections++;
