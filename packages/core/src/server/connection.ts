@@ -63,6 +63,8 @@ export class Connection implements CommandContext {
   private dataTerm = 0;
   private dataValid = true;
   private dataDone: ((value: Buffer | undefined) => void) | undefined;
+  /** Bytes the store reserved for the value being read (see CommandContext.readData). */
+  private dataReserved = 0;
   private swallowLeft = 0;
   private streamed: StreamedGet | undefined;
   private readonly out = new OutputBuffer();
@@ -127,8 +129,9 @@ export class Connection implements CommandContext {
     this.out.write(`${line}\r\n`);
   }
 
-  readData(length: number, done: (value: Buffer | undefined) => void): void {
+  readData(length: number, done: (value: Buffer | undefined) => void, reserved = 0): void {
     this.mode = MODE_DATA;
+    this.dataReserved = reserved;
     this.dataLength = length;
     this.dataFilled = 0;
     this.dataTerm = 0;
@@ -381,6 +384,7 @@ export class Connection implements CommandContext {
     this.mode = MODE_COMMAND;
     this.dataDone = undefined;
     this.dataValue = undefined;
+    this.releaseReserved();
     this.pendingBefore = this.out.length;
     done(value);
     if (this.waitedForData) {
@@ -503,10 +507,20 @@ export class Connection implements CommandContext {
     this.socket.destroy();
   }
 
+  /** Gives the store back the room held for a value that is complete or abandoned. */
+  private releaseReserved(): void {
+    if (this.dataReserved === 0) return;
+    this.server.store.releasePending(this.dataReserved);
+    this.dataReserved = 0;
+  }
+
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
     this.closing = true;
+    this.releaseReserved();
+    this.dataValue = undefined;
+    this.streamed = undefined;
     this.delayed.clear();
     this.committed = [];
     this.committedBytes = 0;

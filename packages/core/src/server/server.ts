@@ -26,6 +26,14 @@ export interface ServerBufferStats {
   readonly backPressuredConnections: number;
 }
 
+/**
+ * How often the LRU crawler wakes and how many items it looks at per wake. memcached's crawler
+ * thread is kicked by its LRU maintainer and reclaims within seconds; a bounded slice per tick
+ * keeps one pass over a big cache from holding the event loop.
+ */
+const CRAWL_INTERVAL_MS = 1000;
+const CRAWL_BUDGET = 20_000;
+
 /** A running in-process memcached server. */
 export interface MemcachedServer {
   /** Address it listens on. */
@@ -86,6 +94,7 @@ class ServerState implements ServerContext, ConnectionHost {
       clock: this.clock,
       stats: this.stats,
       slabClasses: this.slabClasses,
+      tunables: this.tunables,
     });
   }
 
@@ -189,6 +198,12 @@ export async function startServer(options?: ServerOptions): Promise<MemcachedSer
   state.port = port;
   const host = settings.host;
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  // The background LRU crawler: expired and flushed items leave curr_items/bytes without
+  // waiting for a read or for eviction to find them. Unref'd so it never keeps Node alive.
+  const crawler = setInterval(() => {
+    if (state.tunables.lruCrawlerEnabled) state.store.crawl(CRAWL_BUDGET);
+  }, CRAWL_INTERVAL_MS);
+  crawler.unref();
   let closed: Promise<void> | undefined;
   return {
     host,
@@ -196,6 +211,7 @@ export async function startServer(options?: ServerOptions): Promise<MemcachedSer
     address,
     close() {
       closed ??= new Promise<void>((resolve) => {
+        clearInterval(crawler);
         listener.close(() => resolve());
         for (const c of state.open) c.destroy();
       });

@@ -1,8 +1,10 @@
 import type { ServerClock } from './clock.js';
 import { ITEM_UPDATE_INTERVAL } from './clock.js';
-import { type Item, itemTotalSize } from './item.js';
+import { type Item, itemCharge, itemTotalSize } from './item.js';
+import { LRU_COLD, LRU_HOT, LRU_NONE, LRU_WARM, LruLists } from './lru.js';
 import { type SlabClass, slabClassFor } from './slabs.js';
 import type { ServerStats } from './stats.js';
+import type { Tunables } from './tunables.js';
 
 /** How a storage command treats an existing item (memcached's NREAD_* modes). */
 export type StoreMode = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas';
@@ -18,16 +20,35 @@ export interface StoreOptions {
   readonly clock: ServerClock;
   readonly stats: ServerStats;
   readonly slabClasses: readonly SlabClass[];
+  /** `lru` / `lru_crawler` settings: segment sizes and ages, flat or segmented mode. */
+  readonly tunables: Tunables;
 }
 
+/** lru_pull_tail's flag: evict the COLD tail rather than only moving items. */
+const PULL_EVICT = 1;
+/** do_item_alloc_pull's attempts at freeing room before giving up. */
+const ALLOC_TRIES = 10;
+/** The juggle's bound on moves (lru_maintainer_juggle's 500). */
+const JUGGLE_LIMIT = 500;
+
 /**
- * The item table: a `Map` keyed by latin1 key whose insertion order is the LRU (oldest first;
- * a bump is delete + set), memory accounted as memcached's ITEM_ntotal, lazy expiry and
- * `flush_all` on read, and the CAS counter. Everything is synchronous: one Node thread means
- * every command is atomic, like memcached's per-item locks.
+ * The item table: a `Map` from latin1 key to item for lookups, and memcached 1.6's segmented
+ * LRU per slab class (HOT/WARM/COLD, lru.ts) for eviction, so a full cache evicts in O(1) per
+ * item. What memcached's LRU maintainer thread does in the background (keeping HOT and WARM
+ * within their share, rescuing active items from the tails, reclaiming dead tails) runs
+ * synchronously after each link, bounded, on the linked item's class; its crawler is
+ * {@link crawl}, driven by a timer in the server. Memory is charged per item as what the
+ * process spends on it (itemCharge), against `limitBytes`, including values still being read.
+ * Expiry and `flush_all` are lazy on read, as in memcached. Everything is synchronous: one
+ * Node thread means every command is atomic, like memcached's per-item locks.
  */
 export class Store {
   private readonly items = new Map<string, Item>();
+  private readonly lru: LruLists;
+  /** Bytes charged by linked items plus those reserved for values being read. */
+  private spent = 0;
+  /** Iterator of the crawl in progress (Map iterators survive deletions). */
+  private crawler: Iterator<Item> | undefined;
   private casCounter = 0;
   /** memcached's settings.oldest_live / oldest_cas: items older are flushed. */
   private oldestLive = 0;
@@ -38,8 +59,11 @@ export class Store {
   private readonly clock: ServerClock;
   private readonly stats: ServerStats;
   private readonly slabClasses: readonly SlabClass[];
+  private readonly tunables: Tunables;
 
   constructor(options: StoreOptions) {
+    this.lru = new LruLists(options.slabClasses.length);
+    this.tunables = options.tunables;
     this.limitBytes = options.limitBytes;
     this.maxItemSize = options.maxItemSize;
     this.casEnabled = options.casEnabled;
@@ -89,7 +113,13 @@ export class Store {
       this.stats.getExpired++;
       return undefined;
     }
-    if (update) this.bump(item, now);
+    if (update) {
+      const slab = this.stats.slabs[item.slabClass]!;
+      if (item.lru === LRU_HOT) slab.hitsToHot++;
+      else if (item.lru === LRU_WARM) slab.hitsToWarm++;
+      else slab.hitsToCold++;
+      this.bump(item, now);
+    }
     return item;
   }
 
@@ -99,39 +129,52 @@ export class Store {
   }
 
   /**
-   * memcached's do_item_bump with the segmented LRU: the first hit marks the item fetched,
-   * the second makes it active; an active item's later hits refresh `time` and its LRU place.
+   * memcached's do_item_bump (segmented): the first hit marks the item fetched, the second
+   * makes it active; an active item in COLD goes to WARM at once (memcached's async bump).
+   * Active items stay where they are until the juggle sees them at a tail.
    */
   bump(item: Item, now: number = this.clock.now()): void {
+    if (!this.tunables.lruSegmented) {
+      item.fetched = true;
+      this.touchTime(item, now);
+      return;
+    }
+    if (item.active) return;
     if (!item.fetched) {
       item.fetched = true;
       return;
     }
-    if (!item.active) {
-      item.active = true;
-      item.time = now;
-      this.moveToHead(item);
+    item.active = true;
+    if (item.lru !== LRU_COLD) item.time = now;
+    else this.touchTime(item, now);
+  }
+
+  /**
+   * memcached's do_item_update (add on an existing item, incr/decr, touch): an active item in
+   * COLD moves to WARM; `time` is refreshed at most once a minute (ITEM_UPDATE_INTERVAL).
+   */
+  touchTime(item: Item, now: number = this.clock.now()): void {
+    if (item.lru === LRU_NONE) return;
+    if (this.tunables.lruSegmented) {
+      if (item.lru === LRU_COLD && item.active) {
+        item.time = now;
+        item.active = false;
+        this.lru.move(item, LRU_WARM);
+        return;
+      }
+      if (item.time < now - ITEM_UPDATE_INTERVAL) item.time = now;
       return;
     }
-    this.touchTime(item, now);
-  }
-
-  /** memcached's do_item_update: refresh `time` and LRU place at most once a minute. */
-  touchTime(item: Item, now: number = this.clock.now()): void {
     if (item.time < now - ITEM_UPDATE_INTERVAL) {
       item.time = now;
-      this.moveToHead(item);
+      this.lru.move(item, LRU_COLD);
     }
-  }
-
-  private moveToHead(item: Item): void {
-    this.items.delete(item.key);
-    this.items.set(item.key, item);
   }
 
   /** Builds an unlinked item; `exptime` is already on the server clock. */
   create(key: string, flags: number, exptime: number, value: Buffer): Item {
     const size = itemTotalSize(key.length, flags, value.length, this.casEnabled);
+    const slabClass = slabClassFor(this.slabClasses, size);
     return {
       key,
       value,
@@ -144,8 +187,12 @@ export class Store {
       tokenSent: false,
       stale: false,
       size,
-      slabClass: slabClassFor(this.slabClasses, size),
+      slabClass,
       keyBinary: false,
+      charge: itemCharge(size, this.slabClasses[slabClass - 1]!.chunkSize),
+      lru: LRU_NONE,
+      prev: undefined,
+      next: undefined,
     };
   }
 
@@ -173,14 +220,41 @@ export class Store {
     return itemTotalSize(keyLength, flags, valueLength, this.casEnabled) <= this.maxItemSize;
   }
 
+  /**
+   * Room for a value about to be read (memcached allocates the item before reading its data):
+   * evicts as needed and reserves `charge` bytes until {@link releasePending}. False when the
+   * room cannot be made (memcached's `SERVER_ERROR out of memory storing object`).
+   */
+  reservePending(keyLength: number, flags: number, valueLength: number): number | undefined {
+    const size = itemTotalSize(keyLength, flags, valueLength, this.casEnabled);
+    const cls = slabClassFor(this.slabClasses, size);
+    const charge = itemCharge(size, this.slabClasses[cls - 1]!.chunkSize);
+    if (!this.makeRoom(charge, cls)) {
+      this.stats.slabs[cls]!.outOfMemory++;
+      return undefined;
+    }
+    this.spent += charge;
+    return charge;
+  }
+
+  /** Gives back what {@link reservePending} reserved (the value was read, or abandoned). */
+  releasePending(charge: number): void {
+    this.spent -= charge;
+  }
+
   /** Links `item`, replacing any item under its key, with a new CAS; evicts to make room. */
   link(item: Item): void {
     const old = this.items.get(item.key);
     if (old !== undefined) this.unlink(old);
-    this.makeRoom(item.size);
+    // Room was normally reserved before the value was read; a merge (append, incr) may need
+    // more. If nothing can be evicted the item is linked anyway: memcached's allocation
+    // happened earlier and does not fail at link time either.
+    this.makeRoom(item.charge, item.slabClass);
     item.cas = this.nextCas();
     item.time = this.clock.now();
     this.items.set(item.key, item);
+    this.spent += item.charge;
+    this.lru.linkHead(item, this.tunables.lruSegmented ? LRU_HOT : LRU_COLD);
     const s = this.stats;
     s.currItems++;
     s.totalItems++;
@@ -190,12 +264,15 @@ export class Store {
     slab.memRequested += item.size;
     const needPages = Math.ceil(slab.number / this.slabClasses[item.slabClass - 1]!.perPage);
     if (needPages > slab.pages) slab.pages = needPages;
+    if (this.tunables.lruSegmented) this.juggle(item.slabClass);
   }
 
   /** Removes `item` if it is the one linked under its key. */
   unlink(item: Item): void {
     if (this.items.get(item.key) !== item) return;
     this.items.delete(item.key);
+    this.lru.unlink(item);
+    this.spent -= item.charge;
     const s = this.stats;
     s.currItems--;
     s.bytes -= item.size;
@@ -216,37 +293,171 @@ export class Store {
     return item;
   }
 
-  /** Evicts from the LRU tail until `size` more bytes fit; dead items are reclaimed first. */
-  private makeRoom(size: number): void {
-    const s = this.stats;
-    if (s.bytes + size <= this.limitBytes) return;
+  /**
+   * memcached's do_item_alloc_pull: until `charge` more bytes fit, evict the COLD tail of the
+   * class (reclaiming dead items on the way), or when COLD is empty push HOT down to COLD.
+   * When the class has nothing left to give, memcached's slab rebalancer would move a page
+   * from another class; here the class whose oldest item is oldest gives it up.
+   */
+  private makeRoom(charge: number, cls: number): boolean {
+    const limit = this.limitBytes;
+    if (this.spent + charge <= limit) return true;
+    let tries = 0;
+    for (; tries < ALLOC_TRIES && this.spent + charge > limit; tries++) {
+      if (this.pullTail(cls, LRU_COLD, 0, 0, PULL_EVICT) <= 0) {
+        if (!this.tunables.lruSegmented || this.pullTail(cls, LRU_HOT, 0, 0, 0) <= 0) break;
+      }
+    }
+    if (tries > 0) this.stats.slabs[cls]!.directReclaims += tries;
+    while (this.spent + charge > limit) {
+      const victim = this.oldestClass();
+      if (victim === 0) return false;
+      if (this.pullTail(victim, LRU_COLD, 0, 0, PULL_EVICT) <= 0) {
+        // Nothing in its COLD: move its HOT and WARM tails down so the next pull evicts.
+        this.pullTail(victim, LRU_HOT, 0, 0, 0);
+        this.pullTail(victim, LRU_WARM, 0, 0, 0);
+        this.demoteTail(victim);
+      }
+    }
+    return true;
+  }
+
+  /** The class holding the least recently used tail item, 0 when the cache is empty. */
+  private oldestClass(): number {
+    let best = 0;
+    let bestTime = Number.POSITIVE_INFINITY;
+    for (let cls = 1; cls <= this.slabClasses.length; cls++) {
+      for (let seg = LRU_COLD; seg >= LRU_HOT; seg--) {
+        const tail = this.lru.tail(cls, seg);
+        if (tail === undefined) continue;
+        if (tail.time < bestTime) {
+          bestTime = tail.time;
+          best = cls;
+        }
+        break;
+      }
+    }
+    return best;
+  }
+
+  /** Moves a class's oldest non-COLD tail to COLD whatever its flags (last-resort eviction). */
+  private demoteTail(cls: number): void {
+    const tail = this.lru.tail(cls, LRU_HOT) ?? this.lru.tail(cls, LRU_WARM);
+    if (tail === undefined) return;
+    tail.active = false;
+    this.lru.move(tail, LRU_COLD);
+  }
+
+  /**
+   * memcached's lru_maintainer_juggle for one class: HOT and WARM kept within hot_lru_pct and
+   * warm_lru_pct of the class's bytes and within their ages, active tails rescued to WARM.
+   */
+  private juggle(cls: number): void {
+    const lru = this.lru;
+    const t = this.tunables;
     const now = this.clock.now();
-    for (const item of this.items.values()) {
-      if (s.bytes + size <= this.limitBytes) return;
-      const slab = s.slabs[item.slabClass]!;
-      if (this.isDead(item, now)) {
+    const coldTail = lru.tail(cls, LRU_COLD);
+    const coldAge = coldTail === undefined ? 0 : now - coldTail.time;
+    const hotAge = Math.floor(coldAge * t.hotMaxFactor);
+    const warmAge = Math.floor(coldAge * t.warmMaxFactor);
+    const total =
+      lru.sizeBytes(cls, LRU_HOT) + lru.sizeBytes(cls, LRU_WARM) + lru.sizeBytes(cls, LRU_COLD);
+    let moves = 0;
+    for (let i = 0; i < JUGGLE_LIMIT; i++) {
+      let more = 0;
+      if (
+        this.pullTail(cls, LRU_HOT, total, hotAge, 0) > 0 ||
+        this.pullTail(cls, LRU_WARM, total, warmAge, 0) > 0
+      )
+        more++;
+      more += this.pullTail(cls, LRU_COLD, total, 0, 0);
+      if (more === 0) break;
+      moves++;
+    }
+    if (moves > 0) this.stats.lruMaintainerJuggles++;
+  }
+
+  /**
+   * memcached's lru_pull_tail: looks at up to five items from the tail of one segment.
+   * Dead items are reclaimed and the walk goes on; otherwise the first live item decides:
+   * HOT/WARM move it to WARM (active) or COLD (over size or age), COLD evicts it (with
+   * PULL_EVICT) or sends it to WARM when active. Returns how many items were removed or moved.
+   */
+  private pullTail(
+    cls: number,
+    segment: number,
+    totalBytes: number,
+    maxAge: number,
+    flags: number,
+  ): number {
+    const lru = this.lru;
+    const s = this.stats;
+    const slab = s.slabs[cls]!;
+    const now = this.clock.now();
+    let removed = 0;
+    let search = lru.tail(cls, segment);
+    for (let tries = 5; tries > 0 && search !== undefined; tries--) {
+      const next: Item | undefined = search.prev;
+      if (this.isDead(search, now)) {
         s.reclaimed++;
         slab.reclaimed++;
-        if (!item.fetched) {
+        if (!search.fetched) {
           s.expiredUnfetched++;
           slab.expiredUnfetched++;
         }
-      } else {
-        s.evictions++;
-        slab.evicted++;
-        if (item.exptime !== 0) slab.evictedNonzero++;
-        slab.evictedTime = now - item.time;
-        if (!item.fetched) {
-          s.evictedUnfetched++;
-          slab.evictedUnfetched++;
-        }
-        if (item.active) {
-          s.evictedActive++;
-          slab.evictedActive++;
-        }
+        this.unlink(search);
+        removed++;
+        search = next;
+        continue;
       }
-      this.unlink(item);
+      if (segment === LRU_COLD) {
+        if ((flags & PULL_EVICT) !== 0) {
+          s.evictions++;
+          slab.evicted++;
+          slab.evictedTime = now - search.time;
+          if (search.exptime !== 0) slab.evictedNonzero++;
+          if (!search.fetched) {
+            s.evictedUnfetched++;
+            slab.evictedUnfetched++;
+          }
+          if (search.active) {
+            s.evictedActive++;
+            slab.evictedActive++;
+          }
+          this.unlink(search);
+          removed++;
+        } else if (search.active && this.tunables.lruSegmented) {
+          slab.movesToWarm++;
+          search.active = false;
+          lru.move(search, LRU_WARM);
+          removed++;
+        }
+        break;
+      }
+      let limit =
+        segment === LRU_HOT ? Math.floor((totalBytes * this.tunables.hotLruPct) / 100) : 0;
+      if (limit === 0) limit = Math.floor((totalBytes * this.tunables.warmLruPct) / 100);
+      if (search.active) {
+        search.active = false;
+        removed++;
+        if (segment === LRU_WARM) {
+          slab.movesWithinLru++;
+          lru.move(search, LRU_WARM);
+          search = next;
+          continue;
+        }
+        slab.movesToWarm++;
+        lru.move(search, LRU_WARM);
+        break;
+      }
+      if (lru.sizeBytes(cls, segment) > limit || now - search.time > maxAge) {
+        slab.movesToCold++;
+        lru.move(search, LRU_COLD);
+        removed++;
+      }
+      break;
     }
+    return removed;
   }
 
   /**
@@ -324,28 +535,81 @@ export class Store {
     }
   }
 
+  /** memcached's settings.oldest_live as `stats settings` shows it (`oldest`). */
+  get oldestLiveSetting(): number {
+    return this.oldestLive;
+  }
+
   /** cache_memlimit: a new limit in bytes; a lower one is enforced as items are stored. */
   setLimit(bytes: number): void {
     this.limitBytes = bytes;
   }
 
-  /** Unlinks every expired or flushed item (what memcached's LRU crawler does). */
-  reclaimDead(): void {
+  /** Bytes charged against the limit now (linked items and values being read). */
+  get chargedBytes(): number {
+    return this.spent;
+  }
+
+  /**
+   * memcached's LRU crawler (crawler_expired_eval): looks at up to `budget` items, resuming
+   * where the last call stopped, and unlinks expired and flushed ones, counted in
+   * crawler_reclaimed (and expired_unfetched for expired items never read). Returns true when
+   * a full pass over the items ended.
+   */
+  crawl(budget: number, only?: ReadonlySet<number>): boolean {
+    const s = this.stats;
+    if (this.crawler === undefined) {
+      this.crawler = this.items.values();
+      s.lruCrawlerStarts++;
+    }
+    const it = this.crawler;
     const now = this.clock.now();
-    for (const item of this.items.values()) {
+    for (let i = 0; i < budget; i++) {
+      const next = it.next();
+      if (next.done === true) {
+        this.crawler = undefined;
+        return true;
+      }
+      const item = next.value;
+      if (only !== undefined && !only.has(item.slabClass)) continue;
+      const slab = s.slabs[item.slabClass]!;
+      slab.crawlerItemsChecked++;
       if (!this.isDead(item, now)) continue;
-      this.stats.reclaimed++;
-      this.stats.slabs[item.slabClass]!.reclaimed++;
-      if (!item.fetched) {
-        this.stats.expiredUnfetched++;
-        this.stats.slabs[item.slabClass]!.expiredUnfetched++;
+      slab.crawlerReclaimed++;
+      if (!item.fetched && !this.isFlushed(item, now)) {
+        s.expiredUnfetched++;
+        slab.expiredUnfetched++;
       }
       this.unlink(item);
     }
+    return false;
   }
 
-  /** All linked items, oldest first (stats, crawlers, tests). */
+  /**
+   * A whole crawl now (`lru_crawler crawl`): every expired or flushed item (of the `only`
+   * classes, or all) is reclaimed.
+   */
+  reclaimDead(only?: ReadonlySet<number>): void {
+    this.crawler = undefined;
+    this.crawl(Number.POSITIVE_INFINITY, only);
+  }
+
+  /** All linked items, in no particular order (stats, metadump, tests). */
   values(): IterableIterator<Item> {
     return this.items.values();
+  }
+
+  /** A class's items in one segment, newest first (`stats cachedump` reads COLD). */
+  *segment(slabClass: number, segment: number): Generator<Item> {
+    for (let it = this.lru.head(slabClass, segment); it !== undefined; it = it.next) yield it;
+  }
+
+  /** Items and age (seconds since its tail was accessed) of a class's segment. */
+  segmentInfo(slabClass: number, segment: number): { count: number; age: number } {
+    const tail = this.lru.tail(slabClass, segment);
+    return {
+      count: this.lru.count(slabClass, segment),
+      age: tail === undefined ? 0 : this.clock.now() - tail.time,
+    };
   }
 }

@@ -72,7 +72,12 @@ function writeValue(ctx: CommandContext, key: string, item: Item, returnCas: boo
  * (`silent`), answered with its VALUE block. Shared by the whole-line handler and the
  * connection's streamed multi-get (see streamed-get.ts).
  */
-export function getKey(ctx: CommandContext, key: string, returnCas: boolean, silent: boolean): void {
+export function getKey(
+  ctx: CommandContext,
+  key: string,
+  returnCas: boolean,
+  silent: boolean,
+): void {
   const server = ctx.server;
   const stats = server.stats;
   const item = server.store.get(key, true);
