@@ -1,6 +1,7 @@
 import { ITEM_UPDATE_INTERVAL } from './clock.js';
 import type { ServerContext } from './command.js';
 import { LRU_COLD, LRU_HOT, LRU_WARM } from './lru.js';
+import type { ServerProtocol } from './options.js';
 import { SLAB_PAGE_SIZE } from './slabs.js';
 
 /** One `STAT name value` line, before formatting. */
@@ -121,6 +122,13 @@ export function generalStats(server: ServerContext): StatPair[] {
   ];
 }
 
+/** memcached's prot_text: how `stats settings` names each -B value. */
+const PROTOCOL_NAMES: Readonly<Record<ServerProtocol, string>> = {
+  auto: 'auto-negotiate',
+  ascii: 'ascii',
+  binary: 'binary',
+};
+
 /** `stats settings`, in memcached 1.6.18's order (defaults where memkit has no such knob). */
 export function settingsStats(server: ServerContext): StatPair[] {
   const o = server.settings;
@@ -147,7 +155,7 @@ export function settingsStats(server: ServerContext): StatPair[] {
     ['reqs_per_event', 20],
     ['cas_enabled', yn(o.casEnabled)],
     ['tcp_backlog', 1024],
-    ['binding_protocol', 'auto-negotiate'],
+    ['binding_protocol', PROTOCOL_NAMES[o.protocol]],
     ['auth_enabled_sasl', 'no'],
     ['auth_enabled_ascii', 'no'],
     ['item_size_max', o.maxItemSize],

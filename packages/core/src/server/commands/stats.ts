@@ -93,6 +93,10 @@ export const statsCommand: CommandHandler = (ctx, tokens) => {
     case 'slabs':
       ctx.write(formatStats(slabsStats(server)));
       return;
+    case 'extstore':
+      // memcached built with extstore but started without a storage file lists nothing.
+      ctx.write('END\r\n');
+      return;
     case 'sizes':
       ctx.write('STAT sizes_status disabled\r\nEND\r\n');
       return;
