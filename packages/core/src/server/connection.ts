@@ -262,9 +262,6 @@ export class Connection implements CommandContext {
         }
         const streamed = this.streamed!;
         pos = streamed.feed(buf, pos, len);
-        // Replies of a streamed line wait for its end like any other (a later over-long key
-        // culls them), but not past the output bound: memory per connection stays bounded.
-        if (this.out.length >= OUTPUT_HIGH_WATER) this.flushOutput();
         if (streamed.done) {
           this.streamed = undefined;
           this.mode = MODE_COMMAND;
@@ -335,7 +332,7 @@ export class Connection implements CommandContext {
     this.noreply = false;
     this.pendingBefore = this.out.length;
     this.lastCommandAt = this.server.clock.now();
-    this.streamed = new StreamedGet(this, gets);
+    this.streamed = new StreamedGet(this, gets, OUTPUT_HIGH_WATER);
     this.mode = MODE_GET_LINE;
     return keysAt;
   }

@@ -1,6 +1,7 @@
-import type { CommandContext } from './command.js';
-import { endGet, getKey } from './commands/retrieval.js';
+import type { CommandContext, ServerContext } from './command.js';
+import { endGet, getKey, type ReplySink } from './commands/retrieval.js';
 import { KEY_MAX_LENGTH } from './item.js';
+import { OutputBuffer } from './output-buffer.js';
 
 /** A key token is kept up to this many bytes: a longer one is too long whatever follows. */
 const TOKEN_KEEP = KEY_MAX_LENGTH + 2;
@@ -18,8 +19,13 @@ const TOKEN_KEEP = KEY_MAX_LENGTH + 2;
  * of them; a NUL byte ends the line as it ends memcached's C string; `\r` before the newline
  * is not part of the last key. A key is read at the moment it arrives rather than when the
  * newline does, which no client can tell apart from a line that was merely sent faster.
+ *
+ * The VALUE blocks wait in a buffer of their own until the newline, since the connection sends
+ * its output after every read and an over-long key later in the line must still cull them.
+ * Past `holdLimit` bytes they are handed to the connection (and may be sent): memory stays
+ * bounded, and only a line that both returns that much and then fails differs from memcached.
  */
-export class StreamedGet {
+export class StreamedGet implements ReplySink {
   private readonly token = Buffer.allocUnsafe(TOKEN_KEEP);
   private tokenLength = 0;
   private keys = 0;
@@ -29,11 +35,34 @@ export class StreamedGet {
   /** Whether the newline arrived and the command was answered. */
   done = false;
 
+  private readonly held = new OutputBuffer();
+  readonly server: ServerContext;
+
   /** `returnCas` is true for `gets`. */
   constructor(
     private readonly ctx: CommandContext,
     private readonly returnCas: boolean,
-  ) {}
+    private readonly holdLimit: number,
+  ) {
+    this.server = ctx.server;
+  }
+
+  /** ReplySink: VALUE header and trailer lines. */
+  write(data: string): void {
+    this.held.write(data);
+  }
+
+  /** ReplySink: value bytes. */
+  writeBuffer(data: Buffer): void {
+    this.held.writeBuffer(data);
+    if (this.held.length >= this.holdLimit) this.release();
+  }
+
+  /** Hands the held replies to the connection. */
+  private release(): void {
+    const data = this.held.take();
+    if (data !== undefined) this.ctx.writeBuffer(data);
+  }
 
   /**
    * Consumes bytes from `pos`; returns where it stopped. When the newline was consumed the
@@ -87,7 +116,7 @@ export class StreamedGet {
       this.silent = true;
       return;
     }
-    getKey(this.ctx, this.token.toString('latin1', 0, length), this.returnCas, false);
+    getKey(this, this.token.toString('latin1', 0, length), this.returnCas, false);
   }
 
   private finish(): void {
@@ -97,6 +126,8 @@ export class StreamedGet {
       this.ctx.error('ERROR');
       return;
     }
+    if (this.silent) this.held.clear();
+    else this.release();
     endGet(this.ctx, this.silent);
   }
 }

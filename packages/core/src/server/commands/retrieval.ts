@@ -56,7 +56,10 @@ function getCommand(returnCas: boolean, shouldTouch: boolean): CommandHandler {
   };
 }
 
-function writeValue(ctx: CommandContext, key: string, item: Item, returnCas: boolean): void {
+/** Where a get's VALUE blocks go: the connection, or a streamed get's own buffer. */
+export type ReplySink = Pick<CommandContext, 'server' | 'write' | 'writeBuffer'>;
+
+function writeValue(ctx: ReplySink, key: string, item: Item, returnCas: boolean): void {
   const value = item.value;
   ctx.write(
     returnCas
