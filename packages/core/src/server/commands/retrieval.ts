@@ -76,7 +76,7 @@ function writeValue(ctx: ReplySink, key: string, item: Item, returnCas: boolean)
  * connection's streamed multi-get (see streamed-get.ts).
  */
 export function getKey(
-  ctx: CommandContext,
+  ctx: ReplySink,
   key: string,
   returnCas: boolean,
   silent: boolean,
