@@ -198,9 +198,11 @@ export async function startServer(options?: ServerOptions): Promise<MemcachedSer
   state.port = port;
   const host = settings.host;
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  // The background LRU crawler: expired and flushed items leave curr_items/bytes without
-  // waiting for a read or for eviction to find them. Unref'd so it never keeps Node alive.
+  // memcached's background threads: the LRU maintainer (items age out of HOT and WARM) and the
+  // LRU crawler (expired and flushed items leave curr_items/bytes without waiting for a read
+  // or an eviction to find them). Unref'd so it never keeps Node alive; stopped by close().
   const crawler = setInterval(() => {
+    state.store.maintain();
     if (state.tunables.lruCrawlerEnabled) state.store.crawl(CRAWL_BUDGET);
   }, CRAWL_INTERVAL_MS);
   crawler.unref();

@@ -349,6 +349,18 @@ export class Store {
   }
 
   /**
+   * What memcached's LRU maintainer thread does on its own clock: every class is juggled, so
+   * items that aged in HOT and WARM move down even when nothing new is stored.
+   */
+  maintain(): void {
+    if (!this.tunables.lruSegmented) return;
+    const stats = this.stats.slabs;
+    for (let cls = 1; cls <= this.slabClasses.length; cls++) {
+      if (stats[cls]!.number > 0) this.juggle(cls);
+    }
+  }
+
+  /**
    * memcached's lru_maintainer_juggle for one class: HOT and WARM kept within hot_lru_pct and
    * warm_lru_pct of the class's bytes and within their ages, active tails rescued to WARM.
    */
