@@ -70,7 +70,7 @@ export function itemTotalSize(
  * object, its key string, the Buffer object holding the value, and its Map entry (measured on
  * Node 20-24, x64). memcached keeps the key and header inside its chunk; a JS item cannot.
  */
-export const ITEM_JS_OVERHEAD = 256;
+export const ITEM_JS_OVERHEAD = 320;
 
 /**
  * Bytes an item is charged against the memory limit: the slab chunk memcached would spend on

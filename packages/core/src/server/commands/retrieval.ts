@@ -75,12 +75,7 @@ function writeValue(ctx: ReplySink, key: string, item: Item, returnCas: boolean)
  * (`silent`), answered with its VALUE block. Shared by the whole-line handler and the
  * connection's streamed multi-get (see streamed-get.ts).
  */
-export function getKey(
-  ctx: ReplySink,
-  key: string,
-  returnCas: boolean,
-  silent: boolean,
-): void {
+export function getKey(ctx: ReplySink, key: string, returnCas: boolean, silent: boolean): void {
   const server = ctx.server;
   const stats = server.stats;
   const item = server.store.get(key, true);
