@@ -75,7 +75,11 @@ describe('unterminated get lines', () => {
       Array.from({ length: CLIENTS }, () => rawSocket(server.port)),
     );
     const replies = senders.map(() => '');
-    senders.forEach((s, i) => s.on('data', (d: Buffer) => (replies[i] += d.toString('latin1'))));
+    senders.forEach((s, i) => {
+      s.on('data', (d: Buffer) => {
+        replies[i] += d.toString('latin1');
+      });
+    });
     const sending = senders.map(async (s) => {
       await write(s, 'get ');
       for (let sent = 4; sent < LINE; sent += chunk.length) await write(s, chunk);
@@ -199,7 +203,9 @@ describe('a full cache', () => {
       cmds += `set small-${i} 0 0 100 noreply\r\n${'s'.repeat(100)}\r\n`;
     filler.send(cmds);
     expect(await filler.request('mn\r\n')).toBe('MN\r\n');
-    writers.forEach((w, i) => w.send(`set big-${i} 0 0 ${size}\r\n${'b'.repeat(1000)}`));
+    writers.forEach((w, i) => {
+      w.send(`set big-${i} 0 0 ${size}\r\n${'b'.repeat(1000)}`);
+    });
     await until(() => stat(server, 'bytes_read') >= 8 * 1000 + 500 * 120);
     await until(() => stat(server, 'store_no_memory') === 4);
     await until(
