@@ -2,6 +2,7 @@ import type { ServerClock } from './clock.js';
 import { ITEM_UPDATE_INTERVAL } from './clock.js';
 import { type Item, itemCharge, itemTotalSize } from './item.js';
 import { LRU_COLD, LRU_HOT, LRU_NONE, LRU_WARM, LruLists } from './lru.js';
+import { LruMaintainer } from './lru-maintainer.js';
 import { type SlabClass, slabClassFor } from './slabs.js';
 import type { ServerStats } from './stats.js';
 import type { Tunables } from './tunables.js';
@@ -24,13 +25,6 @@ export interface StoreOptions {
   readonly tunables: Tunables;
 }
 
-/** lru_pull_tail's flag: evict the COLD tail rather than only moving items. */
-const PULL_EVICT = 1;
-/** do_item_alloc_pull's attempts at freeing room before giving up. */
-const ALLOC_TRIES = 10;
-/** The juggle's bound on moves (lru_maintainer_juggle's 500). */
-const JUGGLE_LIMIT = 500;
-
 /**
  * The item table: a `Map` from latin1 key to item for lookups, and memcached 1.6's segmented
  * LRU per slab class (HOT/WARM/COLD, lru.ts) for eviction, so a full cache evicts in O(1) per
@@ -45,6 +39,7 @@ const JUGGLE_LIMIT = 500;
 export class Store {
   private readonly items = new Map<string, Item>();
   private readonly lru: LruLists;
+  private readonly maintainer: LruMaintainer;
   /** Bytes charged by linked items plus those reserved for values being read. */
   private spent = 0;
   /** Iterator of the crawl in progress (Map iterators survive deletions). */
@@ -64,6 +59,15 @@ export class Store {
   constructor(options: StoreOptions) {
     this.lru = new LruLists(options.slabClasses.length);
     this.tunables = options.tunables;
+    this.maintainer = new LruMaintainer({
+      lru: this.lru,
+      stats: options.stats,
+      tunables: options.tunables,
+      clock: options.clock,
+      classCount: options.slabClasses.length,
+      isDead: (item, now) => this.isDead(item, now),
+      unlink: (item) => this.unlink(item),
+    });
     this.limitBytes = options.limitBytes;
     this.maxItemSize = options.maxItemSize;
     this.casEnabled = options.casEnabled;
@@ -264,7 +268,7 @@ export class Store {
     slab.memRequested += item.size;
     const needPages = Math.ceil(slab.number / this.slabClasses[item.slabClass - 1]!.perPage);
     if (needPages > slab.pages) slab.pages = needPages;
-    if (this.tunables.lruSegmented) this.juggle(item.slabClass);
+    if (this.tunables.lruSegmented) this.maintainer.juggle(item.slabClass);
   }
 
   /** Removes `item` if it is the one linked under its key. */
@@ -294,58 +298,12 @@ export class Store {
   }
 
   /**
-   * memcached's do_item_alloc_pull: until `charge` more bytes fit, evict the COLD tail of the
-   * class (reclaiming dead items on the way), or when COLD is empty push HOT down to COLD.
-   * When the class has nothing left to give, memcached's slab rebalancer would move a page
-   * from another class; here the class whose oldest item is oldest gives it up.
+   * Until `charge` more bytes fit, the LRU gives up items (see LruMaintainer.evictFor). False
+   * when nothing is left to evict.
    */
   private makeRoom(charge: number, cls: number): boolean {
-    const limit = this.limitBytes;
-    if (this.spent + charge <= limit) return true;
-    let tries = 0;
-    for (; tries < ALLOC_TRIES && this.spent + charge > limit; tries++) {
-      if (this.pullTail(cls, LRU_COLD, 0, 0, PULL_EVICT) <= 0) {
-        if (!this.tunables.lruSegmented || this.pullTail(cls, LRU_HOT, 0, 0, 0) <= 0) break;
-      }
-    }
-    if (tries > 0) this.stats.slabs[cls]!.directReclaims += tries;
-    while (this.spent + charge > limit) {
-      const victim = this.oldestClass();
-      if (victim === 0) return false;
-      if (this.pullTail(victim, LRU_COLD, 0, 0, PULL_EVICT) <= 0) {
-        // Nothing in its COLD: move its HOT and WARM tails down so the next pull evicts.
-        this.pullTail(victim, LRU_HOT, 0, 0, 0);
-        this.pullTail(victim, LRU_WARM, 0, 0, 0);
-        this.demoteTail(victim);
-      }
-    }
-    return true;
-  }
-
-  /** The class holding the least recently used tail item, 0 when the cache is empty. */
-  private oldestClass(): number {
-    let best = 0;
-    let bestTime = Number.POSITIVE_INFINITY;
-    for (let cls = 1; cls <= this.slabClasses.length; cls++) {
-      for (let seg = LRU_COLD; seg >= LRU_HOT; seg--) {
-        const tail = this.lru.tail(cls, seg);
-        if (tail === undefined) continue;
-        if (tail.time < bestTime) {
-          bestTime = tail.time;
-          best = cls;
-        }
-        break;
-      }
-    }
-    return best;
-  }
-
-  /** Moves a class's oldest non-COLD tail to COLD whatever its flags (last-resort eviction). */
-  private demoteTail(cls: number): void {
-    const tail = this.lru.tail(cls, LRU_HOT) ?? this.lru.tail(cls, LRU_WARM);
-    if (tail === undefined) return;
-    tail.active = false;
-    this.lru.move(tail, LRU_COLD);
+    if (this.spent + charge <= this.limitBytes) return true;
+    return this.maintainer.evictFor(cls, () => this.spent + charge > this.limitBytes);
   }
 
   /**
@@ -353,123 +311,7 @@ export class Store {
    * items that aged in HOT and WARM move down even when nothing new is stored.
    */
   maintain(): void {
-    if (!this.tunables.lruSegmented) return;
-    const stats = this.stats.slabs;
-    for (let cls = 1; cls <= this.slabClasses.length; cls++) {
-      if (stats[cls]!.number > 0) this.juggle(cls);
-    }
-  }
-
-  /**
-   * memcached's lru_maintainer_juggle for one class: HOT and WARM kept within hot_lru_pct and
-   * warm_lru_pct of the class's bytes and within their ages, active tails rescued to WARM.
-   */
-  private juggle(cls: number): void {
-    const lru = this.lru;
-    const t = this.tunables;
-    const now = this.clock.now();
-    const coldTail = lru.tail(cls, LRU_COLD);
-    const coldAge = coldTail === undefined ? 0 : now - coldTail.time;
-    const hotAge = Math.floor(coldAge * t.hotMaxFactor);
-    const warmAge = Math.floor(coldAge * t.warmMaxFactor);
-    const total =
-      lru.sizeBytes(cls, LRU_HOT) + lru.sizeBytes(cls, LRU_WARM) + lru.sizeBytes(cls, LRU_COLD);
-    let moves = 0;
-    for (let i = 0; i < JUGGLE_LIMIT; i++) {
-      let more = 0;
-      if (
-        this.pullTail(cls, LRU_HOT, total, hotAge, 0) > 0 ||
-        this.pullTail(cls, LRU_WARM, total, warmAge, 0) > 0
-      )
-        more++;
-      more += this.pullTail(cls, LRU_COLD, total, 0, 0);
-      if (more === 0) break;
-      moves++;
-    }
-    if (moves > 0) this.stats.lruMaintainerJuggles++;
-  }
-
-  /**
-   * memcached's lru_pull_tail: looks at up to five items from the tail of one segment.
-   * Dead items are reclaimed and the walk goes on; otherwise the first live item decides:
-   * HOT/WARM move it to WARM (active) or COLD (over size or age), COLD evicts it (with
-   * PULL_EVICT) or sends it to WARM when active. Returns how many items were removed or moved.
-   */
-  private pullTail(
-    cls: number,
-    segment: number,
-    totalBytes: number,
-    maxAge: number,
-    flags: number,
-  ): number {
-    const lru = this.lru;
-    const s = this.stats;
-    const slab = s.slabs[cls]!;
-    const now = this.clock.now();
-    let removed = 0;
-    let search = lru.tail(cls, segment);
-    for (let tries = 5; tries > 0 && search !== undefined; tries--) {
-      const next: Item | undefined = search.prev;
-      if (this.isDead(search, now)) {
-        s.reclaimed++;
-        slab.reclaimed++;
-        if (!search.fetched) {
-          s.expiredUnfetched++;
-          slab.expiredUnfetched++;
-        }
-        this.unlink(search);
-        removed++;
-        search = next;
-        continue;
-      }
-      if (segment === LRU_COLD) {
-        if ((flags & PULL_EVICT) !== 0) {
-          s.evictions++;
-          slab.evicted++;
-          slab.evictedTime = now - search.time;
-          if (search.exptime !== 0) slab.evictedNonzero++;
-          if (!search.fetched) {
-            s.evictedUnfetched++;
-            slab.evictedUnfetched++;
-          }
-          if (search.active) {
-            s.evictedActive++;
-            slab.evictedActive++;
-          }
-          this.unlink(search);
-          removed++;
-        } else if (search.active && this.tunables.lruSegmented) {
-          slab.movesToWarm++;
-          search.active = false;
-          lru.move(search, LRU_WARM);
-          removed++;
-        }
-        break;
-      }
-      let limit =
-        segment === LRU_HOT ? Math.floor((totalBytes * this.tunables.hotLruPct) / 100) : 0;
-      if (limit === 0) limit = Math.floor((totalBytes * this.tunables.warmLruPct) / 100);
-      if (search.active) {
-        search.active = false;
-        removed++;
-        if (segment === LRU_WARM) {
-          slab.movesWithinLru++;
-          lru.move(search, LRU_WARM);
-          search = next;
-          continue;
-        }
-        slab.movesToWarm++;
-        lru.move(search, LRU_WARM);
-        break;
-      }
-      if (lru.sizeBytes(cls, segment) > limit || now - search.time > maxAge) {
-        slab.movesToCold++;
-        lru.move(search, LRU_COLD);
-        removed++;
-      }
-      break;
-    }
-    return removed;
+    this.maintainer.maintain();
   }
 
   /**
