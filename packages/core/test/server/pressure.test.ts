@@ -224,6 +224,15 @@ describe('a full cache', () => {
 });
 
 describe('the LRU crawler', () => {
+  it('runs on a timer that keeps no process alive', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const server = await serve();
+    expect(timers()).toBe(before);
+    await server.close();
+    expect(timers()).toBe(before);
+  });
+
   it('reclaims expired and flushed items in the background, as memcached counts them', async () => {
     const server = await serve();
     const c = await open(server);
