@@ -29,9 +29,9 @@ export interface StoreOptions {
  * The item table: a `Map` from latin1 key to item for lookups, and memcached 1.6's segmented
  * LRU per slab class (HOT/WARM/COLD, lru.ts) for eviction, so a full cache evicts in O(1) per
  * item. What memcached's LRU maintainer thread does in the background (keeping HOT and WARM
- * within their share, rescuing active items from the tails, reclaiming dead tails) runs
- * synchronously after each link, bounded, on the linked item's class; its crawler is
- * {@link crawl}, driven by a timer in the server. Memory is charged per item as what the
+ * within their share, rescuing active items from the tails, reclaiming dead tails; see
+ * lru-maintainer.ts) runs after each link on the linked item's class and on the server's
+ * timer; its crawler is {@link crawl}, driven by the same timer. Memory is charged per item as what the
  * process spends on it (itemCharge), against `limitBytes`, including values still being read.
  * Expiry and `flush_all` are lazy on read, as in memcached. Everything is synchronous: one
  * Node thread means every command is atomic, like memcached's per-item locks.
