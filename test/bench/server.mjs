@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // pnpm bench:server — memcaslap against memkit-server and against `memcached -t 1` in the same
-// run; prints both throughputs and their ratio (target: memkit >= 0.5x memcached), then profiles
-// memkit-server under the same load (node --cpu-prof) and prints the top self-time functions.
+// run; prints both throughputs and their ratio (target: memkit >= 0.5x memcached), and the ratio
+// of memkit-server to the Node floor (node-floor-server.mjs: a bare node:net server answering
+// memcaslap with fixed replies, what one Node thread can do at all), then profiles memkit-server
+// under the same load (node --cpu-prof) and prints the top self-time functions.
 //
 // Env: BENCH_SECONDS (default 10), BENCH_CONCURRENCY (16), BENCH_ROUNDS (2, alternating servers),
-// BENCH_PROFILE=0 to skip the profile, BENCH_STRICT=1 to exit 1 when the ratio misses the target.
+// BENCH_PROFILE=0 to skip the profile, BENCH_STRICT=1 to exit 1 when the ratio misses the target,
+// BENCH_MEMKIT_BIN=<path to a memkit-server.js> to measure another build.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -14,7 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { formatSummary, selfTimes } from './profile-summary.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = join(root, 'packages', 'core', 'bin', 'memkit-server.js');
+// BENCH_MEMKIT_BIN: another build's bin, to compare two versions against the same memcached.
+const bin =
+  process.env.BENCH_MEMKIT_BIN ?? join(root, 'packages', 'core', 'bin', 'memkit-server.js');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -80,6 +85,19 @@ async function startMemcached() {
   );
   await waitForPort(port, child);
   return { name: 'memcached -t 1', port, child };
+}
+
+async function startNodeFloor() {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [join(root, 'test', 'bench', 'node-floor-server.mjs'), String(port)],
+    {
+      stdio: 'ignore',
+    },
+  );
+  await waitForPort(port, child);
+  return { name: 'node floor', port, child };
 }
 
 async function startMemkit(nodeArgs = []) {
@@ -154,12 +172,20 @@ need('memcaslap');
 process.stdout.write(
   `memcaslap -T 1 -c ${CONCURRENCY} -t ${SECONDS}s (90% get / 10% set), ${ROUNDS} round(s)\n`,
 );
-const totals = { memcached: [], memkit: [] };
+const totals = { memcached: [], memkit: [], floor: [] };
 for (let round = 1; round <= ROUNDS; round++) {
-  const order = round % 2 === 1 ? [startMemcached, startMemkit] : [startMemkit, startMemcached];
+  const order =
+    round % 2 === 1
+      ? [startMemcached, startMemkit, startNodeFloor]
+      : [startNodeFloor, startMemkit, startMemcached];
   for (const start of order) {
     const r = await measure(start);
-    (r.name.startsWith('memcached') ? totals.memcached : totals.memkit).push(r.tps);
+    const bucket = r.name.startsWith('memcached')
+      ? totals.memcached
+      : r.name === 'node floor'
+        ? totals.floor
+        : totals.memkit;
+    bucket.push(r.tps);
     process.stdout.write(
       `  round ${round}: ${r.name.padEnd(15)} ${String(r.tps).padStart(8)} ops/s  (gets ${r.cmdGet}, misses ${r.getMisses})\n`,
     );
@@ -168,9 +194,10 @@ for (let round = 1; round <= ROUNDS; round++) {
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const mc = mean(totals.memcached);
 const mk = mean(totals.memkit);
+const floor = mean(totals.floor);
 const ratio = mk / mc;
 process.stdout.write(
-  `\nmemcached -t 1: ${mc.toFixed(0)} ops/s\nmemkit-server:  ${mk.toFixed(0)} ops/s\nratio memkit/memcached: ${ratio.toFixed(2)} (target >= ${TARGET}: ${ratio >= TARGET ? 'met' : 'MISSED'})\n`,
+  `\nmemcached -t 1: ${mc.toFixed(0)} ops/s\nmemkit-server:  ${mk.toFixed(0)} ops/s\nnode floor:     ${floor.toFixed(0)} ops/s\nratio memkit/memcached: ${ratio.toFixed(2)} (target >= ${TARGET}: ${ratio >= TARGET ? 'met' : 'MISSED'})\nratio memkit/node floor: ${(mk / floor).toFixed(2)}\n`,
 );
 
 if (PROFILE) {

@@ -98,6 +98,7 @@ export type {
   ServerBufferStats,
   ServerLogger,
   ServerOptions,
+  ServerProtocol,
   ServerStatsSnapshot,
 } from './server/index.js';
 export { startServer } from './server/index.js';

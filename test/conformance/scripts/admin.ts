@@ -59,6 +59,14 @@ export const adminScripts: ConformanceScript[] = [
     'stats settings after tuning',
     'lru tune 10 40 0.1 2\r\nlru mode flat\r\nlru_crawler tocrawl 10\r\nslabs automove ratio 0.5\r\ncache_memlimit 32\r\nextstore item_age 100\r\nstats settings\r\n',
   ),
+  fresh('stats extstore without a storage file', 'stats extstore\r\nstats extstore pages\r\n'),
+  fresh('stats settings after a delayed flush_all', 'flush_all 100\r\nstats settings\r\n'),
+  fresh('stats settings after flush_all', 'flush_all\r\nstats settings\r\n'),
+  // One crawl that starts: memcached answers BUSY to a second while its thread still runs.
+  script(
+    'lru_crawler class arguments',
+    'lru_crawler crawl 0\r\nlru_crawler crawl 64\r\nlru_crawler crawl x\r\nlru_crawler crawl 1,x\r\nlru_crawler crawl ,\r\nlru_crawler crawl hash\r\nlru_crawler crawl 1,2\r\n',
+  ),
   // bytes_read is counted per read(): stats goes alone after a sync (see stats.ts).
   stepped('limit_maxbytes after cache_memlimit', ['cache_memlimit 32\r\n', 'stats\r\n'], {
     fresh: true,

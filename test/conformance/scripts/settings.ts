@@ -20,6 +20,15 @@ export const noCasScripts: ConformanceScript[] = [
     fresh: true,
   }),
   stepped('no-cas stats settings', ['stats settings\r\n'], { fresh: true, until: 'END\r\n' }),
+  // Without CAS, memcached keeps flush_all's time as given (with CAS it keeps one second less).
+  stepped(
+    'no-cas stats settings after a delayed flush_all',
+    ['flush_all 100\r\nstats settings\r\n'],
+    {
+      fresh: true,
+      until: 'END\r\n',
+    },
+  ),
 ];
 
 /** Scripts for a server started with -F (flush_all disabled). */

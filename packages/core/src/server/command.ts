@@ -53,7 +53,9 @@ export interface ConnectionInfo {
  *   the line is always written. Handlers run synchronously; everything written before the
  *   handler returns (or before its `readData` callback returns) goes out in order with the
  *   replies of the neighbouring pipelined commands, which is what `mn` relies on.
- * - A storage command calls `readData(length, cb)` once, as its last action: the connection
+ * - A storage command calls `readData(length, cb, reserved)` once, as its last action, where
+ *   `reserved` is what `store.reservePending` charged for the value (default 0); the
+ *   connection gives it back when the value is complete (before `cb`) or abandoned. The connection
  *   reads `length` bytes plus the 2-byte terminator and calls `cb(value)` with the `length`
  *   bytes in a Buffer of their own (safe to keep in an item). If the two bytes after the value
  *   are not `\r\n`, `cb(undefined)` is called instead (all `length + 2` bytes are consumed;
@@ -75,7 +77,7 @@ export interface CommandContext {
   /** out_errstring: clears noreply, then writes `line` + \r\n. */
   error(line: string): void;
   /** Reads the data block of a storage command (see the contract above). */
-  readData(length: number, done: (value: Buffer | undefined) => void): void;
+  readData(length: number, done: (value: Buffer | undefined) => void, reserved?: number): void;
   /** Discards the next `length + 2` bytes. */
   swallow(length: number): void;
   /** Closes the connection once the queued replies are flushed. */

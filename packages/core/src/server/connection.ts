@@ -2,14 +2,15 @@ import type { Socket } from 'node:net';
 import type { CommandContext, CommandHandler, ServerContext } from './command.js';
 import { DelayedWrites } from './delayed-writes.js';
 import {
+  hangsUpOn,
   isMultiGet,
   LINE_LIMIT,
-  MULTIGET_LINE_LIMIT,
   READ_BUFFER_SIZE,
   retrievalTokens,
   tokenize,
 } from './line-rules.js';
 import { OutputBuffer } from './output-buffer.js';
+import { StreamedGet } from './streamed-get.js';
 
 /**
  * Replies queued to a socket (written but not yet flushed by the kernel) above which we stop
@@ -27,6 +28,8 @@ const REQS_PER_EVENT = 20;
 const MODE_COMMAND = 0;
 const MODE_DATA = 1;
 const MODE_SWALLOW = 2;
+/** Inside a get/gets line past LINE_LIMIT: keys are answered as they arrive (streamed-get.ts). */
+const MODE_GET_LINE = 3;
 
 /** What a connection needs from the server that owns it. */
 export interface ConnectionHost {
@@ -60,7 +63,10 @@ export class Connection implements CommandContext {
   private dataTerm = 0;
   private dataValid = true;
   private dataDone: ((value: Buffer | undefined) => void) | undefined;
+  /** Bytes the store reserved for the value being read (see CommandContext.readData). */
+  private dataReserved = 0;
   private swallowLeft = 0;
+  private streamed: StreamedGet | undefined;
   private readonly out = new OutputBuffer();
   private closing = false;
   private closed = false;
@@ -123,8 +129,9 @@ export class Connection implements CommandContext {
     this.out.write(`${line}\r\n`);
   }
 
-  readData(length: number, done: (value: Buffer | undefined) => void): void {
+  readData(length: number, done: (value: Buffer | undefined) => void, reserved = 0): void {
     this.mode = MODE_DATA;
+    this.dataReserved = reserved;
     this.dataLength = length;
     this.dataFilled = 0;
     this.dataTerm = 0;
@@ -248,6 +255,20 @@ export class Connection implements CommandContext {
         pos = this.readDataBytes(buf, pos);
         continue;
       }
+      if (mode === MODE_GET_LINE) {
+        if (this.socket.writableLength + this.delayed.bytes > OUTPUT_HIGH_WATER) {
+          this.pauseForOutput();
+          break;
+        }
+        const streamed = this.streamed!;
+        pos = streamed.feed(buf, pos, len);
+        if (streamed.done) {
+          this.streamed = undefined;
+          this.mode = MODE_COMMAND;
+          this.commandDone();
+        }
+        continue;
+      }
       if (mode === MODE_SWALLOW) {
         const n = Math.min(len - pos, this.swallowLeft);
         pos += n;
@@ -266,17 +287,20 @@ export class Connection implements CommandContext {
       }
       const nl = buf.indexOf(10, pos);
       if (nl < 0) {
-        if (len - pos > LINE_LIMIT && !isMultiGet(buf, pos, len)) {
-          this.abort();
-          return;
-        }
-        if (len - pos > MULTIGET_LINE_LIMIT) {
-          this.abort();
-          return;
+        // memcached's bound on a line without its newline: past 2048 bytes only a get/gets
+        // may go on (read as it arrives); anything else closes the connection, unanswered.
+        if (len - pos > LINE_LIMIT) {
+          const keysAt = isMultiGet(buf, pos, len);
+          if (keysAt < 0) {
+            this.abort();
+            return;
+          }
+          pos = this.startStreamedGet(buf, pos, keysAt);
+          continue;
         }
         break;
       }
-      if (nl - pos > READ_BUFFER_SIZE && !isMultiGet(buf, pos, nl)) {
+      if (nl - pos > READ_BUFFER_SIZE && isMultiGet(buf, pos, nl) < 0) {
         this.abort();
         return;
       }
@@ -296,6 +320,21 @@ export class Connection implements CommandContext {
     if (this.input !== undefined) this.host.noteBuffered(0, this.input.length);
     this.commandsSinceFlush = 0;
     this.flush();
+  }
+
+  /** Switches to MODE_GET_LINE for the get/gets line at `pos`; returns where its keys start. */
+  private startStreamedGet(buf: Buffer, pos: number, keysAt: number): number {
+    const gets = buf[keysAt - 2] === 0x73;
+    if (this.server.verbosity > 1)
+      this.server.settings.logger?.debug(
+        `<${this.id} ${buf.toString('latin1', pos, pos + 256)}... (long ${gets ? 'gets' : 'get'} line)`,
+      );
+    this.noreply = false;
+    this.pendingBefore = this.out.length;
+    this.lastCommandAt = this.server.clock.now();
+    this.streamed = new StreamedGet(this, gets, OUTPUT_HIGH_WATER);
+    this.mode = MODE_GET_LINE;
+    return keysAt;
   }
 
   private readDataBytes(buf: Buffer, pos: number): number {
@@ -342,6 +381,7 @@ export class Connection implements CommandContext {
     this.mode = MODE_COMMAND;
     this.dataDone = undefined;
     this.dataValue = undefined;
+    this.releaseReserved();
     this.pendingBefore = this.out.length;
     done(value);
     if (this.waitedForData) {
@@ -378,7 +418,8 @@ export class Connection implements CommandContext {
     }
     const handler = this.host.commands.get(name);
     if (handler === undefined) {
-      this.out.write('ERROR\r\n');
+      if (hangsUpOn(tokens)) this.abort();
+      else this.out.write('ERROR\r\n');
       return;
     }
     handler(this, tokens);
@@ -463,10 +504,20 @@ export class Connection implements CommandContext {
     this.socket.destroy();
   }
 
+  /** Gives the store back the room held for a value that is complete or abandoned. */
+  private releaseReserved(): void {
+    if (this.dataReserved === 0) return;
+    this.server.store.releasePending(this.dataReserved);
+    this.dataReserved = 0;
+  }
+
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
     this.closing = true;
+    this.releaseReserved();
+    this.dataValue = undefined;
+    this.streamed = undefined;
     this.delayed.clear();
     this.committed = [];
     this.committedBytes = 0;

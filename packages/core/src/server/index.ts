@@ -1,5 +1,5 @@
 // Public surface of the in-process server.
-export type { ServerLogger, ServerOptions } from './options.js';
+export type { ServerLogger, ServerOptions, ServerProtocol } from './options.js';
 export type {
   MemcachedServer,
   ServerBufferStats,

@@ -35,6 +35,13 @@ export interface Item {
   slabClass: number;
   /** Whether the key was given base64-encoded to a meta command (ITEM_KEY_BINARY). */
   keyBinary: boolean;
+  /** Bytes charged against the memory limit: what the process spends on it (see itemCharge). */
+  charge: number;
+  /** Segment of its slab class's LRU (see lru.ts), or LRU_NONE when not linked. */
+  lru: number;
+  /** Neighbours in that LRU list: `prev` towards the head (newer), `next` towards the tail. */
+  prev: Item | undefined;
+  next: Item | undefined;
 }
 
 /**
@@ -56,4 +63,20 @@ export function itemTotalSize(
     2 +
     (casEnabled ? 8 : 0)
   );
+}
+
+/**
+ * What one item costs the process beyond its value bytes and memcached's accounting: the item
+ * object, its key string, the Buffer object holding the value, and its Map entry (measured on
+ * Node 20-24, x64). memcached keeps the key and header inside its chunk; a JS item cannot.
+ */
+export const ITEM_JS_OVERHEAD = 320;
+
+/**
+ * Bytes an item is charged against the memory limit: the slab chunk memcached would spend on
+ * it (so `-m` holds about as many items as memcached's pages do) plus what the JS
+ * representation costs on top (ITEM_JS_OVERHEAD), so RSS follows `-m`.
+ */
+export function itemCharge(size: number, chunkSize: number): number {
+  return Math.max(size, chunkSize) + ITEM_JS_OVERHEAD;
 }

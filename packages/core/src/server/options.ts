@@ -30,7 +30,16 @@ export interface ServerOptions {
   logger?: ServerLogger | undefined;
   /** memcached's -v count: 1 logs errors and warnings, 2 also client commands. @default 0 */
   verbosity?: number | undefined;
+  /**
+   * Protocols served (memcached's -B): `auto` negotiates by the first byte of a connection,
+   * `ascii` and `binary` serve one. Shown as `binding_protocol` in `stats settings`.
+   * @default 'auto'
+   */
+  protocol?: ServerProtocol | undefined;
 }
+
+/** memcached's -B values. */
+export type ServerProtocol = 'auto' | 'ascii' | 'binary';
 
 /** The validated options a running server uses. */
 export interface ResolvedServerOptions {
@@ -44,6 +53,7 @@ export interface ResolvedServerOptions {
   readonly tls: SecureContextOptions | undefined;
   readonly logger: ServerLogger | undefined;
   readonly verbosity: number;
+  readonly protocol: ServerProtocol;
 }
 
 /** Defaults of {@link ServerOptions}, matching memcached 1.6's own defaults. */
@@ -58,6 +68,7 @@ export const DEFAULT_SERVER_OPTIONS: ResolvedServerOptions = Object.freeze({
   tls: undefined,
   logger: undefined,
   verbosity: 0,
+  protocol: 'auto',
 });
 
 const KNOWN: Record<keyof ServerOptions, true> = {
@@ -71,6 +82,7 @@ const KNOWN: Record<keyof ServerOptions, true> = {
   tls: true,
   logger: true,
   verbosity: true,
+  protocol: true,
 };
 
 function fail(name: string, expected: string, got: unknown): never {
@@ -124,6 +136,9 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     fail('logger', 'an object with info/warn/error/debug methods', logger);
   if (o.tls !== undefined && (typeof o.tls !== 'object' || o.tls === null))
     fail('tls', 'tls.SecureContextOptions', o.tls);
+  const protocol = o.protocol === undefined ? d.protocol : o.protocol;
+  if (protocol !== 'auto' && protocol !== 'ascii' && protocol !== 'binary')
+    fail('protocol', "'auto', 'ascii' or 'binary'", protocol);
   return Object.freeze({
     port: o.port === undefined ? d.port : int('port', o.port, 0, 65535),
     host,
@@ -139,5 +154,6 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     tls: o.tls,
     logger,
     verbosity: o.verbosity === undefined ? d.verbosity : int('verbosity', o.verbosity, 0, 10),
+    protocol,
   });
 }

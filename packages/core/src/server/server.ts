@@ -26,6 +26,14 @@ export interface ServerBufferStats {
   readonly backPressuredConnections: number;
 }
 
+/**
+ * How often the LRU crawler wakes and how many items it looks at per wake. memcached's crawler
+ * thread is kicked by its LRU maintainer and reclaims within seconds; a bounded slice per tick
+ * keeps one pass over a big cache from holding the event loop.
+ */
+const CRAWL_INTERVAL_MS = 1000;
+const CRAWL_BUDGET = 20_000;
+
 /** A running in-process memcached server. */
 export interface MemcachedServer {
   /** Address it listens on. */
@@ -86,6 +94,7 @@ class ServerState implements ServerContext, ConnectionHost {
       clock: this.clock,
       stats: this.stats,
       slabClasses: this.slabClasses,
+      tunables: this.tunables,
     });
   }
 
@@ -108,9 +117,12 @@ class ServerState implements ServerContext, ConnectionHost {
     if (this.open.size >= this.settings.maxConnections) {
       s.rejectedConnections++;
       this.settings.logger?.warn('Too many open connections');
+      // memcached writes the line and close()s the descriptor: the socket is destroyed once
+      // the line is handed to the kernel, never left half-open holding a descriptor.
       accepted.on('error', () => accepted.destroy());
       accepted.resume();
       accepted.end('ERROR Too many open connections\r\n');
+      accepted.destroySoon();
       return;
     }
     s.currConnections++;
@@ -186,6 +198,14 @@ export async function startServer(options?: ServerOptions): Promise<MemcachedSer
   state.port = port;
   const host = settings.host;
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  // memcached's background threads: the LRU maintainer (items age out of HOT and WARM) and the
+  // LRU crawler (expired and flushed items leave curr_items/bytes without waiting for a read
+  // or an eviction to find them). Unref'd so it never keeps Node alive; stopped by close().
+  const crawler = setInterval(() => {
+    state.store.maintain();
+    if (state.tunables.lruCrawlerEnabled) state.store.crawl(CRAWL_BUDGET);
+  }, CRAWL_INTERVAL_MS);
+  crawler.unref();
   let closed: Promise<void> | undefined;
   return {
     host,
@@ -193,6 +213,7 @@ export async function startServer(options?: ServerOptions): Promise<MemcachedSer
     address,
     close() {
       closed ??= new Promise<void>((resolve) => {
+        clearInterval(crawler);
         listener.close(() => resolve());
         for (const c of state.open) c.destroy();
       });

@@ -1,5 +1,7 @@
 import { ITEM_UPDATE_INTERVAL } from './clock.js';
 import type { ServerContext } from './command.js';
+import { LRU_COLD, LRU_HOT, LRU_WARM } from './lru.js';
+import type { ServerProtocol } from './options.js';
 import { SLAB_PAGE_SIZE } from './slabs.js';
 
 /** One `STAT name value` line, before formatting. */
@@ -90,8 +92,8 @@ export function generalStats(server: ServerContext): StatPair[] {
     ['slab_reassign_running', 0],
     ['slabs_moved', 0],
     ['lru_crawler_running', 0],
-    ['lru_crawler_starts', 1],
-    ['lru_maintainer_juggles', 0],
+    ['lru_crawler_starts', s.lruCrawlerStarts],
+    ['lru_maintainer_juggles', s.lruMaintainerJuggles],
     ['malloc_fails', 0],
     ['log_worker_dropped', 0],
     ['log_worker_written', 0],
@@ -109,16 +111,23 @@ export function generalStats(server: ServerContext): StatPair[] {
     ['evicted_active', s.evictedActive],
     ['evictions', s.evictions],
     ['reclaimed', s.reclaimed],
-    ['crawler_reclaimed', 0],
-    ['crawler_items_checked', 0],
+    ['crawler_reclaimed', sum('crawlerReclaimed')],
+    ['crawler_items_checked', sum('crawlerItemsChecked')],
     ['lrutail_reflocked', 0],
-    ['moves_to_cold', 0],
-    ['moves_to_warm', 0],
-    ['moves_within_lru', 0],
-    ['direct_reclaims', 0],
+    ['moves_to_cold', sum('movesToCold')],
+    ['moves_to_warm', sum('movesToWarm')],
+    ['moves_within_lru', sum('movesWithinLru')],
+    ['direct_reclaims', sum('directReclaims')],
     ['lru_bumps_dropped', 0],
   ];
 }
+
+/** memcached's prot_text: how `stats settings` names each -B value. */
+const PROTOCOL_NAMES: Readonly<Record<ServerProtocol, string>> = {
+  auto: 'auto-negotiate',
+  ascii: 'ascii',
+  binary: 'binary',
+};
 
 /** `stats settings`, in memcached 1.6.18's order (defaults where memkit has no such knob). */
 export function settingsStats(server: ServerContext): StatPair[] {
@@ -132,7 +141,7 @@ export function settingsStats(server: ServerContext): StatPair[] {
     ['udpport', 0],
     ['inter', o.host],
     ['verbosity', server.verbosity],
-    ['oldest', 0],
+    ['oldest', server.store.oldestLiveSetting],
     ['evictions', 'on'],
     ['domain_socket', 'NULL'],
     ['umask', 700],
@@ -146,7 +155,7 @@ export function settingsStats(server: ServerContext): StatPair[] {
     ['reqs_per_event', 20],
     ['cas_enabled', yn(o.casEnabled)],
     ['tcp_backlog', 1024],
-    ['binding_protocol', 'auto-negotiate'],
+    ['binding_protocol', PROTOCOL_NAMES[o.protocol]],
     ['auth_enabled_sasl', 'no'],
     ['auth_enabled_ascii', 'no'],
     ['item_size_max', o.maxItemSize],
@@ -208,25 +217,23 @@ export function settingsStats(server: ServerContext): StatPair[] {
 /** `stats items`: per slab class with items, memcached's field order. */
 export function itemsStats(server: ServerContext): StatPair[] {
   const out: StatPair[] = [];
-  const now = server.clock.now();
-  const oldest = new Map<number, number>();
-  for (const item of server.store.values()) {
-    if (!oldest.has(item.slabClass)) oldest.set(item.slabClass, item.time);
-  }
+  const store = server.store;
   const slabs = server.stats.slabs;
   for (let id = 1; id < slabs.length; id++) {
     const c = slabs[id]!;
     if (c.number === 0) continue;
     const p = `items:${id}:`;
-    const age = now - (oldest.get(id) ?? now);
+    const hot = store.segmentInfo(id, LRU_HOT);
+    const warm = store.segmentInfo(id, LRU_WARM);
+    const cold = store.segmentInfo(id, LRU_COLD);
     out.push(
       [`${p}number`, c.number],
-      [`${p}number_hot`, c.number],
-      [`${p}number_warm`, 0],
-      [`${p}number_cold`, 0],
-      [`${p}age_hot`, age],
-      [`${p}age_warm`, 0],
-      [`${p}age`, age],
+      [`${p}number_hot`, hot.count],
+      [`${p}number_warm`, warm.count],
+      [`${p}number_cold`, cold.count],
+      [`${p}age_hot`, hot.age],
+      [`${p}age_warm`, warm.age],
+      [`${p}age`, cold.age],
       [`${p}mem_requested`, c.memRequested],
       [`${p}evicted`, c.evicted],
       [`${p}evicted_nonzero`, c.evictedNonzero],
@@ -237,16 +244,16 @@ export function itemsStats(server: ServerContext): StatPair[] {
       [`${p}expired_unfetched`, c.expiredUnfetched],
       [`${p}evicted_unfetched`, c.evictedUnfetched],
       [`${p}evicted_active`, c.evictedActive],
-      [`${p}crawler_reclaimed`, 0],
-      [`${p}crawler_items_checked`, 0],
+      [`${p}crawler_reclaimed`, c.crawlerReclaimed],
+      [`${p}crawler_items_checked`, c.crawlerItemsChecked],
       [`${p}lrutail_reflocked`, 0],
-      [`${p}moves_to_cold`, 0],
-      [`${p}moves_to_warm`, 0],
-      [`${p}moves_within_lru`, 0],
-      [`${p}direct_reclaims`, 0],
-      [`${p}hits_to_hot`, c.getHits],
-      [`${p}hits_to_warm`, 0],
-      [`${p}hits_to_cold`, 0],
+      [`${p}moves_to_cold`, c.movesToCold],
+      [`${p}moves_to_warm`, c.movesToWarm],
+      [`${p}moves_within_lru`, c.movesWithinLru],
+      [`${p}direct_reclaims`, c.directReclaims],
+      [`${p}hits_to_hot`, c.hitsToHot],
+      [`${p}hits_to_warm`, c.hitsToWarm],
+      [`${p}hits_to_cold`, c.hitsToCold],
       [`${p}hits_to_temp`, 0],
     );
   }

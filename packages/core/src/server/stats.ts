@@ -19,6 +19,15 @@ export class SlabCounters {
   reclaimed = 0;
   expiredUnfetched = 0;
   outOfMemory = 0;
+  movesToCold = 0;
+  movesToWarm = 0;
+  movesWithinLru = 0;
+  directReclaims = 0;
+  crawlerReclaimed = 0;
+  crawlerItemsChecked = 0;
+  hitsToHot = 0;
+  hitsToWarm = 0;
+  hitsToCold = 0;
   /** Most pages this class ever needed (memcached never gives pages back by default). */
   pages = 0;
 }
@@ -60,6 +69,8 @@ export class ServerStats {
   expiredUnfetched = 0;
   evictedUnfetched = 0;
   evictedActive = 0;
+  lruCrawlerStarts = 0;
+  lruMaintainerJuggles = 0;
   /** Indexed by slab class id (1-based, index 0 unused). */
   readonly slabs: SlabCounters[];
 
@@ -111,6 +122,15 @@ export class ServerStats {
       s.reclaimed = 0;
       s.expiredUnfetched = 0;
       s.outOfMemory = 0;
+      s.movesToCold = 0;
+      s.movesToWarm = 0;
+      s.movesWithinLru = 0;
+      s.directReclaims = 0;
+      s.crawlerReclaimed = 0;
+      s.crawlerItemsChecked = 0;
+      s.hitsToHot = 0;
+      s.hitsToWarm = 0;
+      s.hitsToCold = 0;
     }
   }
 

@@ -1,8 +1,11 @@
 import type { ServerClock } from './clock.js';
 import { ITEM_UPDATE_INTERVAL } from './clock.js';
-import { type Item, itemTotalSize } from './item.js';
+import { type Item, itemCharge, itemTotalSize } from './item.js';
+import { LRU_COLD, LRU_HOT, LRU_NONE, LRU_WARM, LruLists } from './lru.js';
+import { LruMaintainer } from './lru-maintainer.js';
 import { type SlabClass, slabClassFor } from './slabs.js';
 import type { ServerStats } from './stats.js';
+import type { Tunables } from './tunables.js';
 
 /** How a storage command treats an existing item (memcached's NREAD_* modes). */
 export type StoreMode = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas';
@@ -18,16 +21,29 @@ export interface StoreOptions {
   readonly clock: ServerClock;
   readonly stats: ServerStats;
   readonly slabClasses: readonly SlabClass[];
+  /** `lru` / `lru_crawler` settings: segment sizes and ages, flat or segmented mode. */
+  readonly tunables: Tunables;
 }
 
 /**
- * The item table: a `Map` keyed by latin1 key whose insertion order is the LRU (oldest first;
- * a bump is delete + set), memory accounted as memcached's ITEM_ntotal, lazy expiry and
- * `flush_all` on read, and the CAS counter. Everything is synchronous: one Node thread means
- * every command is atomic, like memcached's per-item locks.
+ * The item table: a `Map` from latin1 key to item for lookups, and memcached 1.6's segmented
+ * LRU per slab class (HOT/WARM/COLD, lru.ts) for eviction, so a full cache evicts in O(1) per
+ * item. What memcached's LRU maintainer thread does in the background (keeping HOT and WARM
+ * within their share, rescuing active items from the tails, reclaiming dead tails; see
+ * lru-maintainer.ts) runs after each link on the linked item's class and on the server's
+ * timer; its crawler is {@link crawl}, driven by the same timer. Memory is charged per item as what the
+ * process spends on it (itemCharge), against `limitBytes`, including values still being read.
+ * Expiry and `flush_all` are lazy on read, as in memcached. Everything is synchronous: one
+ * Node thread means every command is atomic, like memcached's per-item locks.
  */
 export class Store {
   private readonly items = new Map<string, Item>();
+  private readonly lru: LruLists;
+  private readonly maintainer: LruMaintainer;
+  /** Bytes charged by linked items plus those reserved for values being read. */
+  private spent = 0;
+  /** Iterator of the crawl in progress (Map iterators survive deletions). */
+  private crawler: Iterator<Item> | undefined;
   private casCounter = 0;
   /** memcached's settings.oldest_live / oldest_cas: items older are flushed. */
   private oldestLive = 0;
@@ -38,8 +54,20 @@ export class Store {
   private readonly clock: ServerClock;
   private readonly stats: ServerStats;
   private readonly slabClasses: readonly SlabClass[];
+  private readonly tunables: Tunables;
 
   constructor(options: StoreOptions) {
+    this.lru = new LruLists(options.slabClasses.length);
+    this.tunables = options.tunables;
+    this.maintainer = new LruMaintainer({
+      lru: this.lru,
+      stats: options.stats,
+      tunables: options.tunables,
+      clock: options.clock,
+      classCount: options.slabClasses.length,
+      isDead: (item, now) => this.isDead(item, now),
+      unlink: (item) => this.unlink(item),
+    });
     this.limitBytes = options.limitBytes;
     this.maxItemSize = options.maxItemSize;
     this.casEnabled = options.casEnabled;
@@ -89,7 +117,13 @@ export class Store {
       this.stats.getExpired++;
       return undefined;
     }
-    if (update) this.bump(item, now);
+    if (update) {
+      const slab = this.stats.slabs[item.slabClass]!;
+      if (item.lru === LRU_HOT) slab.hitsToHot++;
+      else if (item.lru === LRU_WARM) slab.hitsToWarm++;
+      else slab.hitsToCold++;
+      this.bump(item, now);
+    }
     return item;
   }
 
@@ -99,39 +133,52 @@ export class Store {
   }
 
   /**
-   * memcached's do_item_bump with the segmented LRU: the first hit marks the item fetched,
-   * the second makes it active; an active item's later hits refresh `time` and its LRU place.
+   * memcached's do_item_bump (segmented): the first hit marks the item fetched, the second
+   * makes it active; an active item in COLD goes to WARM at once (memcached's async bump).
+   * Active items stay where they are until the juggle sees them at a tail.
    */
   bump(item: Item, now: number = this.clock.now()): void {
+    if (!this.tunables.lruSegmented) {
+      item.fetched = true;
+      this.touchTime(item, now);
+      return;
+    }
+    if (item.active) return;
     if (!item.fetched) {
       item.fetched = true;
       return;
     }
-    if (!item.active) {
-      item.active = true;
-      item.time = now;
-      this.moveToHead(item);
+    item.active = true;
+    if (item.lru !== LRU_COLD) item.time = now;
+    else this.touchTime(item, now);
+  }
+
+  /**
+   * memcached's do_item_update (add on an existing item, incr/decr, touch): an active item in
+   * COLD moves to WARM; `time` is refreshed at most once a minute (ITEM_UPDATE_INTERVAL).
+   */
+  touchTime(item: Item, now: number = this.clock.now()): void {
+    if (item.lru === LRU_NONE) return;
+    if (this.tunables.lruSegmented) {
+      if (item.lru === LRU_COLD && item.active) {
+        item.time = now;
+        item.active = false;
+        this.lru.move(item, LRU_WARM);
+        return;
+      }
+      if (item.time < now - ITEM_UPDATE_INTERVAL) item.time = now;
       return;
     }
-    this.touchTime(item, now);
-  }
-
-  /** memcached's do_item_update: refresh `time` and LRU place at most once a minute. */
-  touchTime(item: Item, now: number = this.clock.now()): void {
     if (item.time < now - ITEM_UPDATE_INTERVAL) {
       item.time = now;
-      this.moveToHead(item);
+      this.lru.move(item, LRU_COLD);
     }
-  }
-
-  private moveToHead(item: Item): void {
-    this.items.delete(item.key);
-    this.items.set(item.key, item);
   }
 
   /** Builds an unlinked item; `exptime` is already on the server clock. */
   create(key: string, flags: number, exptime: number, value: Buffer): Item {
     const size = itemTotalSize(key.length, flags, value.length, this.casEnabled);
+    const slabClass = slabClassFor(this.slabClasses, size);
     return {
       key,
       value,
@@ -144,8 +191,12 @@ export class Store {
       tokenSent: false,
       stale: false,
       size,
-      slabClass: slabClassFor(this.slabClasses, size),
+      slabClass,
       keyBinary: false,
+      charge: itemCharge(size, this.slabClasses[slabClass - 1]!.chunkSize),
+      lru: LRU_NONE,
+      prev: undefined,
+      next: undefined,
     };
   }
 
@@ -173,14 +224,41 @@ export class Store {
     return itemTotalSize(keyLength, flags, valueLength, this.casEnabled) <= this.maxItemSize;
   }
 
+  /**
+   * Room for a value about to be read (memcached allocates the item before reading its data):
+   * evicts as needed and reserves `charge` bytes until {@link releasePending}. False when the
+   * room cannot be made (memcached's `SERVER_ERROR out of memory storing object`).
+   */
+  reservePending(keyLength: number, flags: number, valueLength: number): number | undefined {
+    const size = itemTotalSize(keyLength, flags, valueLength, this.casEnabled);
+    const cls = slabClassFor(this.slabClasses, size);
+    const charge = itemCharge(size, this.slabClasses[cls - 1]!.chunkSize);
+    if (!this.makeRoom(charge, cls)) {
+      this.stats.slabs[cls]!.outOfMemory++;
+      return undefined;
+    }
+    this.spent += charge;
+    return charge;
+  }
+
+  /** Gives back what {@link reservePending} reserved (the value was read, or abandoned). */
+  releasePending(charge: number): void {
+    this.spent -= charge;
+  }
+
   /** Links `item`, replacing any item under its key, with a new CAS; evicts to make room. */
   link(item: Item): void {
     const old = this.items.get(item.key);
     if (old !== undefined) this.unlink(old);
-    this.makeRoom(item.size);
+    // Room was normally reserved before the value was read; a merge (append, incr) may need
+    // more. If nothing can be evicted the item is linked anyway: memcached's allocation
+    // happened earlier and does not fail at link time either.
+    this.makeRoom(item.charge, item.slabClass);
     item.cas = this.nextCas();
     item.time = this.clock.now();
     this.items.set(item.key, item);
+    this.spent += item.charge;
+    this.lru.linkHead(item, this.tunables.lruSegmented ? LRU_HOT : LRU_COLD);
     const s = this.stats;
     s.currItems++;
     s.totalItems++;
@@ -190,12 +268,15 @@ export class Store {
     slab.memRequested += item.size;
     const needPages = Math.ceil(slab.number / this.slabClasses[item.slabClass - 1]!.perPage);
     if (needPages > slab.pages) slab.pages = needPages;
+    if (this.tunables.lruSegmented) this.maintainer.juggle(item.slabClass);
   }
 
   /** Removes `item` if it is the one linked under its key. */
   unlink(item: Item): void {
     if (this.items.get(item.key) !== item) return;
     this.items.delete(item.key);
+    this.lru.unlink(item);
+    this.spent -= item.charge;
     const s = this.stats;
     s.currItems--;
     s.bytes -= item.size;
@@ -216,37 +297,21 @@ export class Store {
     return item;
   }
 
-  /** Evicts from the LRU tail until `size` more bytes fit; dead items are reclaimed first. */
-  private makeRoom(size: number): void {
-    const s = this.stats;
-    if (s.bytes + size <= this.limitBytes) return;
-    const now = this.clock.now();
-    for (const item of this.items.values()) {
-      if (s.bytes + size <= this.limitBytes) return;
-      const slab = s.slabs[item.slabClass]!;
-      if (this.isDead(item, now)) {
-        s.reclaimed++;
-        slab.reclaimed++;
-        if (!item.fetched) {
-          s.expiredUnfetched++;
-          slab.expiredUnfetched++;
-        }
-      } else {
-        s.evictions++;
-        slab.evicted++;
-        if (item.exptime !== 0) slab.evictedNonzero++;
-        slab.evictedTime = now - item.time;
-        if (!item.fetched) {
-          s.evictedUnfetched++;
-          slab.evictedUnfetched++;
-        }
-        if (item.active) {
-          s.evictedActive++;
-          slab.evictedActive++;
-        }
-      }
-      this.unlink(item);
-    }
+  /**
+   * Until `charge` more bytes fit, the LRU gives up items (see LruMaintainer.evictFor). False
+   * when nothing is left to evict.
+   */
+  private makeRoom(charge: number, cls: number): boolean {
+    if (this.spent + charge <= this.limitBytes) return true;
+    return this.maintainer.evictFor(cls, () => this.spent + charge > this.limitBytes);
+  }
+
+  /**
+   * What memcached's LRU maintainer thread does on its own clock: every class is juggled, so
+   * items that aged in HOT and WARM move down even when nothing new is stored.
+   */
+  maintain(): void {
+    this.maintainer.maintain();
   }
 
   /**
@@ -324,28 +389,81 @@ export class Store {
     }
   }
 
+  /** memcached's settings.oldest_live as `stats settings` shows it (`oldest`). */
+  get oldestLiveSetting(): number {
+    return this.oldestLive;
+  }
+
   /** cache_memlimit: a new limit in bytes; a lower one is enforced as items are stored. */
   setLimit(bytes: number): void {
     this.limitBytes = bytes;
   }
 
-  /** Unlinks every expired or flushed item (what memcached's LRU crawler does). */
-  reclaimDead(): void {
+  /** Bytes charged against the limit now (linked items and values being read). */
+  get chargedBytes(): number {
+    return this.spent;
+  }
+
+  /**
+   * memcached's LRU crawler (crawler_expired_eval): looks at up to `budget` items, resuming
+   * where the last call stopped, and unlinks expired and flushed ones, counted in
+   * crawler_reclaimed (and expired_unfetched for expired items never read). Returns true when
+   * a full pass over the items ended.
+   */
+  crawl(budget: number, only?: ReadonlySet<number>): boolean {
+    const s = this.stats;
+    if (this.crawler === undefined) {
+      this.crawler = this.items.values();
+      s.lruCrawlerStarts++;
+    }
+    const it = this.crawler;
     const now = this.clock.now();
-    for (const item of this.items.values()) {
+    for (let i = 0; i < budget; i++) {
+      const next = it.next();
+      if (next.done === true) {
+        this.crawler = undefined;
+        return true;
+      }
+      const item = next.value;
+      if (only !== undefined && !only.has(item.slabClass)) continue;
+      const slab = s.slabs[item.slabClass]!;
+      slab.crawlerItemsChecked++;
       if (!this.isDead(item, now)) continue;
-      this.stats.reclaimed++;
-      this.stats.slabs[item.slabClass]!.reclaimed++;
-      if (!item.fetched) {
-        this.stats.expiredUnfetched++;
-        this.stats.slabs[item.slabClass]!.expiredUnfetched++;
+      slab.crawlerReclaimed++;
+      if (!item.fetched && !this.isFlushed(item, now)) {
+        s.expiredUnfetched++;
+        slab.expiredUnfetched++;
       }
       this.unlink(item);
     }
+    return false;
   }
 
-  /** All linked items, oldest first (stats, crawlers, tests). */
+  /**
+   * A whole crawl now (`lru_crawler crawl`): every expired or flushed item (of the `only`
+   * classes, or all) is reclaimed.
+   */
+  reclaimDead(only?: ReadonlySet<number>): void {
+    this.crawler = undefined;
+    this.crawl(Number.POSITIVE_INFINITY, only);
+  }
+
+  /** All linked items, in no particular order (stats, metadump, tests). */
   values(): IterableIterator<Item> {
     return this.items.values();
+  }
+
+  /** A class's items in one segment, newest first (`stats cachedump` reads COLD). */
+  *segment(slabClass: number, segment: number): Generator<Item> {
+    for (let it = this.lru.head(slabClass, segment); it !== undefined; it = it.next) yield it;
+  }
+
+  /** Items and age (seconds since its tail was accessed) of a class's segment. */
+  segmentInfo(slabClass: number, segment: number): { count: number; age: number } {
+    const tail = this.lru.tail(slabClass, segment);
+    return {
+      count: this.lru.count(slabClass, segment),
+      age: tail === undefined ? 0 : this.clock.now() - tail.time,
+    };
   }
 }

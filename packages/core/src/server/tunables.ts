@@ -1,13 +1,15 @@
 /**
  * memcached settings that admin commands (`slabs automove`, `lru`, `lru_crawler`, `extstore`)
- * change at run time. memkit does not act on them (it has one LRU and no extstore), but keeps
- * them so `stats settings` reports what a client set, as memcached does.
+ * change at run time. The LRU settings drive the store's segmented LRU and its crawler; the
+ * others (slab automove, extstore) are kept so `stats settings` reports what a client set.
  */
 export class Tunables {
   slabAutomove = 1;
   slabAutomoveRatio = 0.8;
   lruCrawlerSleep = 100;
   lruCrawlerTocrawl = 0;
+  /** `lru_crawler disable` stops the background crawl, `enable` starts it again. */
+  lruCrawlerEnabled = true;
   lruSegmented = true;
   hotLruPct = 20;
   warmLruPct = 40;

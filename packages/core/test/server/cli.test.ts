@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hasBinary } from '../../../../test/support/memcached.js';
 import { RawClient } from './raw-client.js';
 
 // The bin runs the compiled CLI: `pnpm test` builds first (`pnpm build` when running alone).
@@ -117,4 +118,40 @@ describe('memkit-server bin', () => {
     expect(await bad.exited).toBe(64);
     expect(bad.output()).toContain("invalid option -- 'Q'");
   });
+
+  // Differential: the same flags given to Debian's memcached 1.6.18, exit code and message.
+  const REFUSED: [flags: string[], code: number, message: string][] = [
+    [['-m', '0'], 64, 'Cannot set item size limit higher than 1/2 of memory max.\n'],
+    [
+      ['-I', '100k'],
+      64,
+      'slab_chunk_max (bytes: 524288) cannot be larger than -I (item_size_max 102400)\n',
+    ],
+    [['-t', '0'], 1, 'Number of threads must be greater than 0\n'],
+    [['-c', '0'], 1, 'Maximum connections must be greater than 0\n'],
+    [['-m', '1'], 64, 'Cannot set item size limit higher than 1/2 of memory max.\n'],
+  ];
+  for (const [flags, code, message] of REFUSED) {
+    it(`refuses to start with ${flags.join(' ')}, as memcached does`, async () => {
+      const ours = run(['-p', '0', '-U', '0', ...flags]);
+      expect(await ours.exited).toBe(code);
+      expect(ours.output()).toBe(message);
+      if (!hasBinary('memcached')) return;
+      const real = spawn(
+        'memcached',
+        ['-u', 'root', '-l', '127.0.0.1', '-p', '0', '-U', '0', ...flags],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      children.push(real);
+      let out = '';
+      real.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      real.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+      const realCode = await new Promise<number | null>((resolve) =>
+        real.once('exit', (c) => resolve(c)),
+      );
+      expect({ code: realCode, out }).toEqual({ code, out: message });
+    });
+  }
 });

@@ -130,3 +130,30 @@ describe.skipIf(!requireBinary('memcached'))('stats against the real memcached 1
     }
   });
 });
+
+describe('binding_protocol', () => {
+  it('says which protocols the server was started to serve (memcached -B)', async () => {
+    for (const [protocol, shown] of [
+      [undefined, 'auto-negotiate'],
+      ['auto', 'auto-negotiate'],
+      ['ascii', 'ascii'],
+      ['binary', 'binary'],
+    ] as const) {
+      const server = await startServer(protocol === undefined ? {} : { protocol });
+      try {
+        const c = await RawClient.open(server.port);
+        const settings = await c.request('stats settings\r\n', 'END\r\n');
+        c.close();
+        expect(settings).toContain(`STAT binding_protocol ${shown}\r\n`);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it('rejects an unknown protocol', async () => {
+    await expect(startServer({ protocol: 'udp' as 'auto' })).rejects.toThrow(
+      /Invalid option "protocol"/,
+    );
+  });
+});

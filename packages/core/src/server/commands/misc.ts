@@ -111,25 +111,65 @@ const slabs: CommandHandler = (ctx, tokens) => {
   ctx.reply('ERROR');
 };
 
+/** memcached's MAX_NUMBER_OF_SLAB_CLASSES (63 + 1). */
+const SLAB_CLASS_LIMIT = 64;
+
+/**
+ * lru_crawler_crawl's class argument: `all`, or ids separated by commas (empty ones skipped).
+ * Returns the ids (undefined for all), 'hash', or 'bad' for memcached's BADCLASS.
+ */
+function crawlClasses(arg: string): Set<number> | undefined | 'hash' | 'bad' {
+  if (arg === 'all') return undefined;
+  if (arg === 'hash') return 'hash';
+  const ids = new Set<number>();
+  for (const part of arg.split(',')) {
+    if (part === '') continue;
+    const id = parseUint32(part);
+    if (id === undefined || id < 1 || id >= SLAB_CLASS_LIMIT) return 'bad';
+    ids.add(id);
+  }
+  return ids;
+}
+
 const lruCrawler: CommandHandler = (ctx, tokens) => {
   const n = tokens.length;
   const sub = tokens[1];
   const server = ctx.server;
-  if (n === 3 && sub === 'crawl') {
-    // A crawl reclaims what is already dead; doing it inline is what the thread would do.
-    server.store.reclaimDead();
-    ctx.reply('OK');
-    return;
-  }
-  if (n === 3 && sub === 'metadump') {
-    if (ctx.hasPendingOutput()) {
+  if (n === 3 && (sub === 'crawl' || sub === 'metadump')) {
+    if (!server.tunables.lruCrawlerEnabled) {
+      ctx.reply('CLIENT_ERROR lru crawler disabled');
+      return;
+    }
+    if (sub === 'metadump' && ctx.hasPendingOutput()) {
       ctx.reply('ERROR cannot pipeline other commands before metadump');
+      return;
+    }
+    const classes = crawlClasses(tokens[2]!);
+    if (classes === 'bad') {
+      ctx.reply('BADCLASS invalid class id');
+      return;
+    }
+    if (classes === 'hash' && sub === 'crawl') {
+      // memcached walks the hash table only for metadump.
+      ctx.reply('ERROR an unknown error happened');
+      return;
+    }
+    const only = classes === 'hash' ? undefined : classes;
+    if (only !== undefined && only.size === 0) {
+      ctx.reply('NOTSTARTED no items to crawl');
+      return;
+    }
+    if (sub === 'crawl') {
+      // A crawl reclaims what is already dead; doing it inline is what the thread would do.
+      server.store.reclaimDead(only);
+      ctx.reply('OK');
       return;
     }
     const started = server.clock.processStarted;
     const now = server.clock.now();
     let s = '';
     for (const item of server.store.values()) {
+      if (only !== undefined && !only.has(item.slabClass)) continue;
       if (server.store.isDead(item, now)) continue;
       const exp = item.exptime === 0 ? -1 : item.exptime + started;
       s += `key=${uriEncode(item.key)} exp=${exp} la=${item.time + started} cas=${item.cas} fetch=${item.fetched ? 'yes' : 'no'} cls=${item.slabClass} size=${item.size}\n`;
@@ -150,12 +190,19 @@ const lruCrawler: CommandHandler = (ctx, tokens) => {
     return;
   }
   if (n === 2 && sub === 'enable') {
-    // The crawler is always on, as in a default memcached, so starting it again fails.
-    ctx.reply('ERROR failed to start lru crawler thread');
+    // memcached fails to start a crawler thread that is already running.
+    if (server.tunables.lruCrawlerEnabled) ctx.reply('ERROR failed to start lru crawler thread');
+    else {
+      server.tunables.lruCrawlerEnabled = true;
+      ctx.reply('OK');
+    }
     return;
   }
   if (n === 2 && sub === 'disable') {
-    ctx.reply('OK');
+    if (server.tunables.lruCrawlerEnabled) {
+      server.tunables.lruCrawlerEnabled = false;
+      ctx.reply('OK');
+    } else ctx.reply('ERROR failed to stop lru crawler thread');
     return;
   }
   ctx.reply('ERROR');

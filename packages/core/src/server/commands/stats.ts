@@ -1,4 +1,5 @@
-import type { CommandHandler } from '../command.js';
+import type { CommandHandler, ServerContext } from '../command.js';
+import { LRU_COLD } from '../lru.js';
 import { parseUint32 } from '../numbers.js';
 import {
   connsStats,
@@ -11,6 +12,29 @@ import {
 
 /** memcached's MAX_NUMBER_OF_SLAB_CLASSES (63 + 1). */
 const MAX_SLAB_CLASSES = 64;
+
+/** memcached's item_cachedump: its response is capped at 2 MB. */
+const CACHEDUMP_MAX = 2 * 1024 * 1024;
+
+/**
+ * memcached's item_cachedump: the COLD LRU of one class, newest first, `limit` keys (0 for
+ * all), skipping binary keys; the expiry as a Unix time (0 for none).
+ */
+function cachedump(server: ServerContext, id: number, limit: number): string {
+  let out = '';
+  let shown = 0;
+  const started = server.clock.processStarted;
+  for (const item of server.store.segment(id, LRU_COLD)) {
+    if (limit !== 0 && shown >= limit) break;
+    if (item.keyBinary) continue;
+    const exp = item.exptime === 0 ? 0 : item.exptime + started;
+    const line = `ITEM ${item.key} [${item.value.length} b; ${exp} s]\r\n`;
+    if (out.length + line.length + 6 > CACHEDUMP_MAX) break;
+    out += line;
+    shown++;
+  }
+  return `${out}END\r\n`;
+}
 
 /** stats [items|slabs|settings|sizes|conns|reset|detail|cachedump]. */
 export const statsCommand: CommandHandler = (ctx, tokens) => {
@@ -57,9 +81,7 @@ export const statsCommand: CommandHandler = (ctx, tokens) => {
         ctx.reply('CLIENT_ERROR Illegal slab id');
         return;
       }
-      // memcached dumps only the COLD LRU, where fresh items never are; memkit keeps no
-      // segmented LRU, so the dump is what memcached shows for a recently written cache.
-      ctx.write('END\r\n');
+      ctx.write(cachedump(server, id, limit));
       return;
     }
     case 'conns':
@@ -70,6 +92,10 @@ export const statsCommand: CommandHandler = (ctx, tokens) => {
       return;
     case 'slabs':
       ctx.write(formatStats(slabsStats(server)));
+      return;
+    case 'extstore':
+      // memcached built with extstore but started without a storage file lists nothing.
+      ctx.write('END\r\n');
       return;
     case 'sizes':
       ctx.write('STAT sizes_status disabled\r\nEND\r\n');

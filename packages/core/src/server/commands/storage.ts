@@ -55,19 +55,36 @@ function update(ctx: CommandContext, tokens: string[], mode: StoreMode, handleCa
     }
     return;
   }
-  store.reserve(key.length, flags, vlen);
-  ctx.readData(vlen, (value) => {
-    // memcached counts the set once the data is read, even when the chunk turns out bad.
-    server.stats.slabs[store.classFor(key.length, flags, vlen)]!.setCmds++;
-    if (value === undefined) {
-      ctx.reply('CLIENT_ERROR bad data chunk');
-      return;
+  // memcached allocates the item (evicting for it) before it reads the value, so a value
+  // still on its way counts against the memory limit.
+  const reserved = store.reservePending(key.length, flags, vlen);
+  if (reserved === undefined) {
+    ctx.reply('SERVER_ERROR out of memory storing object');
+    server.stats.storeNoMemory++;
+    ctx.swallow(vlen);
+    if (mode === 'set') {
+      const old = store.get(key, false);
+      if (old !== undefined) store.unlink(old);
     }
-    const item = store.create(key, flags, exptime, value);
-    item.cas = cas;
-    const { result } = store.store(item, mode);
-    ctx.reply(result);
-  });
+    return;
+  }
+  store.reserve(key.length, flags, vlen);
+  ctx.readData(
+    vlen,
+    (value) => {
+      // memcached counts the set once the data is read, even when the chunk turns out bad.
+      server.stats.slabs[store.classFor(key.length, flags, vlen)]!.setCmds++;
+      if (value === undefined) {
+        ctx.reply('CLIENT_ERROR bad data chunk');
+        return;
+      }
+      const item = store.create(key, flags, exptime, value);
+      item.cas = cas;
+      const { result } = store.store(item, mode);
+      ctx.reply(result);
+    },
+    reserved,
+  );
 }
 
 function storageCommand(mode: StoreMode): CommandHandler {

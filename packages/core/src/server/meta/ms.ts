@@ -107,34 +107,49 @@ export const ms: CommandHandler = (ctx, tokens) => {
   }
   const storeMode = mode;
   const reqCas = typeof f.reqCas === 'bigint' ? Number(f.reqCas) : f.reqCas;
+  // As for set: room for the value is made (or refused) before it is read.
+  const reserved = store.reservePending(key.length, f.clientFlags, vlen);
+  if (reserved === undefined) {
+    stats.storeNoMemory++;
+    if (storeMode === 'set') {
+      const old = store.get(key, false);
+      if (old !== undefined) store.unlink(old);
+    }
+    fail('SERVER_ERROR out of memory storing object');
+    return;
+  }
 
-  ctx.readData(vlen, (value) => {
-    // memcached counts the set before checking the terminator.
-    const size = itemTotalSize(key.length, f.clientFlags, vlen, store.casEnabled);
-    const slab = stats.slabs[slabClassFor(ctx.server.slabClasses, size)];
-    if (slab) slab.setCmds++;
-    if (value === undefined) {
-      ctx.error('CLIENT_ERROR bad data chunk');
-      return;
-    }
-    const item = store.create(key, f.clientFlags, f.exptime, value);
-    item.cas = reqCas;
-    item.keyBinary = f.keyBinary;
-    const { result, item: stored } = store.store(
-      item,
-      storeMode,
-      f.setStale && storeMode === 'cas',
-    );
-    if (result === 'STORED' && f.noReply) return;
-    let line = CODES[result];
-    if (returns !== undefined) {
-      for (const tok of returns) {
-        const o = tok.charCodeAt(0);
-        if (o === 79 /* O */) line += ` ${tok}`;
-        else if (o === 107 /* k */) line += keyFlag(item.key, item.keyBinary);
-        else line += ` c${result === 'STORED' ? stored.cas : 0}`;
+  ctx.readData(
+    vlen,
+    (value) => {
+      // memcached counts the set before checking the terminator.
+      const size = itemTotalSize(key.length, f.clientFlags, vlen, store.casEnabled);
+      const slab = stats.slabs[slabClassFor(ctx.server.slabClasses, size)];
+      if (slab) slab.setCmds++;
+      if (value === undefined) {
+        ctx.error('CLIENT_ERROR bad data chunk');
+        return;
       }
-    }
-    ctx.write(`${line}\r\n`);
-  });
+      const item = store.create(key, f.clientFlags, f.exptime, value);
+      item.cas = reqCas;
+      item.keyBinary = f.keyBinary;
+      const { result, item: stored } = store.store(
+        item,
+        storeMode,
+        f.setStale && storeMode === 'cas',
+      );
+      if (result === 'STORED' && f.noReply) return;
+      let line = CODES[result];
+      if (returns !== undefined) {
+        for (const tok of returns) {
+          const o = tok.charCodeAt(0);
+          if (o === 79 /* O */) line += ` ${tok}`;
+          else if (o === 107 /* k */) line += keyFlag(item.key, item.keyBinary);
+          else line += ` c${result === 'STORED' ? stored.cas : 0}`;
+        }
+      }
+      ctx.write(`${line}\r\n`);
+    },
+    reserved,
+  );
 };
