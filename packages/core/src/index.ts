@@ -69,10 +69,12 @@ export type { MetricsCollector, ServerSummary } from './metrics/index.js';
 export { collectMetrics, summarizeServerStats, summarizeStats } from './metrics/index.js';
 // --- server (in-process memcached) ---
 export type {
+  BindingProtocol,
   MemcachedServer,
   ServerBufferStats,
+  ServerCredentials,
   ServerLogger,
   ServerOptions,
   ServerStatsSnapshot,
 } from './server/index.js';
-export { startServer } from './server/index.js';
+export { parseAuthFile, startServer } from './server/index.js';
