@@ -22,6 +22,8 @@ export interface TargetSettings {
   casEnabled?: boolean;
   /** -F when false / flushEnabled. @default true */
   flushEnabled?: boolean;
+  /** -B / bindingProtocol. @default 'auto' */
+  protocol?: 'auto' | 'ascii' | 'binary';
 }
 
 /** The settings every conformance file uses unless it needs others. */
@@ -42,6 +44,7 @@ export async function startMemcachedTarget(settings = DEFAULT_SETTINGS): Promise
     String(settings.maxConnections),
     ...(settings.casEnabled === false ? ['-C'] : []),
     ...(settings.flushEnabled === false ? ['-F'] : []),
+    ...(settings.protocol === undefined ? [] : ['-B', settings.protocol]),
   ]);
   return { name: 'memcached', port: mc.port, stop: () => mc.stop() };
 }
@@ -63,10 +66,11 @@ export async function startMemkitTarget(settings = DEFAULT_SETTINGS): Promise<Ta
     maxConnections: settings.maxConnections,
     casEnabled: settings.casEnabled ?? true,
     flushEnabled: settings.flushEnabled ?? true,
+    bindingProtocol: settings.protocol ?? 'auto',
   });
   const port = server.port;
   // startRealMemcached() asks the new memcached for its pid with one `stats`; send the same
   // request here so global byte counters start level.
-  await request(port, 'stats\r\n', 'END\r\n');
+  if (settings.protocol !== 'binary') await request(port, 'stats\r\n', 'END\r\n');
   return { name: 'memkit', port, stop: () => server.close() };
 }

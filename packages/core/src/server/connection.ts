@@ -266,7 +266,7 @@ export class Connection implements BinaryConnection {
     if (this.binary !== undefined) {
       const used = this.binary.process(buf, 0);
       this.input = used < buf.length ? buf.subarray(used) : undefined;
-      this.flush();
+      if (!this.binary.midRequest) this.flush();
       return;
     }
     let pos = 0;

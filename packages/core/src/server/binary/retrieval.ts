@@ -40,7 +40,7 @@ export function retrieve(session: BinarySession, request: BinaryRequest): void {
       stats.getMisses++;
     }
     if (!request.noreply) {
-      if (returnKey) session.send(request, Status.KEY_ENOENT, { key, value: key });
+      if (returnKey) session.send(request, Status.KEY_ENOENT, { key });
       else session.error(request, Status.KEY_ENOENT);
     }
   }

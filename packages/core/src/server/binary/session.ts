@@ -63,8 +63,29 @@ export class BinarySession {
   private valueDone: ((value: Buffer) => void) | undefined;
   private swallowLeft = 0;
   private sinceTransmit = 0;
+  /** The value or skip in progress spans reads (see `midRequest`). */
+  private waited = false;
 
   constructor(readonly conn: BinaryConnection) {}
+
+  /**
+   * Whether a value is being read or skipped. memcached does not transmit queued replies
+   * while it waits for the rest of one (conn_nread, conn_swallow), only while it waits for a
+   * header, so replies stay queued meanwhile: a close before the value is complete loses them.
+   */
+  get midRequest(): boolean {
+    return this.state === STATE_VALUE || this.state === STATE_SWALLOW;
+  }
+
+  /**
+   * After a value or skip that spanned reads memcached's read buffer is empty, so it transmits
+   * before it parses on: what is queued then survives a later close.
+   */
+  private afterWait(): void {
+    if (!this.waited) return;
+    this.waited = false;
+    this.transmit();
+  }
 
   /**
    * Consumes bytes from `pos` of `buf` and returns the position up to which they were used;
@@ -83,7 +104,10 @@ export class BinarySession {
         const n = Math.min(end - pos, this.swallowLeft);
         pos += n;
         this.swallowLeft -= n;
-        if (this.swallowLeft === 0) this.state = STATE_HEAD;
+        if (this.swallowLeft === 0) {
+          this.state = STATE_HEAD;
+          this.afterWait();
+        }
         continue;
       }
       if (end - pos < HEADER_SIZE) break;
@@ -113,6 +137,7 @@ export class BinarySession {
       dispatch(this, request);
       if (this.state === STATE_HEAD) this.commandDone();
     }
+    if (this.midRequest) this.waited = true;
     return pos;
   }
 
@@ -198,6 +223,7 @@ export class BinarySession {
     this.valueDone = undefined;
     this.state = STATE_HEAD;
     done(value);
+    this.afterWait();
     if (this.state === STATE_HEAD) this.commandDone();
   }
 

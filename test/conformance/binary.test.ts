@@ -1,0 +1,10 @@
+import { conformanceSuite } from './lib/suite.js';
+import { binaryOnlyScripts, binaryScripts } from './scripts/binary.js';
+
+conformanceSuite('binary protocol matches memcached 1.6.18', binaryScripts);
+conformanceSuite('-B binary matches memcached 1.6.18', binaryOnlyScripts, {
+  memoryLimitMb: 64,
+  maxItemSize: 1024 * 1024,
+  maxConnections: 1024,
+  protocol: 'binary',
+});
