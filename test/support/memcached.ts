@@ -72,9 +72,7 @@ export async function startRealMemcached(extraArgs: string[] = []): Promise<Real
     const textStats = !['-S', '-Y', 'binary'].some((a) => extraArgs.includes(a));
     const ok =
       (await waitForPort(host, port, child)) &&
-      (textStats
-        ? (await listenerPid(host, port, tls)) === child.pid
-        : listensOn(child.pid, port));
+      (textStats ? (await listenerPid(host, port, tls)) === child.pid : listensOn(child.pid, port));
     if (ok) {
       return {
         host,

@@ -10,7 +10,8 @@ export type MemcachedErrorCode =
   | 'ERR_MEMCACHED_SERIALIZATION'
   | 'ERR_MEMCACHED_NO_SERVERS'
   | 'ERR_MEMCACHED_CLOSED'
-  | 'ERR_MEMCACHED_INVALID_OPTION';
+  | 'ERR_MEMCACHED_INVALID_OPTION'
+  | 'ERR_MEMCACHED_AUTH';
 
 /** Options common to every memkit error. */
 export interface MemcachedErrorOptions {
@@ -91,5 +92,15 @@ export class MemcachedValueTooLargeError extends MemcachedError {
 export class MemcachedSerializationError extends MemcachedError {
   constructor(message: string, options?: MemcachedErrorOptions) {
     super('ERR_MEMCACHED_SERIALIZATION', message, options);
+  }
+}
+
+/**
+ * The server refused the client's credentials (`auth` against memcached's `-Y`), or asked for
+ * authentication the client was not given; the connection is closed.
+ */
+export class MemcachedAuthError extends MemcachedError {
+  constructor(message: string, options?: MemcachedErrorOptions) {
+    super('ERR_MEMCACHED_AUTH', message, options);
   }
 }

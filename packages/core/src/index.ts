@@ -21,6 +21,7 @@ export type {
   CacheAsideOptions,
   CachedOptions,
   CasResult,
+  ClientCredentials,
   ClientEvents,
   ClientOptions,
   CompressionOptions,
@@ -54,6 +55,7 @@ export {
 export type { MemcachedErrorCode, MemcachedErrorOptions } from './errors.js';
 // --- errors ---
 export {
+  MemcachedAuthError,
   MemcachedClientError,
   MemcachedConnectionError,
   MemcachedError,

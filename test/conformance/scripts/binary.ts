@@ -145,17 +145,12 @@ export const binaryScripts: ConformanceScript[] = [
     // the first reply before it closes depends on how its reads fall: sent whole only.
     { end: 'close', modes: ['whole'] },
   ),
-  b(
-    'bin unknown opcode without a body',
-    bin(0x1b) + bin(0x60) + bin(OP.NOOP),
-  ),
+  b('bin unknown opcode without a body', bin(0x1b) + bin(0x60) + bin(OP.NOOP)),
   b(
     'bin unknown opcode swallows its whole body length',
     // memcached skips bodylen bytes after the key and extras it already read, so the next
     // request's first bytes are eaten too; a pipeline after it must line up the same way.
-    bin(0x55, { key: 'abcd', extras: 'xy', value: 'v' }) +
-      'pad-to' +
-      bin(OP.NOOP, { opaque: 77 }),
+    `${bin(0x55, { key: 'abcd', extras: 'xy', value: 'v' })}pad-to${bin(OP.NOOP, { opaque: 77 })}`,
   ),
   b('bin get with extras is a protocol error', bin(OP.GET, { key: 'k', extras: 'xxxx' }), {
     end: 'close',
@@ -164,11 +159,9 @@ export const binaryScripts: ConformanceScript[] = [
     end: 'close',
   }),
   b('bin key longer than 250', bin(OP.GET, { key: 'k'.repeat(251) }), { end: 'close' }),
-  b(
-    'bin key and extras longer than the body',
-    bin(OP.GET, { key: 'kk', bodyLength: 1 }),
-    { end: 'close' },
-  ),
+  b('bin key and extras longer than the body', bin(OP.GET, { key: 'kk', bodyLength: 1 }), {
+    end: 'close',
+  }),
   b('bin version with a body', bin(OP.VERSION, { value: 'x' }), { end: 'close' }),
   b('bin noop with a key', bin(OP.NOOP, { key: 'x' }), { end: 'close' }),
   b('bin delete without key', bin(OP.DELETE), { end: 'close' }),
@@ -176,7 +169,7 @@ export const binaryScripts: ConformanceScript[] = [
     end: 'close',
   }),
   b('bin flush with a key', bin(OP.FLUSH, { key: 'x' }), { end: 'close' }),
-  b('bin bad magic after a request', bin(OP.NOOP) + 'get foo\r\n' + 'x'.repeat(20), {
+  b('bin bad magic after a request', `${bin(OP.NOOP)}get foo\r\n${'x'.repeat(20)}`, {
     end: 'close',
     modes: ['whole'],
   }),

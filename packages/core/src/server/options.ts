@@ -144,7 +144,9 @@ function credentials(
     )
       fail(name, '{ username: non-empty string, password: string }', JSON.stringify(c));
   }
-  return Object.freeze(list.map((c) => Object.freeze({ username: c.username, password: c.password })));
+  return Object.freeze(
+    list.map((c) => Object.freeze({ username: c.username, password: c.password })),
+  );
 }
 
 function bindingProtocol(

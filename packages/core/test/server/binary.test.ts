@@ -1,11 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  bin,
-  binDelta,
-  binStore,
-  OP,
-  u32,
-} from '../../../../test/conformance/lib/binary.js';
+import { bin, binDelta, binStore, OP, u32 } from '../../../../test/conformance/lib/binary.js';
 import {
   type MemcachedServer,
   parseAuthFile,
@@ -113,7 +107,8 @@ describe('binary protocol', () => {
         binDelta(OP.INCREMENT, 'n', 5, 10, 0) +
         binDelta(OP.DECREMENT, 'm', 1, 0, 0xffffffff),
     );
-    const counter = (p: Packet | undefined) => Buffer.from(p?.value ?? '', 'latin1').readBigUInt64BE();
+    const counter = (p: Packet | undefined) =>
+      Buffer.from(p?.value ?? '', 'latin1').readBigUInt64BE();
     expect(counter(replies[0])).toBe(10n);
     expect(counter(replies[1])).toBe(15n);
     expect(replies[2]?.status).toBe(0x01);
@@ -183,9 +178,7 @@ describe('SASL (-S)', () => {
   });
 
   it('refuses options that would allow text with SASL', async () => {
-    await expect(startServer({ sasl, bindingProtocol: 'auto' })).rejects.toThrow(
-      /bindingProtocol/,
-    );
+    await expect(startServer({ sasl, bindingProtocol: 'auto' })).rejects.toThrow(/bindingProtocol/);
   });
 });
 

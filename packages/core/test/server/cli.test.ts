@@ -120,7 +120,7 @@ describe('memkit-server bin', () => {
     expect(bad.output()).toContain("invalid option -- 'Q'");
   });
 
-  it('-Y <file> requires ASCII authentication with the file\'s credentials', async () => {
+  it("-Y <file> requires ASCII authentication with the file's credentials", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'memkit-auth-'));
     const file = join(dir, 'auth');
     writeFileSync(file, 'app:pw1\nother:pw2\n');

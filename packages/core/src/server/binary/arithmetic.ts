@@ -52,6 +52,7 @@ export function arithmetic(session: BinarySession, request: BinaryRequest): void
     Buffer.from(initial.toString(), 'latin1'),
   );
   const { result } = store.store(item, 'add');
-  if (result === 'STORED') session.respond(request, { cas: item.cas, value: counterBytes(initial) });
+  if (result === 'STORED')
+    session.respond(request, { cas: item.cas, value: counterBytes(initial) });
   else session.error(request, Status.NOT_STORED);
 }

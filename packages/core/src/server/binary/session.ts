@@ -172,7 +172,12 @@ export class BinarySession {
   /** memcached's write_bin_response: a success reply, left out for quiet requests. */
   respond(
     request: BinaryRequest,
-    parts: { cas?: bigint | number; extras?: Buffer; key?: Buffer | string; value?: Buffer | string } = {},
+    parts: {
+      cas?: bigint | number;
+      extras?: Buffer;
+      key?: Buffer | string;
+      value?: Buffer | string;
+    } = {},
   ): void {
     const cmd = request.command;
     if (request.noreply && cmd !== Opcode.GET && cmd !== Opcode.GETK) return;
@@ -192,7 +197,12 @@ export class BinarySession {
   send(
     request: BinaryRequest,
     status: number,
-    parts: { cas?: bigint | number; extras?: Buffer; key?: Buffer | string; value?: Buffer | string },
+    parts: {
+      cas?: bigint | number;
+      extras?: Buffer;
+      key?: Buffer | string;
+      value?: Buffer | string;
+    },
   ): void {
     this.conn.writeBuffer(
       encodeResponse({

@@ -1,9 +1,9 @@
 import {
   generalStats,
   itemsStats,
+  type StatPair,
   settingsStats,
   slabsStats,
-  type StatPair,
 } from '../stats-render.js';
 import { Status } from './protocol.js';
 import type { BinaryRequest, BinarySession } from './session.js';
