@@ -1,4 +1,5 @@
-import { startServer } from '@memkit/core';
+import { readFileSync } from 'node:fs';
+import { parseAuthFile, startServer } from '@memkit/core';
 import { startRealMemcached } from '../../support/memcached.js';
 import { request } from './wire.js';
 
@@ -24,6 +25,8 @@ export interface TargetSettings {
   flushEnabled?: boolean;
   /** -B / bindingProtocol. @default 'auto' */
   protocol?: 'auto' | 'ascii' | 'binary';
+  /** -Y <file> / asciiAuth read from the same file. @default none */
+  authFile?: string;
 }
 
 /** The settings every conformance file uses unless it needs others. */
@@ -45,6 +48,7 @@ export async function startMemcachedTarget(settings = DEFAULT_SETTINGS): Promise
     ...(settings.casEnabled === false ? ['-C'] : []),
     ...(settings.flushEnabled === false ? ['-F'] : []),
     ...(settings.protocol === undefined ? [] : ['-B', settings.protocol]),
+    ...(settings.authFile === undefined ? [] : ['-Y', settings.authFile]),
   ]);
   return { name: 'memcached', port: mc.port, stop: () => mc.stop() };
 }
@@ -66,11 +70,17 @@ export async function startMemkitTarget(settings = DEFAULT_SETTINGS): Promise<Ta
     maxConnections: settings.maxConnections,
     casEnabled: settings.casEnabled ?? true,
     flushEnabled: settings.flushEnabled ?? true,
-    bindingProtocol: settings.protocol ?? 'auto',
+    ...(settings.authFile === undefined
+      ? { bindingProtocol: settings.protocol ?? 'auto' }
+      : {
+          asciiAuth: parseAuthFile(readFileSync(settings.authFile, 'utf8')),
+          asciiAuthFile: settings.authFile,
+        }),
   });
   const port = server.port;
   // startRealMemcached() asks the new memcached for its pid with one `stats`; send the same
   // request here so global byte counters start level.
-  if (settings.protocol !== 'binary') await request(port, 'stats\r\n', 'END\r\n');
+  if (settings.protocol !== 'binary' && settings.authFile === undefined)
+    await request(port, 'stats\r\n', 'END\r\n');
   return { name: 'memkit', port, stop: () => server.close() };
 }

@@ -15,10 +15,17 @@ export interface AsciiAuthContext extends CommandContext {
  * and the connection stays unauthenticated.
  */
 export function asciiAuth(ctx: AsciiAuthContext, tokens: string[]): void {
+  // memcached builds every reply of the auth phase in one response object that each new
+  // reply resets, so of several queued in one read only the last is sent: `answer` drops the
+  // ones still unsent before it writes.
+  const answer = (line: string) => {
+    ctx.discardPendingOutput();
+    ctx.error(line);
+  };
   const accepted = ctx.server.settings.asciiAuth ?? [];
   const size = tokens.length >= 5 && tokens[0] === 'set' ? parseUint32(tokens[4]!) : undefined;
   if (size === undefined) {
-    ctx.error('CLIENT_ERROR unauthenticated');
+    answer('CLIENT_ERROR unauthenticated');
     return;
   }
   if (size + 2 > READ_BUFFER_SIZE) {
@@ -29,14 +36,14 @@ export function asciiAuth(ctx: AsciiAuthContext, tokens: string[]): void {
   }
   ctx.readData(size, (data) => {
     if (data === undefined) {
-      ctx.error('CLIENT_ERROR bad command line termination');
+      answer('CLIENT_ERROR bad command line termination');
       return;
     }
     // memcached reads the token as a C string: a NUL ends it.
     const nul = data.indexOf(0);
     const parts = tokenize((nul < 0 ? data : data.subarray(0, nul)).toString('latin1'));
     if (parts.length < 2) {
-      ctx.error('CLIENT_ERROR bad authentication token format');
+      answer('CLIENT_ERROR bad authentication token format');
       return;
     }
     const stats = ctx.server.stats;
@@ -45,10 +52,10 @@ export function asciiAuth(ctx: AsciiAuthContext, tokens: string[]): void {
     const pass = Buffer.from(parts[1]!, 'latin1');
     if (checkCredentials(accepted, user, pass)) {
       ctx.authenticated = true;
-      ctx.error('STORED');
+      answer('STORED');
     } else {
       stats.authErrors++;
-      ctx.error('CLIENT_ERROR authentication failure');
+      answer('CLIENT_ERROR authentication failure');
     }
   });
 }
