@@ -15,7 +15,7 @@ const login = 'set anything 0 0 10\r\napp s3cret\r\n';
 export const authScripts: ConformanceScript[] = [
   script(
     'auth: every command is refused until the auth set',
-    'get k\r\nversion\r\nmg k v\r\nset k 0 0 x\r\nset k 0\r\n\r\nstats\r\n' + login + 'version\r\n',
+    `get k\r\nversion\r\nmg k v\r\nset k 0 0 x\r\nset k 0\r\n\r\nstats\r\n${login}version\r\n`,
     { modes: ['whole'] },
   ),
   script(
@@ -30,7 +30,7 @@ export const authScripts: ConformanceScript[] = [
   script('auth: bad termination', `set a 0 0 10\r\napp s3cretXX${login}`, { modes: ['whole'] }),
   script(
     'auth: stats settings and counters after auth',
-    'set a 0 0 9\r\napp wrong\r\n' + login + 'stats settings\r\n',
+    `set a 0 0 9\r\napp wrong\r\n${login}stats settings\r\n`,
     { fresh: true, modes: ['whole'] },
   ),
   script('auth: binary request is read as text', `${bin(OP.GET, { key: 'k\r\n' })}\r\n${login}`, {
