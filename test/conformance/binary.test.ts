@@ -1,5 +1,5 @@
 import { conformanceSuite } from './lib/suite.js';
-import { binaryOnlyScripts, binaryScripts } from './scripts/binary.js';
+import { asciiOnlyScripts, binaryOnlyScripts, binaryScripts } from './scripts/binary.js';
 
 conformanceSuite('binary protocol matches memcached 1.6.18', binaryScripts);
 conformanceSuite('-B binary matches memcached 1.6.18', binaryOnlyScripts, {
@@ -7,4 +7,10 @@ conformanceSuite('-B binary matches memcached 1.6.18', binaryOnlyScripts, {
   maxItemSize: 1024 * 1024,
   maxConnections: 1024,
   protocol: 'binary',
+});
+conformanceSuite('-B ascii matches memcached 1.6.18', asciiOnlyScripts, {
+  memoryLimitMb: 64,
+  maxItemSize: 1024 * 1024,
+  maxConnections: 1024,
+  protocol: 'ascii',
 });

@@ -237,9 +237,27 @@ export const binaryScripts: ConformanceScript[] = [
 
 /** On a `-B binary` server: text is not understood (the connection closes). */
 export const binaryOnlyScripts: ConformanceScript[] = [
+  b('binary-only stat settings', bin(OP.STAT, { key: 'settings' }) + bin(OP.NOOP), {
+    fresh: true,
+  }),
   b('binary-only get', binStore(OP.SET, 'k', 'v') + bin(OP.GET, { key: 'k' })),
   b('binary-only text request closes', 'get k\r\nget k\r\nget k\r\nget k\r\n', {
     end: 'close',
     modes: ['whole'],
   }),
+];
+
+/** On a `-B ascii` server binary requests are read as text lines (text transcripts). */
+export const asciiOnlyScripts: ConformanceScript[] = [
+  {
+    name: 'ascii-only: a binary request with a newline in its key is text garbage',
+    steps: [`${bin(OP.GET, { key: 'k\r\n' })}version\r\n`],
+  },
+  {
+    name: 'ascii-only: a binary request without a newline closes past 2048 bytes',
+    steps: [binStore(OP.SET, 'k', 'v'.repeat(3000))],
+    end: 'close',
+    modes: ['whole'],
+  },
+  { name: 'ascii-only: stats settings', steps: ['stats settings\r\n'], fresh: true },
 ];
