@@ -2,9 +2,10 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import {
+  MemcachedAuthError,
   MemcachedClientError,
   MemcachedConnectionError,
-  MemcachedError,
+  type MemcachedError,
   MemcachedProtocolError,
   MemcachedServerError,
   MemcachedTimeoutError,
@@ -255,7 +256,7 @@ export class Connection {
       this.parser.push(chunk, length);
     } catch (err) {
       const error =
-        err instanceof MemcachedError
+        err instanceof MemcachedProtocolError || err instanceof MemcachedAuthError
           ? err
           : new MemcachedProtocolError(`Bad reply from ${this.server}`, {
               ...this.opts(),
