@@ -186,11 +186,15 @@ export class BinarySession {
 
   /**
    * memcached's write_bin_error: always sent, quiet or not, with the status's default text
-   * unless given one; then `swallow` bytes of the request body are skipped.
+   * unless given one; then `swallow` bytes of the request body are skipped, or, without a
+   * swallow, what is queued is transmitted.
    */
   error(request: BinaryRequest, status: number, text?: string, swallow = 0): void {
     this.send(request, status, { value: text ?? defaultErrorText(status) });
-    this.swallow(swallow);
+    // memcached goes to conn_mwrite after an error it does not swallow for, so the error and
+    // everything queued before it are transmitted before anything else is parsed.
+    if (swallow > 0) this.swallow(swallow);
+    else this.transmit();
   }
 
   /** Queues one reply packet to `request` with any status. */
