@@ -1,5 +1,10 @@
 import { conformanceSuite } from './lib/suite.js';
-import { asciiOnlyScripts, binaryOnlyScripts, binaryScripts } from './scripts/binary.js';
+import {
+  asciiOnlyScripts,
+  binaryOnlyScripts,
+  binaryScripts,
+  binarySettingsScripts,
+} from './scripts/binary.js';
 
 conformanceSuite('binary protocol matches memcached 1.6.18', binaryScripts);
 conformanceSuite('-B binary matches memcached 1.6.18', binaryOnlyScripts, {
@@ -13,4 +18,11 @@ conformanceSuite('-B ascii matches memcached 1.6.18', asciiOnlyScripts, {
   maxItemSize: 1024 * 1024,
   maxConnections: 1024,
   protocol: 'ascii',
+});
+conformanceSuite('binary under -C -F matches memcached 1.6.18', binarySettingsScripts, {
+  memoryLimitMb: 64,
+  maxItemSize: 1024 * 1024,
+  maxConnections: 1024,
+  casEnabled: false,
+  flushEnabled: false,
 });

@@ -261,3 +261,22 @@ export const asciiOnlyScripts: ConformanceScript[] = [
   },
   { name: 'ascii-only: stats settings', steps: ['stats settings\r\n'], fresh: true },
 ];
+
+/** On a server started with -C (no CAS) and -F (no flush_all). */
+export const binarySettingsScripts: ConformanceScript[] = [
+  b(
+    'bin -C: a CAS sent with a store is ignored, with a delete or incr it never matches',
+    binStore(OP.SET, 'nc1', 'v') +
+      binStore(OP.SET, 'nc1', 'w', { cas: 5 }) +
+      binStore(OP.ADD, 'nc2', 'v', { cas: 5 }) +
+      bin(OP.APPEND, { key: 'nc1', value: '!', cas: 5 }) +
+      bin(OP.GET, { key: 'nc1' }) +
+      binDelta(OP.INCREMENT, 'nc3', 1, 1, 0) +
+      binDelta(OP.INCREMENT, 'nc3', 1, 1, 0, { cas: 5 }) +
+      bin(OP.DELETE, { key: 'nc1', cas: 5 }) +
+      bin(OP.DELETE, { key: 'nc1' }),
+    // Without flush_all between runs, each send mode needs servers of its own.
+    { fresh: true },
+  ),
+  b('bin -F: flush is refused with an auth error', bin(OP.FLUSH) + bin(OP.FLUSHQ)),
+];

@@ -25,7 +25,9 @@ function complete(
   const { store, stats } = session.conn.server;
   stats.slabs[store.classFor(request.key.length, flags, value.length)]!.setCmds++;
   const item = store.create(request.key, flags, exptime, value);
-  item.cas = storeCas(request.header.cas);
+  // With CAS off (-C) memcached's ITEM_set_cas stores nothing, so a CAS sent with a store is
+  // ignored rather than compared.
+  item.cas = store.casEnabled ? storeCas(request.header.cas) : 0;
   const cas = item.cas;
   const effective: StoreMode = cas !== 0 && mode !== 'append' && mode !== 'prepend' ? 'cas' : mode;
   const { result, item: stored } = store.store(item, effective);
