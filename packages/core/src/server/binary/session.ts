@@ -58,7 +58,12 @@ export class BinarySession {
   /** SASL: whether a SASL_AUTH started a conversation a SASL_STEP may continue. */
   saslStarted = false;
   private state = STATE_HEAD;
-  private value: Buffer | undefined;
+  /**
+   * The value read so far, as copies of what arrived: memory grows with the bytes a client
+   * actually sends, not with the length its header announces.
+   */
+  private parts: Buffer[] = [];
+  private valueLength = 0;
   private filled = 0;
   private valueDone: ((value: Buffer) => void) | undefined;
   private swallowLeft = 0;
@@ -143,11 +148,15 @@ export class BinarySession {
 
   /** Reads the next `length` bytes as a value and hands them over (memcached's conn_nread). */
   readValue(length: number, done: (value: Buffer) => void): void {
-    this.value = Buffer.allocUnsafe(length);
+    if (length === 0) {
+      done(Buffer.alloc(0));
+      return;
+    }
+    this.parts = [];
+    this.valueLength = length;
     this.filled = 0;
     this.valueDone = done;
     this.state = STATE_VALUE;
-    if (length === 0) this.finishValue();
   }
 
   /** Discards the next `length` bytes (memcached's conn_swallow). */
@@ -222,18 +231,20 @@ export class BinarySession {
   }
 
   private fill(buf: Buffer, pos: number, end: number): number {
-    const value = this.value as Buffer;
-    const n = Math.min(value.length - this.filled, end - pos);
-    buf.copy(value, this.filled, pos, pos + n);
+    const n = Math.min(this.valueLength - this.filled, end - pos);
+    // A copy: `buf` may be the server's shared read buffer, reused by the next read.
+    this.parts.push(Buffer.from(buf.subarray(pos, pos + n)));
     this.filled += n;
-    if (this.filled === value.length) this.finishValue();
+    if (this.filled === this.valueLength) this.finishValue();
     return pos + n;
   }
 
   private finishValue(): void {
-    const value = this.value as Buffer;
+    const parts = this.parts;
+    const value =
+      parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, this.valueLength);
     const done = this.valueDone as (value: Buffer) => void;
-    this.value = undefined;
+    this.parts = [];
     this.valueDone = undefined;
     this.state = STATE_HEAD;
     done(value);
