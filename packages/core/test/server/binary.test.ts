@@ -213,5 +213,10 @@ describe('ASCII authentication (-Y)', () => {
       { username: 'c', password: 'd:e' },
     ]);
     expect(() => parseAuthFile('a:b\nnocolon\n')).toThrow(/line 2/);
+    // memcached keeps the first eight entries.
+    const many = Array.from({ length: 10 }, (_, i) => `u${i}:p${i}`).join('\n');
+    expect(parseAuthFile(many).map((c) => c.username)).toEqual(
+      Array.from({ length: 8 }, (_, i) => `u${i}`),
+    );
   });
 });

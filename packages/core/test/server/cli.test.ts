@@ -20,7 +20,12 @@ function run(args: string[]): {
   output: () => string;
   exited: Promise<number | null>;
 } {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env };
+  delete env.MEMCACHED_SASL_PWDB;
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   children.push(child);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => {
@@ -147,6 +152,9 @@ describe('memkit-server bin', () => {
     const bad = run(['-S', '-B', 'ascii']);
     expect(await bad.exited).toBe(64);
     expect(bad.output()).toContain('You cannot allow the ASCII protocol while using SASL');
+    const noCredentials = run(['-p', '0', '-S']);
+    expect(await noCredentials.exited).toBe(1);
+    expect(noCredentials.output()).toContain('MEMCACHED_SASL_PWDB');
     const invalid = run(['-B', 'udp']);
     expect(await invalid.exited).toBe(64);
     expect(invalid.output()).toContain('Invalid value for binding protocol: udp');
