@@ -36,6 +36,39 @@ const ASCII_CHECKS = [
   'stat',
 ].map((name) => `ascii ${name}`);
 
+/** The 27 checks `memccapable -b` runs against memcached 1.6.18. */
+const BINARY_CHECKS = [
+  'noop',
+  'quit',
+  'quitq',
+  'set',
+  'setq',
+  'flush',
+  'flushq',
+  'add',
+  'addq',
+  'replace',
+  'replaceq',
+  'delete',
+  'deleteq',
+  'get',
+  'getq',
+  'getk',
+  'getkq',
+  'incr',
+  'incrq',
+  'decr',
+  'decrq',
+  'version',
+  'append',
+  'appendq',
+  'prepend',
+  'prependq',
+  'stat',
+].map((name) => `binary ${name}`);
+
+type Mode = '-a' | '-b';
+
 const BIN = fileURLToPath(new URL('../../packages/core/bin/memkit-server.js', import.meta.url));
 const BUILT_CLI = fileURLToPath(
   new URL('../../packages/core/dist/cli/memkit-server.js', import.meta.url),
@@ -81,9 +114,9 @@ interface CapableRun {
 }
 
 /** Runs memccapable without blocking the event loop (the in-process server lives on it). */
-function memccapable(port: number): Promise<CapableRun> {
+function memccapable(port: number, mode: Mode = '-a'): Promise<CapableRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn('memccapable', ['-h', '127.0.0.1', '-p', String(port), '-a', '-t', '5'], {
+    const child = spawn('memccapable', ['-h', '127.0.0.1', '-p', String(port), mode, '-t', '5'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -97,7 +130,7 @@ function memccapable(port: number): Promise<CapableRun> {
     child.once('close', (code) => {
       const results = new Map<string, string>();
       for (const line of output.split('\n')) {
-        const m = /^(ascii .*?)\s+\[(\w+)\]\s*$/.exec(line);
+        const m = /^((?:ascii|binary) .*?)\s+\[(\w+)\]\s*$/.exec(line);
         if (m?.[1] !== undefined && m[2] !== undefined) results.set(m[1], m[2]);
       }
       resolve({ code, output, results });
@@ -105,10 +138,10 @@ function memccapable(port: number): Promise<CapableRun> {
   });
 }
 
-function expectAllPassed(run: CapableRun): void {
+function expectAllPassed(run: CapableRun, checks: readonly string[] = ASCII_CHECKS): void {
   const failed = [...run.results].filter(([, status]) => status !== 'pass');
   expect(failed, `memccapable output:\n${run.output}`).toEqual([]);
-  expect([...run.results.keys()], `memccapable output:\n${run.output}`).toEqual(ASCII_CHECKS);
+  expect([...run.results.keys()], `memccapable output:\n${run.output}`).toEqual(checks);
   expect(run.output, `memccapable output:\n${run.output}`).toContain('All tests passed');
   expect(run.code, `memccapable output:\n${run.output}`).toBe(0);
 }
@@ -142,6 +175,38 @@ describe.skipIf(!requireBinary('memccapable') || !requireBinary('memcached'))(
         expectAllPassed(await memccapable(bin.port));
       } finally {
         await bin.stop();
+      }
+    });
+  },
+);
+
+describe.skipIf(!requireBinary('memccapable') || !requireBinary('memcached'))(
+  'memccapable -b (binary protocol)',
+  () => {
+    it('lists the same 27 checks and passes them against the real memcached', async () => {
+      const mc = await startRealMemcached();
+      try {
+        expectAllPassed(await memccapable(mc.port, '-b'), BINARY_CHECKS);
+      } finally {
+        await mc.stop();
+      }
+    });
+
+    it('passes all 27 checks against the in-process server', async () => {
+      const server = await startServer({ port: 0, host: '127.0.0.1' });
+      try {
+        expectAllPassed(await memccapable(server.port, '-b'), BINARY_CHECKS);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('passes all 27 checks against the in-process server with -B binary', async () => {
+      const server = await startServer({ port: 0, host: '127.0.0.1', bindingProtocol: 'binary' });
+      try {
+        expectAllPassed(await memccapable(server.port, '-b'), BINARY_CHECKS);
+      } finally {
+        await server.close();
       }
     });
   },

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** True when the Debian `memcached` binary is on PATH. */
@@ -68,8 +68,11 @@ export async function startRealMemcached(extraArgs: string[] = []): Promise<Real
     // other memcached then answers our connect while ours dies with EADDRINUSE. Asking the
     // listener for its pid tells the two apart.
     const tls = extraArgs.includes('-Z') || extraArgs.includes('--enable-ssl');
+    // With -S, -Y or -B binary a text `stats` gets no pid back: ask the kernel instead.
+    const textStats = !['-S', '-Y', 'binary'].some((a) => extraArgs.includes(a));
     const ok =
-      (await waitForPort(host, port, child)) && (await listenerPid(host, port, tls)) === child.pid;
+      (await waitForPort(host, port, child)) &&
+      (textStats ? (await listenerPid(host, port, tls)) === child.pid : listensOn(child.pid, port));
     if (ok) {
       return {
         host,
@@ -106,6 +109,35 @@ async function waitForPort(host: string, port: number, child: ChildProcess): Pro
     });
     if (ok) return true;
     await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
+/** Whether process `pid` holds the socket listening on TCP `port` (Linux /proc). */
+function listensOn(pid: number | undefined, port: number): boolean {
+  if (pid === undefined) return false;
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'latin1');
+    } catch {
+      continue;
+    }
+    for (const row of text.split('\n').slice(1)) {
+      const f = row.trim().split(/\s+/);
+      // local_address is HEX_IP:HEX_PORT; state 0A is LISTEN; field 9 is the inode.
+      if (f[1]?.endsWith(`:${hexPort}`) && f[3] === '0A' && f[9] !== undefined) inodes.add(f[9]);
+    }
+  }
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m?.[1] !== undefined && inodes.has(m[1])) return true;
+    }
+  } catch {
+    return false;
   }
   return false;
 }

@@ -10,7 +10,8 @@ export type MemcachedErrorCode =
   | 'ERR_MEMCACHED_SERIALIZATION'
   | 'ERR_MEMCACHED_NO_SERVERS'
   | 'ERR_MEMCACHED_CLOSED'
-  | 'ERR_MEMCACHED_INVALID_OPTION';
+  | 'ERR_MEMCACHED_INVALID_OPTION'
+  | 'ERR_MEMCACHED_AUTH';
 
 /** Options common to every memkit error. */
 export interface MemcachedErrorOptions {
@@ -106,5 +107,15 @@ export class MemcachedInvalidOptionError extends MemcachedError {
   constructor(option: string, message: string, options?: MemcachedErrorOptions) {
     super('ERR_MEMCACHED_INVALID_OPTION', message, options);
     this.option = option;
+  }
+}
+
+/**
+ * The server refused the client's credentials (`auth` against memcached's `-Y`), or asked for
+ * authentication the client was not given; the connection is closed.
+ */
+export class MemcachedAuthError extends MemcachedError {
+  constructor(message: string, options?: MemcachedErrorOptions) {
+    super('ERR_MEMCACHED_AUTH', message, options);
   }
 }

@@ -25,6 +25,7 @@ export type {
   CacheAsideOptions,
   CachedOptions,
   CasResult,
+  ClientCredentials,
   ClientEvents,
   ClientOptions,
   CompressionOptions,
@@ -58,6 +59,7 @@ export {
 export type { MemcachedErrorCode, MemcachedErrorOptions } from './errors.js';
 // --- errors ---
 export {
+  MemcachedAuthError,
   MemcachedClientError,
   MemcachedConnectionError,
   MemcachedError,
@@ -94,11 +96,12 @@ export {
 } from './options/option-checks.js';
 // --- server (in-process memcached) ---
 export type {
+  BindingProtocol,
   MemcachedServer,
   ServerBufferStats,
+  ServerCredentials,
   ServerLogger,
   ServerOptions,
-  ServerProtocol,
   ServerStatsSnapshot,
 } from './server/index.js';
-export { startServer } from './server/index.js';
+export { parseAuthFile, startServer } from './server/index.js';

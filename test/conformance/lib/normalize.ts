@@ -125,7 +125,8 @@ export function extractCas(stream: string): string[] {
   return seen;
 }
 
-function normalizeLine(t: string, cas: (v: string) => string): string {
+/** Normalizes one reply line; `cas` renames a CAS value. */
+export function normalizeLine(t: string, cas: (v: string) => string): string {
   if (t.startsWith('VERSION ')) return 'VERSION <v>';
   const value = /^(VALUE \S+ \S+ \d+) (\d+)$/.exec(t);
   if (value?.[1] !== undefined && value[2] !== undefined) return `${value[1]} ${cas(value[2])}`;

@@ -33,6 +33,12 @@ export interface ConformanceScript {
    * the same read as the final `stats` would be counted by it, or not, depending on timing.
    */
   until?: string | readonly (string | undefined)[];
+  /**
+   * A binary-protocol script (built with `lib/binary.ts`): steps end with a binary NOOP sync
+   * request, `{cas:NN}` placeholders stand for CAS values, and replies are compared packet by
+   * packet.
+   */
+  binary?: boolean;
 }
 
 /** How the bytes of a script are cut into writes. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../../support/memcached.js';
+import { bin, normalizeBinaryTranscript, OP, u32 } from './binary.js';
 import { normalizeTranscript, visible } from './normalize.js';
 import { hashString } from './rng.js';
 import type { ConformanceScript, SendMode } from './script.js';
@@ -16,7 +17,14 @@ const SCRIPT_SHOWN = 1500;
 
 async function resetState(t: Target, settings: TargetSettings): Promise<void> {
   // With flush_all disabled (-F) scripts must not depend on earlier state: they use their own keys.
-  if (settings.flushEnabled === false) return;
+  // With -Y a connection must authenticate first: such scripts use their own keys too.
+  if (settings.flushEnabled === false || settings.authFile !== undefined) return;
+  if (settings.protocol === 'binary') {
+    // A FLUSH answered by a NOOP: the text flush_all would close a binary-only connection.
+    const flush = bin(OP.FLUSH, { extras: u32(0), opaque: 1 }) + bin(OP.NOOP, { opaque: 2 });
+    await request(t.port, flush, `${u32(0)}${u32(2)}`);
+    return;
+  }
   await request(t.port, 'flush_all\r\n', 'OK\r\n');
 }
 
@@ -32,7 +40,8 @@ export async function compareOnce(
     runScript(real.port, s, mode, seed),
     runScript(ours.port, s, mode, seed),
   ]);
-  return { expected: normalizeTranscript(a), received: normalizeTranscript(b) };
+  const normalize = s.binary ? normalizeBinaryTranscript : normalizeTranscript;
+  return { expected: normalize(a), received: normalize(b) };
 }
 
 function describeScript(s: ConformanceScript): string {

@@ -1,4 +1,5 @@
-import { startServer } from '@memkit/core';
+import { readFileSync } from 'node:fs';
+import { parseAuthFile, startServer } from '@memkit/core';
 import { startRealMemcached } from '../../support/memcached.js';
 import { request } from './wire.js';
 
@@ -22,6 +23,10 @@ export interface TargetSettings {
   casEnabled?: boolean;
   /** -F when false / flushEnabled. @default true */
   flushEnabled?: boolean;
+  /** -B / bindingProtocol. @default 'auto' */
+  protocol?: 'auto' | 'ascii' | 'binary';
+  /** -Y <file> / asciiAuth read from the same file. @default none */
+  authFile?: string;
 }
 
 /** The settings every conformance file uses unless it needs others. */
@@ -42,6 +47,8 @@ export async function startMemcachedTarget(settings = DEFAULT_SETTINGS): Promise
     String(settings.maxConnections),
     ...(settings.casEnabled === false ? ['-C'] : []),
     ...(settings.flushEnabled === false ? ['-F'] : []),
+    ...(settings.protocol === undefined ? [] : ['-B', settings.protocol]),
+    ...(settings.authFile === undefined ? [] : ['-Y', settings.authFile]),
   ]);
   return { name: 'memcached', port: mc.port, stop: () => mc.stop() };
 }
@@ -63,10 +70,17 @@ export async function startMemkitTarget(settings = DEFAULT_SETTINGS): Promise<Ta
     maxConnections: settings.maxConnections,
     casEnabled: settings.casEnabled ?? true,
     flushEnabled: settings.flushEnabled ?? true,
+    ...(settings.authFile === undefined
+      ? { bindingProtocol: settings.protocol ?? 'auto' }
+      : {
+          asciiAuth: parseAuthFile(readFileSync(settings.authFile, 'utf8')),
+          asciiAuthFile: settings.authFile,
+        }),
   });
   const port = server.port;
   // startRealMemcached() asks the new memcached for its pid with one `stats`; send the same
   // request here so global byte counters start level.
-  await request(port, 'stats\r\n', 'END\r\n');
+  if (settings.protocol !== 'binary' && settings.authFile === undefined)
+    await request(port, 'stats\r\n', 'END\r\n');
   return { name: 'memkit', port, stop: () => server.close() };
 }

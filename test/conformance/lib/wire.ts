@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { extractBinaryCas, hasSyncReply, substituteBinaryCas, syncRequest } from './binary.js';
 import { extractCas } from './normalize.js';
 import { seededRandom } from './rng.js';
 import type { ConformanceScript, SendMode } from './script.js';
@@ -126,7 +127,9 @@ export async function runScript(
   try {
     for (let i = 0; i < s.steps.length; i++) {
       const last = i === s.steps.length - 1;
-      const step = substitute(s.steps[i] ?? '', extractCas(rec.data));
+      const step = s.binary
+        ? substituteBinaryCas(s.steps[i] ?? '', extractBinaryCas(rec.data))
+        : substitute(s.steps[i] ?? '', extractCas(rec.data));
       const stepStart = rec.data.length;
       await send(rec.socket, Buffer.from(step, 'latin1'), mode, rand);
       if (rec.closed) break;
@@ -145,6 +148,13 @@ export async function runScript(
         break;
       }
       sync++;
+      if (s.binary) {
+        const n = sync;
+        rec.socket.write(Buffer.from(syncRequest(n), 'latin1'));
+        const ok = await rec.waitFor(undefined, 0, () => hasSyncReply(rec.data, n));
+        if (!ok) return rec.data + (rec.closed ? CLOSED : STUCK);
+        continue;
+      }
       const opaque = `Osync${sync}z`;
       const from = rec.data.length;
       rec.socket.write(`mg ${SENTINEL_KEY} ${opaque}\r\n`);

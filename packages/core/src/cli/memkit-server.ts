@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import type { ServerLogger, ServerOptions } from '../server/index.js';
-import { startServer } from '../server/index.js';
+import { parseAuthFile, startServer } from '../server/index.js';
 
-const HELP = `memkit-server: an in-process memcached (text and meta protocol) for Node.js
+const HELP = `memkit-server: an in-process memcached (text, meta and binary protocol) for Node.js
 Takes memcached's own flags, so it starts wherever memcached is started.
 
 -p, --port=<num>            TCP port to listen on (default: 11211, 0 = any free port)
@@ -14,6 +15,11 @@ Takes memcached's own flags, so it starts wherever memcached is started.
 -I, --max-item-size=<num>   largest item, e.g. 512k, 1m, 2m (default: 1m)
 -F, --disable-flush-all     disable flush_all
 -C, --disable-cas           disable use of CAS
+-B, --protocol=<name>       ascii, binary, or auto (default: auto-negotiate)
+-S, --enable-sasl           require SASL PLAIN (binary protocol only); the accepted
+                            user:password lines are read from the file named by
+                            MEMCACHED_SASL_PWDB, as memcached's sasl-pwdb build does
+-Y, --auth-file=<file>      require ASCII authentication; <file> holds user:password lines
 -t, --threads=<num>         accepted for compatibility (memkit runs one thread)
 -u, --user=<user>           accepted for compatibility (no privilege drop)
 -v, --verbose               verbose (errors/warnings); -vv also prints client commands
@@ -28,7 +34,6 @@ const IGNORED: Record<string, boolean> = {
   k: false,
   M: false,
   L: false,
-  S: false,
   A: false,
   s: true,
   a: true,
@@ -36,7 +41,6 @@ const IGNORED: Record<string, boolean> = {
   f: true,
   n: true,
   R: true,
-  B: true,
   o: true,
   b: true,
   e: true,
@@ -74,9 +78,11 @@ const LONG: Record<string, string> = {
   'unix-socket': 's',
   'unix-mask': 'a',
   sasl: 'S',
+  'enable-sasl': 'S',
+  'auth-file': 'Y',
 };
 
-const WITH_VALUE = new Set(['p', 'l', 'U', 'm', 'c', 'I', 't', 'u']);
+const WITH_VALUE = new Set(['p', 'l', 'U', 'm', 'c', 'I', 't', 'u', 'B', 'Y']);
 
 class UsageError extends Error {}
 
@@ -126,6 +132,26 @@ function checkSizes(options: ServerOptions): void {
     );
 }
 
+/** A failure memcached reports with exit status 1 (an unreadable or malformed auth file). */
+class StartError extends Error {}
+
+/** Reads a memcached `user:password` file (for -Y, and -S through MEMCACHED_SASL_PWDB). */
+function readCredentials(file: string): ReturnType<typeof parseAuthFile> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new StartError(
+      `Could not open authfile [${file}] for reading, error ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  try {
+    return parseAuthFile(text);
+  } catch {
+    throw new StartError(`Authfile [${file}] has a malformed entry. Should be 'user:password'`);
+  }
+}
+
 /** Parses sizes the way memcached's -I does: a number with an optional k, m or g suffix. */
 function parseSize(flag: string, raw: string): number {
   const m = /^(\d+)([kKmMgG]?)$/.exec(raw);
@@ -145,6 +171,8 @@ interface Parsed {
   help: boolean;
   version: boolean;
   warnings: string[];
+  /** -S: credentials come from MEMCACHED_SASL_PWDB when the server starts. */
+  sasl: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Parsed {
@@ -153,6 +181,7 @@ function parseArgs(argv: readonly string[]): Parsed {
   let help = false;
   let version = false;
   let verbose = 0;
+  let sasl = false;
   const apply = (flag: string, value: string | undefined): void => {
     switch (flag) {
       case 'p':
@@ -185,6 +214,19 @@ function parseArgs(argv: readonly string[]): Parsed {
         break;
       case 'C':
         options.casEnabled = false;
+        break;
+      case 'B':
+        if (value !== 'auto' && value !== 'binary' && value !== 'ascii')
+          throw new UsageError(
+            `Invalid value for binding protocol: ${value}\n -- should be one of auto, binary, or ascii`,
+          );
+        options.bindingProtocol = value;
+        break;
+      case 'S':
+        sasl = true;
+        break;
+      case 'Y':
+        options.asciiAuthFile = value!;
         break;
       case 't':
         if (atoi(value!) <= 0)
@@ -226,7 +268,7 @@ function parseArgs(argv: readonly string[]): Parsed {
     // getopt style: -vv, -FC, -p11211, -p 11211.
     for (let j = 1; j < arg.length; j++) {
       const flag = arg[j]!;
-      const known = WITH_VALUE.has(flag) || flag in IGNORED || 'FCvhV'.includes(flag);
+      const known = WITH_VALUE.has(flag) || flag in IGNORED || 'FCvhVS'.includes(flag);
       if (!known) throw new UsageError(`invalid option -- '${flag}'`);
       if (WITH_VALUE.has(flag) || IGNORED[flag] === true) {
         const value = j + 1 < arg.length ? arg.slice(j + 1) : argv[++i];
@@ -238,8 +280,16 @@ function parseArgs(argv: readonly string[]): Parsed {
     }
   }
   if (verbose > 0) options.verbosity = verbose;
+  const b = options.bindingProtocol;
+  // memcached's own start-up checks: SASL needs binary, ASCII auth needs text.
+  if (sasl && b !== undefined && b !== 'binary')
+    throw new UsageError('ERROR: You cannot allow the ASCII protocol while using SASL.');
+  if (options.asciiAuthFile !== undefined && b !== undefined && b !== 'ascii')
+    throw new UsageError(
+      'ERROR: You cannot allow the BINARY protocol while using ascii authentication tokens.',
+    );
   if (!help && !version) checkSizes(options);
-  return { options, help, version, warnings };
+  return { options, help, version, warnings, sasl };
 }
 
 function stderrLogger(verbosity: number): ServerLogger {
@@ -307,7 +357,18 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', handler);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer({ ...parsed.options, logger: stderrLogger(verbosity) });
+    const options: ServerOptions = { ...parsed.options, logger: stderrLogger(verbosity) };
+    if (options.asciiAuthFile !== undefined)
+      options.asciiAuth = readCredentials(options.asciiAuthFile);
+    if (parsed.sasl) {
+      const pwdb = process.env.MEMCACHED_SASL_PWDB;
+      if (pwdb === undefined || pwdb === '')
+        throw new StartError(
+          '-S needs credentials: set MEMCACHED_SASL_PWDB to a file of user:password lines',
+        );
+      options.sasl = readCredentials(pwdb);
+    }
+    server = await startServer(options);
   } catch (err) {
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);

@@ -10,6 +10,7 @@ import { type HitDecoder, SingleGet } from './get-sinks.js';
 import { LineRequest, type RawItem, StoreRequest } from './in-flight.js';
 import { toWireKey } from './keys.js';
 import { encodeMetaFlags, type MetaFlags, type MetaResult, parseMetaReply } from './meta.js';
+import { MetaRequest, nextOpaque } from './meta-request.js';
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
 import { parseServerList, type ServerList } from './server-list.js';
 import type { ServerNode } from './server-node.js';
@@ -188,11 +189,20 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
       return Number(line);
     }
     counter('initial', initial);
-    const reply = await this.simple(key, (k, node) => {
-      server = node.id;
-      const mode = command === 'decr' ? ' MD' : '';
-      return `ma ${k} N${this.exptime(options?.ttl, node)} J${initial} D${delta} v${mode}\r\n`;
-    });
+    this.assertOpen();
+    const wire = toWireKey(key, this.keyOptions);
+    const node = this.node(wire, key);
+    server = node.id;
+    const mode = command === 'decr' ? ' MD' : '';
+    const opaque = nextOpaque();
+    const request = new MetaRequest(performance.now() + this.timeoutMs, opaque, server);
+    node
+      .connection()
+      .send(
+        request,
+        `ma ${latin1(wire)} N${this.exptime(options?.ttl, node)} J${initial} D${delta} v${mode} ${opaque}\r\n`,
+      );
+    const reply = await request.promise;
     const result = parseMetaReply(reply, server);
     if (result.status === 'NF') return null;
     if (result.status !== 'VA' || result.value === undefined) {
@@ -212,9 +222,15 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
     const wire = toWireKey(key, this.keyOptions);
     const node = this.node(wire, key);
     const size = data === undefined ? '' : ` ${data.length}`;
-    const request = new LineRequest(performance.now() + this.timeoutMs);
-    node.connection().send(request, `${command} ${latin1(wire)}${size}${tail}\r\n`, data);
-    return parseMetaReply(await request.promise, node.id);
+    // Every meta request carries an opaque its reply must echo; a caller's own O flag serves.
+    const own = flags.find((f) => f.charCodeAt(0) === 0x4f /* O */);
+    const opaque = own ?? nextOpaque();
+    const request = new MetaRequest(performance.now() + this.timeoutMs, opaque, node.id);
+    const tag = own === undefined ? ` ${opaque}` : '';
+    node.connection().send(request, `${command} ${latin1(wire)}${size}${tail}${tag}\r\n`, data);
+    const result = parseMetaReply(await request.promise, node.id);
+    if (own === undefined) delete result.flags.O;
+    return result;
   }
 
   protected async broadcast<R>(run: (node: ServerNode) => Promise<R>): Promise<[string, R][]> {

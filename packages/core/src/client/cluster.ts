@@ -44,6 +44,8 @@ export class Cluster implements NodeListener {
     const settings: ConnectionSettings = {
       connectTimeoutMs: options.connectTimeoutMs,
       tls: options.tls,
+      maxValueSize: options.maxValueSize,
+      auth: options.auth,
     };
     const make = (a: ServerAddress, isGutter: boolean) => {
       if (this.byId.has(a.id)) {

@@ -2,6 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import {
+  MemcachedAuthError,
   MemcachedClientError,
   MemcachedConnectionError,
   type MemcachedError,
@@ -10,8 +11,10 @@ import {
   MemcachedTimeoutError,
 } from '../errors.js';
 import { ReplyParser, type ValueHandler } from '../protocol/reply-parser.js';
+import { AuthRequest, authRequestText } from './auth-request.js';
 import { GetBatch, type GetSink, MAX_BATCH_KEYS } from './get-batch.js';
 import type { InFlight } from './in-flight.js';
+import type { ClientCredentials } from './options.js';
 import { RequestQueue } from './request-queue.js';
 import type { ServerAddress } from './server-list.js';
 
@@ -19,6 +22,10 @@ import type { ServerAddress } from './server-list.js';
 export interface ConnectionSettings {
   readonly connectTimeoutMs: number;
   readonly tls: ConnectionOptions | undefined;
+  /** Largest value block a reply may announce; a bigger one is a protocol error. */
+  readonly maxValueSize: number;
+  /** Sent first on every new connection (memcached's ASCII authentication). */
+  readonly auth: ClientCredentials | undefined;
 }
 
 /** How a connection reports to its server node. */
@@ -84,7 +91,9 @@ export class Connection {
     this.owner = owner;
     this.parser = new ReplyParser(
       (line, block, start, end) => this.onReply(line, block, start, end),
-      { onValue: this.onValue },
+      // A reply header is believed only up to maxValueSize: a corrupt or hostile
+      // `VALUE k 0 1073741000` is refused before anything is allocated for it.
+      { onValue: this.onValue, maxDataBytes: settings.maxValueSize },
     );
     this.open();
   }
@@ -206,6 +215,7 @@ export class Connection {
       if (this.state !== 'connecting') return;
       this.state = 'open';
       socket.setKeepAlive(true, 60_000);
+      if (this.settings.auth !== undefined) this.authenticate(this.settings.auth);
       this.owner.onConnected(this);
       this.flush();
     });
@@ -227,12 +237,26 @@ export class Connection {
     });
   }
 
+  /** Puts the authentication `set` before everything queued while connecting. */
+  private authenticate(auth: ClientCredentials): void {
+    const request = new AuthRequest(
+      performance.now() + this.settings.connectTimeoutMs,
+      this.server,
+      (error) => this.close(error),
+    );
+    this.queue.unshift(request);
+    const text = authRequestText(auth);
+    if (this.parts.length > 0) this.parts.unshift(text);
+    else this.out = text + this.out;
+    this.armTimer(request.deadline);
+  }
+
   private onData(chunk: Buffer, length: number): void {
     try {
       this.parser.push(chunk, length);
     } catch (err) {
       const error =
-        err instanceof MemcachedProtocolError
+        err instanceof MemcachedProtocolError || err instanceof MemcachedAuthError
           ? err
           : new MemcachedProtocolError(`Bad reply from ${this.server}`, {
               ...this.opts(),

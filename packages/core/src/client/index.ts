@@ -18,7 +18,12 @@ export type {
 export { MemcachedClient } from './memcached-client.js';
 export type { MetaFlags, MetaResult, MetaStatus } from './meta.js';
 export { Namespace } from './namespace.js';
-export type { ClientOptions, MemcachedLogger, ResolvedClientOptions } from './options.js';
+export type {
+  ClientCredentials,
+  ClientOptions,
+  MemcachedLogger,
+  ResolvedClientOptions,
+} from './options.js';
 export { DEFAULT_CLIENT_OPTIONS, resolveClientOptions } from './options.js';
 export type { ServerAddress, ServerList, ServerSpec } from './server-list.js';
 export { parseServerList } from './server-list.js';

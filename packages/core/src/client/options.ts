@@ -40,6 +40,18 @@ export interface ClientOptions {
   tls?: boolean | ConnectionOptions;
   /** Receives connection failures, ejections and re-additions. @default none */
   logger?: MemcachedLogger;
+  /**
+   * Credentials for memcached's ASCII authentication (`-Y`): sent on every new connection
+   * before any other request; a refusal fails requests with `ERR_MEMCACHED_AUTH`.
+   * @default none
+   */
+  auth?: ClientCredentials;
+}
+
+/** A user name and password for memcached's ASCII authentication. */
+export interface ClientCredentials {
+  readonly username: string;
+  readonly password: string;
 }
 
 /** {@link ClientOptions} after defaults and validation. */
@@ -58,6 +70,7 @@ export interface ResolvedClientOptions {
   readonly maxValueSize: number;
   readonly tls: ConnectionOptions | undefined;
   readonly logger: MemcachedLogger | undefined;
+  readonly auth: ClientCredentials | undefined;
 }
 
 /** The defaults applied by {@link resolveClientOptions}. */
@@ -91,6 +104,7 @@ const KNOWN_KEYS: Record<keyof ClientOptions, true> = {
   maxValueSize: true,
   tls: true,
   logger: true,
+  auth: true,
 };
 
 /**
@@ -154,7 +168,29 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     maxValueSize: positiveInteger('maxValueSize', o.maxValueSize ?? d.maxValueSize),
     tls,
     logger,
+    auth: credentials(o.auth),
   });
+}
+
+// memcached reads the token as `<user> <password>` split on spaces: neither may hold one, nor
+// a control byte that would end the line.
+const TOKEN = /^[^\s\x00-\x1f\x7f]+$/;
+
+function credentials(auth: ClientCredentials | undefined): ClientCredentials | undefined {
+  if (auth === undefined) return undefined;
+  if (
+    typeof auth !== 'object' ||
+    auth === null ||
+    typeof auth.username !== 'string' ||
+    typeof auth.password !== 'string' ||
+    !TOKEN.test(auth.username) ||
+    !TOKEN.test(auth.password)
+  ) {
+    throw new RangeError(
+      'Invalid option "auth": expected { username, password }, each non-empty without spaces or control characters.',
+    );
+  }
+  return Object.freeze({ username: auth.username, password: auth.password });
 }
 
 function positiveInteger(name: string, value: unknown): number {

@@ -35,6 +35,15 @@ export class RequestQueue {
     this.count++;
   }
 
+  /** Puts `request` before every other (a new connection's authentication). */
+  unshift(request: InFlight): void {
+    if (this.count === this.slots.length) this.grow();
+    const slots = this.slots;
+    this.head = (this.head - 1) & (slots.length - 1);
+    slots[this.head] = request;
+    this.count++;
+  }
+
   /** Drops the oldest request (the queue must not be empty). */
   shift(): void {
     const slots = this.slots;

@@ -1,5 +1,8 @@
 import type { Socket } from 'node:net';
-import type { CommandContext, CommandHandler, ServerContext } from './command.js';
+import { asciiAuth } from './auth/ascii-auth.js';
+import { REQUEST_MAGIC } from './binary/protocol.js';
+import { type BinaryConnection, BinarySession } from './binary/session.js';
+import type { CommandHandler, ServerContext } from './command.js';
 import { DelayedWrites } from './delayed-writes.js';
 import {
   hangsUpOn,
@@ -49,8 +52,14 @@ export interface ConnectionHost {
  * memcached's line-length rules, output batching and back-pressure. Implements the
  * {@link CommandContext} handed to command handlers.
  */
-export class Connection implements CommandContext {
+export class Connection implements BinaryConnection {
   noreply = false;
+  /** Set once `-Y` authentication succeeded (always, without `asciiAuth`). */
+  authenticated: boolean;
+  /** The binary protocol, once this connection speaks it (see binary/). */
+  private binary: BinarySession | undefined;
+  /** `-B auto` and nothing read yet: the first byte picks the protocol, as in memcached. */
+  private negotiating: boolean;
   /** Unix seconds of the last command, for `stats conns`. */
   lastCommandAt = 0;
   /** A small id standing in for memcached's fd in `stats conns`. */
@@ -93,6 +102,10 @@ export class Connection implements CommandContext {
     private readonly sharedReads = false,
   ) {
     this.id = id;
+    const settings = server.settings;
+    this.authenticated = settings.asciiAuth === undefined;
+    this.negotiating = settings.bindingProtocol === 'auto';
+    if (settings.bindingProtocol === 'binary') this.binary = new BinarySession(this);
     socket.setNoDelay(true);
     if (!sharedReads) socket.on('data', (chunk: Buffer) => this.receive(chunk, false));
     socket.on('drain', () => this.onDrain());
@@ -161,6 +174,13 @@ export class Connection implements CommandContext {
   transmit(): void {
     // Only a mark: the bytes stay in the batch and leave with it in one write.
     this.transmitted = this.out.length;
+  }
+
+  outputBackedUp(): boolean {
+    if (this.out.length + this.committedBytes >= OUTPUT_BATCH_LIMIT) this.flushOutput();
+    if (this.socket.writableLength + this.delayed.bytes <= OUTPUT_HIGH_WATER) return false;
+    this.pauseForOutput();
+    return true;
   }
 
   /** Drops queued replies except those memcached would already have sent. */
@@ -244,6 +264,16 @@ export class Connection implements CommandContext {
     if (buf === undefined || this.closing) return;
     if (this.host.hung) {
       this.socket.pause();
+      return;
+    }
+    if (this.negotiating) {
+      this.negotiating = false;
+      if (buf[0] === REQUEST_MAGIC) this.binary = new BinarySession(this);
+    }
+    if (this.binary !== undefined) {
+      const used = this.binary.process(buf, 0);
+      this.input = used < buf.length ? buf.subarray(used) : undefined;
+      if (!this.binary.midRequest) this.flush();
       return;
     }
     let pos = 0;
@@ -411,6 +441,10 @@ export class Connection implements CommandContext {
     this.noreply = false;
     this.pendingBefore = this.out.length;
     this.lastCommandAt = this.server.clock.now();
+    if (!this.authenticated) {
+      asciiAuth(this, tokens);
+      return;
+    }
     const name = tokens[0];
     if (name === undefined || name.length < 2) {
       this.out.write('ERROR\r\n');
@@ -485,7 +519,7 @@ export class Connection implements CommandContext {
   }
 
   /** memcached's conn_closing without a reply (garbage line, oversized line). */
-  private abort(): void {
+  abort(): void {
     this.closing = true;
     this.input = undefined;
     this.keepTransmitted();

@@ -1,5 +1,7 @@
 // Public surface of the in-process server.
-export type { ServerLogger, ServerOptions, ServerProtocol } from './options.js';
+export type { ServerCredentials } from './auth/credentials.js';
+export { parseAuthFile } from './auth/credentials.js';
+export type { BindingProtocol, ServerLogger, ServerOptions } from './options.js';
 export type {
   MemcachedServer,
   ServerBufferStats,

@@ -1,4 +1,10 @@
 import type { SecureContextOptions } from 'node:tls';
+import type { ServerCredentials } from './auth/credentials.js';
+
+export type { ServerCredentials } from './auth/credentials.js';
+
+/** Which protocols a connection may speak (memcached's -B). */
+export type BindingProtocol = 'auto' | 'ascii' | 'binary';
 
 /** A pino-compatible logger; the server never writes to the console itself. */
 export interface ServerLogger {
@@ -31,15 +37,26 @@ export interface ServerOptions {
   /** memcached's -v count: 1 logs errors and warnings, 2 also client commands. @default 0 */
   verbosity?: number | undefined;
   /**
-   * Protocols served (memcached's -B): `auto` negotiates by the first byte of a connection,
-   * `ascii` and `binary` serve one. Shown as `binding_protocol` in `stats settings`.
-   * @default 'auto'
+   * memcached's -B: `auto` picks binary or text per connection by its first byte, `binary`
+   * closes a connection that sends text, `ascii` reads binary requests as (garbage) text.
+   * @default 'auto' ('binary' with `sasl`, 'ascii' with `asciiAuth`, as memcached does)
    */
-  protocol?: ServerProtocol | undefined;
+  bindingProtocol?: BindingProtocol | undefined;
+  /**
+   * memcached's -S: binary connections must authenticate with SASL PLAIN as one of these
+   * before anything but VERSION and the SASL commands. Text is refused (binary only).
+   * @default undefined (no SASL)
+   */
+  sasl?: ServerCredentials | readonly ServerCredentials[] | undefined;
+  /**
+   * memcached's -Y: text connections must first send `set <any> <flags> <exptime> <len>` with
+   * `<user> <password>` as its data, matching one of these. Binary is refused (text only).
+   * @default undefined (no authentication)
+   */
+  asciiAuth?: ServerCredentials | readonly ServerCredentials[] | undefined;
+  /** The `-Y` file the `asciiAuth` credentials came from, shown in `stats settings`. @default undefined */
+  asciiAuthFile?: string | undefined;
 }
-
-/** memcached's -B values. */
-export type ServerProtocol = 'auto' | 'ascii' | 'binary';
 
 /** The validated options a running server uses. */
 export interface ResolvedServerOptions {
@@ -53,7 +70,10 @@ export interface ResolvedServerOptions {
   readonly tls: SecureContextOptions | undefined;
   readonly logger: ServerLogger | undefined;
   readonly verbosity: number;
-  readonly protocol: ServerProtocol;
+  readonly bindingProtocol: BindingProtocol;
+  readonly sasl: readonly ServerCredentials[] | undefined;
+  readonly asciiAuth: readonly ServerCredentials[] | undefined;
+  readonly asciiAuthFile: string | undefined;
 }
 
 /** Defaults of {@link ServerOptions}, matching memcached 1.6's own defaults. */
@@ -68,7 +88,10 @@ export const DEFAULT_SERVER_OPTIONS: ResolvedServerOptions = Object.freeze({
   tls: undefined,
   logger: undefined,
   verbosity: 0,
-  protocol: 'auto',
+  bindingProtocol: 'auto',
+  sasl: undefined,
+  asciiAuth: undefined,
+  asciiAuthFile: undefined,
 });
 
 const KNOWN: Record<keyof ServerOptions, true> = {
@@ -82,7 +105,10 @@ const KNOWN: Record<keyof ServerOptions, true> = {
   tls: true,
   logger: true,
   verbosity: true,
-  protocol: true,
+  bindingProtocol: true,
+  sasl: true,
+  asciiAuth: true,
+  asciiAuthFile: true,
 };
 
 function fail(name: string, expected: string, got: unknown): never {
@@ -99,6 +125,52 @@ function int(name: string, v: unknown, min: number, max: number): number {
 function bool(name: string, v: unknown): boolean {
   if (typeof v !== 'boolean') fail(name, 'a boolean', v);
   return v;
+}
+
+function credentials(
+  name: string,
+  v: ServerCredentials | readonly ServerCredentials[] | undefined,
+): readonly ServerCredentials[] | undefined {
+  if (v === undefined) return undefined;
+  const list = Array.isArray(v) ? v : [v as ServerCredentials];
+  if (list.length === 0) fail(name, 'credentials { username, password } or a non-empty list', '[]');
+  for (const c of list) {
+    if (
+      typeof c !== 'object' ||
+      c === null ||
+      typeof c.username !== 'string' ||
+      typeof c.password !== 'string' ||
+      c.username.length === 0
+    )
+      fail(name, '{ username: non-empty string, password: string }', JSON.stringify(c));
+  }
+  return Object.freeze(
+    list.map((c) => Object.freeze({ username: c.username, password: c.password })),
+  );
+}
+
+function bindingProtocol(
+  o: ServerOptions,
+  sasl: readonly ServerCredentials[] | undefined,
+  asciiAuth: readonly ServerCredentials[] | undefined,
+): BindingProtocol {
+  const b = o.bindingProtocol;
+  if (b !== undefined && b !== 'auto' && b !== 'ascii' && b !== 'binary')
+    fail('bindingProtocol', "'auto', 'ascii' or 'binary'", b);
+  if (sasl !== undefined && asciiAuth !== undefined)
+    fail('sasl', 'not both sasl (binary only) and asciiAuth (text only)', 'both');
+  // memcached: SASL needs the binary protocol, ASCII auth the text one; either is implied.
+  if (sasl !== undefined) {
+    if (b !== undefined && b !== 'binary')
+      fail('bindingProtocol', "'binary' with sasl (the ASCII protocol cannot use SASL)", b);
+    return 'binary';
+  }
+  if (asciiAuth !== undefined) {
+    if (b !== undefined && b !== 'ascii')
+      fail('bindingProtocol', "'ascii' with asciiAuth (the binary protocol cannot use it)", b);
+    return 'ascii';
+  }
+  return b ?? 'auto';
 }
 
 /**
@@ -134,11 +206,12 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     (typeof logger !== 'object' || logger === null || typeof logger.info !== 'function')
   )
     fail('logger', 'an object with info/warn/error/debug methods', logger);
+  const sasl = credentials('sasl', o.sasl);
+  const asciiAuth = credentials('asciiAuth', o.asciiAuth);
+  if (o.asciiAuthFile !== undefined && typeof o.asciiAuthFile !== 'string')
+    fail('asciiAuthFile', 'a file path', o.asciiAuthFile);
   if (o.tls !== undefined && (typeof o.tls !== 'object' || o.tls === null))
     fail('tls', 'tls.SecureContextOptions', o.tls);
-  const protocol = o.protocol === undefined ? d.protocol : o.protocol;
-  if (protocol !== 'auto' && protocol !== 'ascii' && protocol !== 'binary')
-    fail('protocol', "'auto', 'ascii' or 'binary'", protocol);
   return Object.freeze({
     port: o.port === undefined ? d.port : int('port', o.port, 0, 65535),
     host,
@@ -154,6 +227,9 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     tls: o.tls,
     logger,
     verbosity: o.verbosity === undefined ? d.verbosity : int('verbosity', o.verbosity, 0, 10),
-    protocol,
+    bindingProtocol: bindingProtocol(o, sasl, asciiAuth),
+    sasl,
+    asciiAuth,
+    asciiAuthFile: o.asciiAuthFile,
   });
 }

@@ -1,7 +1,6 @@
 import { ITEM_UPDATE_INTERVAL } from './clock.js';
 import type { ServerContext } from './command.js';
 import { LRU_COLD, LRU_HOT, LRU_WARM } from './lru.js';
-import type { ServerProtocol } from './options.js';
 import { SLAB_PAGE_SIZE } from './slabs.js';
 
 /** One `STAT name value` line, before formatting. */
@@ -70,8 +69,8 @@ export function generalStats(server: ServerContext): StatPair[] {
     ['touch_misses', s.touchMisses],
     ['store_too_large', s.storeTooLarge],
     ['store_no_memory', s.storeNoMemory],
-    ['auth_cmds', 0],
-    ['auth_errors', 0],
+    ['auth_cmds', s.authCmds],
+    ['auth_errors', s.authErrors],
     ['bytes_read', s.bytesRead],
     ['bytes_written', s.bytesWritten],
     ['limit_maxbytes', server.store.limitBytes],
@@ -122,13 +121,6 @@ export function generalStats(server: ServerContext): StatPair[] {
   ];
 }
 
-/** memcached's prot_text: how `stats settings` names each -B value. */
-const PROTOCOL_NAMES: Readonly<Record<ServerProtocol, string>> = {
-  auto: 'auto-negotiate',
-  ascii: 'ascii',
-  binary: 'binary',
-};
-
 /** `stats settings`, in memcached 1.6.18's order (defaults where memkit has no such knob). */
 export function settingsStats(server: ServerContext): StatPair[] {
   const o = server.settings;
@@ -155,9 +147,9 @@ export function settingsStats(server: ServerContext): StatPair[] {
     ['reqs_per_event', 20],
     ['cas_enabled', yn(o.casEnabled)],
     ['tcp_backlog', 1024],
-    ['binding_protocol', PROTOCOL_NAMES[o.protocol]],
-    ['auth_enabled_sasl', 'no'],
-    ['auth_enabled_ascii', 'no'],
+    ['binding_protocol', o.bindingProtocol === 'auto' ? 'auto-negotiate' : o.bindingProtocol],
+    ['auth_enabled_sasl', yn(o.sasl !== undefined)],
+    ['auth_enabled_ascii', o.asciiAuthFile ?? (o.asciiAuth === undefined ? 'no' : 'yes')],
     ['item_size_max', o.maxItemSize],
     ['maxconns_fast', 'yes'],
     ['hashpower_init', 0],

@@ -56,6 +56,9 @@ export class ServerStats {
   decrMisses = 0;
   casMisses = 0;
   touchMisses = 0;
+  /** SASL and ASCII authentication attempts, and the failed ones. */
+  authCmds = 0;
+  authErrors = 0;
   storeTooLarge = 0;
   storeNoMemory = 0;
   bytesRead = 0;
@@ -96,6 +99,8 @@ export class ServerStats {
     this.decrMisses = 0;
     this.casMisses = 0;
     this.touchMisses = 0;
+    this.authCmds = 0;
+    this.authErrors = 0;
     this.storeTooLarge = 0;
     this.storeNoMemory = 0;
     this.bytesRead = 0;

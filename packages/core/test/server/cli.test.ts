@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hasBinary } from '../../../../test/support/memcached.js';
@@ -19,7 +21,12 @@ function run(args: string[]): {
   output: () => string;
   exited: Promise<number | null>;
 } {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env };
+  delete env.MEMCACHED_SASL_PWDB;
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   children.push(child);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => {
@@ -154,4 +161,38 @@ describe('memkit-server bin', () => {
       expect({ code: realCode, out }).toEqual({ code, out: message });
     });
   }
+  it("-Y <file> requires ASCII authentication with the file's credentials", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memkit-auth-'));
+    const file = join(dir, 'auth');
+    writeFileSync(file, 'app:pw1\nother:pw2\n');
+    const proc = await listen(['-p', '0', '-Y', file]);
+    const c = await RawClient.open(proc.port);
+    expect(await c.request('get k\r\n')).toBe('CLIENT_ERROR unauthenticated\r\n');
+    expect(await c.request('set x 0 0 9\r\nother pw2\r\n')).toBe('STORED\r\n');
+    expect(await c.request('stats settings\r\n', 'END\r\n')).toContain(
+      `STAT auth_enabled_ascii ${file}\r\n`,
+    );
+    c.close();
+    const malformed = join(dir, 'bad');
+    writeFileSync(malformed, 'no colon here\n');
+    const bad = run(['-p', '0', '-Y', malformed]);
+    expect(await bad.exited).toBe(1);
+    expect(bad.output()).toContain('has a malformed entry');
+  });
+
+  it('-B binary serves binary only; -S with -B ascii is refused as memcached refuses it', async () => {
+    const proc = await listen(['-p', '0', '-B', 'binary']);
+    const c = await RawClient.open(proc.port);
+    c.send('stats\r\nstats\r\nstats\r\nstats\r\n');
+    expect(await c.untilClosed()).toBe('');
+    const bad = run(['-S', '-B', 'ascii']);
+    expect(await bad.exited).toBe(64);
+    expect(bad.output()).toContain('You cannot allow the ASCII protocol while using SASL');
+    const noCredentials = run(['-p', '0', '-S']);
+    expect(await noCredentials.exited).toBe(1);
+    expect(noCredentials.output()).toContain('MEMCACHED_SASL_PWDB');
+    const invalid = run(['-B', 'udp']);
+    expect(await invalid.exited).toBe(64);
+    expect(invalid.output()).toContain('Invalid value for binding protocol: udp');
+  });
 });

@@ -133,13 +133,13 @@ describe.skipIf(!requireBinary('memcached'))('stats against the real memcached 1
 
 describe('binding_protocol', () => {
   it('says which protocols the server was started to serve (memcached -B)', async () => {
-    for (const [protocol, shown] of [
+    for (const [bindingProtocol, shown] of [
       [undefined, 'auto-negotiate'],
       ['auto', 'auto-negotiate'],
       ['ascii', 'ascii'],
       ['binary', 'binary'],
     ] as const) {
-      const server = await startServer(protocol === undefined ? {} : { protocol });
+      const server = await startServer(bindingProtocol === undefined ? {} : { bindingProtocol });
       try {
         const c = await RawClient.open(server.port);
         const settings = await c.request('stats settings\r\n', 'END\r\n');
@@ -152,8 +152,8 @@ describe('binding_protocol', () => {
   });
 
   it('rejects an unknown protocol', async () => {
-    await expect(startServer({ protocol: 'udp' as 'auto' })).rejects.toThrow(
-      /Invalid option "protocol"/,
+    await expect(startServer({ bindingProtocol: 'udp' as 'auto' })).rejects.toThrow(
+      /Invalid option "bindingProtocol"/,
     );
   });
 });
