@@ -34,7 +34,12 @@ export interface ClientOptions {
   gutterTtl?: number;
   /** Replace keys over 250 bytes by a prefix plus their SHA-256 instead of rejecting them. @default false */
   hashLongKeys?: boolean;
-  /** How values become bytes: `json` keeps the JS type in the flags. @default 'json' */
+  /**
+   * How values become bytes and flags. `json` keeps the JS type in the flags, with strings and
+   * Buffers at flags 0 (what every client reads); `pymemcache`, `memcached` and
+   * `memcache-client` write and read those clients' flags (see the README's flag table).
+   * @default 'json'
+   */
   serializer?: SerializerName | Serializer;
   /** Compress values over `threshold` bytes when that makes them smaller. @default false */
   compress?: CompressionOptions | false;
@@ -117,11 +122,13 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
   const serializer = o.serializer ?? d.serializer;
   if (
     typeof serializer === 'string'
-      ? !['json', 'string', 'buffer'].includes(serializer)
+      ? !['json', 'pymemcache', 'memcached', 'memcache-client', 'string', 'buffer'].includes(
+          serializer,
+        )
       : typeof serializer?.serialize !== 'function' || typeof serializer.deserialize !== 'function'
   ) {
     throw new RangeError(
-      `Invalid option "serializer": expected 'json', 'string', 'buffer' or { serialize, deserialize }, got ${String(serializer)}.`,
+      `Invalid option "serializer": expected 'json', 'pymemcache', 'memcached', 'memcache-client', 'string', 'buffer' or { serialize, deserialize }, got ${String(serializer)}.`,
     );
   }
   const compress = o.compress ?? d.compress;
