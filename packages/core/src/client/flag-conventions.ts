@@ -58,6 +58,16 @@ export interface TypedValue {
  * @throws MemcachedSerializationError for a value no convention can store (undefined, a function).
  */
 export function encodeByConvention(value: unknown, convention: FlagConvention): TypedValue {
+  const typed = encodeValue(value, convention);
+  if (convention !== 'memcached') return typed;
+  // The memcached package puts a backslash before every CR and LF it stores, and strips it
+  // when reading: its values hold them escaped.
+  if (typed.text !== undefined) typed.text = typed.text.replace(/(\r|\n)/g, '\\$1');
+  else if (typed.bytes !== undefined) typed.bytes = escapeCrLf(typed.bytes);
+  return typed;
+}
+
+function encodeValue(value: unknown, convention: FlagConvention): TypedValue {
   switch (typeof value) {
     case 'string':
       return text(value, convention === 'pymemcache' ? FLAG_TEXT : FLAG_PLAIN);
@@ -119,6 +129,15 @@ export function decodeByConvention(
   convention: FlagConvention,
   shared: boolean,
 ): unknown {
+  if (convention === 'memcached') {
+    const unescaped = unescapeCrLf(block, start, end);
+    if (unescaped !== undefined) {
+      block = unescaped;
+      start = 0;
+      end = unescaped.length;
+      shared = false;
+    }
+  }
   const type = flags & TYPE_FLAGS_MASK;
   // Flags 0 first: every client's strings, and the hot path of a get.
   if (type === FLAG_PLAIN) {
@@ -179,6 +198,41 @@ function textOrBytes(block: Buffer, start: number, end: number, shared: boolean)
   // A replacement character is rare in real text: only then is validity worth checking.
   if (s.indexOf('\ufffd') < 0 || isUtf8(block.subarray(start, end))) return s;
   return bytes(block, start, end, shared);
+}
+
+const BACKSLASH = 0x5c;
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** `data` with a backslash before each CR and LF (the memcached package's escaping). */
+function escapeCrLf(data: Buffer): Buffer {
+  let extra = 0;
+  for (const b of data) if (b === CR || b === LF) extra++;
+  if (extra === 0) return data;
+  const out = Buffer.allocUnsafe(data.length + extra);
+  let o = 0;
+  for (const b of data) {
+    if (b === CR || b === LF) out[o++] = BACKSLASH;
+    out[o++] = b;
+  }
+  return out;
+}
+
+/** Bytes `[start, end)` without the backslash before each CR and LF, or undefined if none. */
+function unescapeCrLf(block: Buffer, start: number, end: number): Buffer | undefined {
+  let at = block.indexOf(BACKSLASH, start);
+  if (at < 0 || at >= end - 1) return undefined;
+  const out = Buffer.allocUnsafe(end - start);
+  let o = 0;
+  let i = start;
+  for (; at >= 0 && at < end - 1; at = block.indexOf(BACKSLASH, at + 1)) {
+    const next = block[at + 1];
+    if (next !== CR && next !== LF) continue;
+    o += block.copy(out, o, i, at);
+    i = at + 1;
+  }
+  o += block.copy(out, o, i, end);
+  return o === end - start ? undefined : out.subarray(0, o);
 }
 
 function bytes(block: Buffer, start: number, end: number, shared: boolean): Buffer {
