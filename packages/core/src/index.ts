@@ -24,6 +24,9 @@ export type {
   ClientEvents,
   ClientOptions,
   CompressionOptions,
+  DiscoveryOptions,
+  DnsDiscovery,
+  ElastiCacheDiscovery,
   FailureEvent,
   IncrOptions,
   Loader,
@@ -36,6 +39,7 @@ export type {
   ReconnectingEvent,
   RemoveEvent,
   ResolvedClientOptions,
+  ResolvedDiscovery,
   Serializer,
   SerializerName,
   ServerAddress,
@@ -43,6 +47,7 @@ export type {
   ServerSpec,
   ServerStats,
   SetOptions,
+  TopologyEvent,
 } from './client/index.js';
 export {
   DEFAULT_CLIENT_OPTIONS,

@@ -15,6 +15,8 @@ Takes memcached's own flags, so it starts wherever memcached is started.
 -C, --disable-cas           disable use of CAS
 -t, --threads=<num>         accepted for compatibility (memkit runs one thread)
 -u, --user=<user>           accepted for compatibility (no privilege drop)
+    --cluster-config=<list> answer ElastiCache's \`config get cluster\` with these nodes
+                            (comma-separated host:port), for client auto-discovery
 -v, --verbose               verbose (errors/warnings); -vv also prints client commands
 -h, --help                  print this help and exit
 -V, --version               print version and exit
@@ -73,9 +75,11 @@ const LONG: Record<string, string> = {
   'unix-socket': 's',
   'unix-mask': 'a',
   sasl: 'S',
+  // memkit's own, long form only: ElastiCache's configuration endpoint.
+  'cluster-config': 'cluster-config',
 };
 
-const WITH_VALUE = new Set(['p', 'l', 'U', 'm', 'c', 'I', 't', 'u']);
+const WITH_VALUE = new Set(['p', 'l', 'U', 'm', 'c', 'I', 't', 'u', 'cluster-config']);
 
 class UsageError extends Error {}
 
@@ -140,6 +144,9 @@ function parseArgs(argv: readonly string[]): Parsed {
         parseNumber(flag, value!);
         break;
       case 'u':
+        break;
+      case 'cluster-config':
+        options.clusterConfig = value!.split(',').filter((node) => node.trim() !== '');
         break;
       case 'v':
         verbose++;

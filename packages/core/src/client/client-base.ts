@@ -5,12 +5,13 @@ import type { Reply } from '../protocol/reply-parser.js';
 import type { ClientEvents } from './client-events.js';
 import { Cluster, type ClusterListener, unavailable } from './cluster.js';
 import { CODEC_FLAGS_MASK, ValueCodec } from './codec.js';
+import { Discovery } from './discovery.js';
 import { type HitDecoder, SingleGet } from './get-sinks.js';
 import { LineRequest, type RawItem, StoreRequest } from './in-flight.js';
 import { toWireKey } from './keys.js';
 import { encodeMetaFlags, type MetaFlags, type MetaResult, parseMetaReply } from './meta.js';
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
-import { parseServerList, type ServerList } from './server-list.js';
+import { parseServerList, type ServerAddress, type ServerList } from './server-list.js';
 import type { ServerNode } from './server-node.js';
 import { toExptime } from './ttl.js';
 
@@ -42,6 +43,7 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
   protected readonly keyOptions: { hashLongKeys: boolean };
   protected readonly timeoutMs: number;
   protected closed = false;
+  protected readonly discovery: Discovery | undefined;
 
   constructor(servers?: ServerList, options: ClientOptions = {}) {
     super();
@@ -55,7 +57,60 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
       maxValueSize: o.maxValueSize,
     });
     const gutter = o.gutter === undefined ? [] : parseServerList(o.gutter, {});
-    this.cluster = new Cluster(parseServerList(servers), gutter, o, this.clusterListener());
+    // With discovery, no list means none until the first answer (not MEMCACHED_SERVERS).
+    const initial =
+      o.discovery !== undefined && servers === undefined ? [] : parseServerList(servers);
+    this.cluster = new Cluster(initial, gutter, o, this.clusterListener());
+    if (o.discovery !== undefined) {
+      this.discovery = new Discovery(o.discovery, o.tls, o.connectTimeoutMs + o.timeoutMs, {
+        found: (list) => this.applyServers(list),
+        failed: (error) => this.report(error, 'memcached discovery failed'),
+      });
+      this.discovery.start();
+    }
+  }
+
+  /** The servers on the ring now (`"host:port"`), as listed or last discovered. */
+  get servers(): string[] {
+    return this.cluster.nodes.map((n) => n.id);
+  }
+
+  /**
+   * Resolves once discovery has found the fleet (at once without discovery); rejects with
+   * `ERR_MEMCACHED_DISCOVERY` when the next round fails. Requests made before then go to the
+   * `servers` given, or fail with `ERR_MEMCACHED_NO_SERVERS` when none were.
+   */
+  ready(): Promise<void> {
+    return this.discovery === undefined ? Promise.resolve() : this.discovery.ready();
+  }
+
+  /** Asks discovery for the fleet now instead of at the next interval. */
+  refreshServers(): Promise<void> {
+    return this.discovery === undefined ? Promise.resolve() : this.discovery.refresh();
+  }
+
+  private applyServers(list: ServerAddress[]): void {
+    if (this.closed) return;
+    let change: { added: string[]; removed: string[] };
+    try {
+      change = this.cluster.setServers(list);
+    } catch (cause) {
+      this.report(
+        new MemcachedError('ERR_MEMCACHED_DISCOVERY', (cause as Error).message, { cause }),
+        'memcached discovery failed',
+      );
+      return;
+    }
+    if (change.added.length === 0 && change.removed.length === 0) return;
+    const event = { ...change, servers: this.servers };
+    this.options.logger?.info(event, 'memcached topology changed');
+    this.emit('topology', event);
+  }
+
+  /** Logs an error no caller receives, and emits it as `error` when someone listens. */
+  private report(error: MemcachedError, message: string): void {
+    this.options.logger?.warn({ err: error, server: error.server }, message);
+    if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 
   protected assertOpen(): void {
@@ -66,7 +121,8 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
 
   protected node(wire: string, key: string): ServerNode {
     const node = this.cluster.route(wire);
-    if (node === undefined) throw unavailable(key);
+    if (node === undefined)
+      throw this.cluster.nodes.length === 0 ? noServersYet() : unavailable(key);
     return node;
   }
 
@@ -262,6 +318,14 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
       },
     };
   }
+}
+
+/** The error for a request made before discovery has found any server. */
+function noServersYet(): MemcachedError {
+  return new MemcachedError(
+    'ERR_MEMCACHED_NO_SERVERS',
+    'No servers yet: discovery has not found the fleet (await client.ready() before the first request).',
+  );
 }
 
 /** The wire key as the latin1 string whose bytes are its UTF-8 (ASCII keys are unchanged). */

@@ -7,6 +7,7 @@ export type {
   ReconnectEvent,
   ReconnectingEvent,
   RemoveEvent,
+  TopologyEvent,
 } from './client-events.js';
 export type { CompressionOptions, Serializer, SerializerName } from './codec.js';
 export type {
@@ -18,7 +19,15 @@ export type {
 export { MemcachedClient } from './memcached-client.js';
 export type { MetaFlags, MetaResult, MetaStatus } from './meta.js';
 export { Namespace } from './namespace.js';
-export type { ClientOptions, MemcachedLogger, ResolvedClientOptions } from './options.js';
+export type {
+  ClientOptions,
+  DiscoveryOptions,
+  DnsDiscovery,
+  ElastiCacheDiscovery,
+  MemcachedLogger,
+  ResolvedClientOptions,
+  ResolvedDiscovery,
+} from './options.js';
 export { DEFAULT_CLIENT_OPTIONS, resolveClientOptions } from './options.js';
 export type { ServerAddress, ServerList, ServerSpec } from './server-list.js';
 export { parseServerList } from './server-list.js';

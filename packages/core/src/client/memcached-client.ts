@@ -313,6 +313,7 @@ export class MemcachedClient extends ClientBase {
    */
   async close(): Promise<void> {
     this.closed = true;
+    this.discovery?.stop();
     await this.cluster.close();
   }
 }

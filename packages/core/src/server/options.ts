@@ -30,6 +30,12 @@ export interface ServerOptions {
   logger?: ServerLogger | undefined;
   /** memcached's -v count: 1 logs errors and warnings, 2 also client commands. @default 0 */
   verbosity?: number | undefined;
+  /**
+   * Answer ElastiCache's `config get cluster` with these nodes (`"host:port"`), so clients can
+   * auto-discover a fleet; `setClusterConfig()` changes them later. @default undefined (memcached
+   * answers `ERROR`)
+   */
+  clusterConfig?: readonly string[] | undefined;
 }
 
 /** The validated options a running server uses. */
@@ -44,6 +50,7 @@ export interface ResolvedServerOptions {
   readonly tls: SecureContextOptions | undefined;
   readonly logger: ServerLogger | undefined;
   readonly verbosity: number;
+  readonly clusterConfig: readonly string[] | undefined;
 }
 
 /** Defaults of {@link ServerOptions}, matching memcached 1.6's own defaults. */
@@ -58,6 +65,7 @@ export const DEFAULT_SERVER_OPTIONS: ResolvedServerOptions = Object.freeze({
   tls: undefined,
   logger: undefined,
   verbosity: 0,
+  clusterConfig: undefined,
 });
 
 const KNOWN: Record<keyof ServerOptions, true> = {
@@ -71,6 +79,7 @@ const KNOWN: Record<keyof ServerOptions, true> = {
   tls: true,
   logger: true,
   verbosity: true,
+  clusterConfig: true,
 };
 
 function fail(name: string, expected: string, got: unknown): never {
@@ -139,5 +148,6 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     tls: o.tls,
     logger,
     verbosity: o.verbosity === undefined ? d.verbosity : int('verbosity', o.verbosity, 0, 10),
+    clusterConfig: o.clusterConfig === undefined ? undefined : [...o.clusterConfig],
   });
 }
