@@ -5,6 +5,12 @@ import type { Reply } from '../protocol/reply-parser.js';
 import type { ClientEvents } from './client-events.js';
 import { Cluster, type ClusterListener, unavailable } from './cluster.js';
 import { CODEC_FLAGS_MASK, ValueCodec } from './codec.js';
+import {
+  type CommandEvent,
+  commandChannel,
+  commandEvent,
+  traceCommand,
+} from './command-channel.js';
 import { Discovery } from './discovery.js';
 import { type HitDecoder, SingleGet } from './get-sinks.js';
 import { LineRequest, type RawItem, StoreRequest } from './in-flight.js';
@@ -131,14 +137,30 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
    * on a miss. Never throws: a bad key or a closed client is a rejected promise.
    */
   protected fetch(key: string, wantsCas: boolean): Promise<unknown> {
+    // Checked once per request: with no subscriber, tracing costs this one read.
+    const traced = commandChannel.hasSubscribers;
     try {
       this.assertOpen();
       const wire = toWireKey(key, this.keyOptions);
       const sink = new SingleGet(performance.now() + this.timeoutMs, wantsCas, this.decodeHit);
-      this.node(wire, key).connection().get(latin1(wire), sink);
-      return sink.promise;
+      const node = this.node(wire, key);
+      node.connection().get(latin1(wire), sink);
+      if (!traced) return sink.promise;
+      const operation = wantsCas ? 'gets' : 'get';
+      return traceCommand(
+        this.event(operation, operation, key, node.id, 0),
+        sink.promise,
+        (e, result) => {
+          e.hits = result === null ? 0 : 1;
+          e.misses = 1 - e.hits;
+          e.bytes = sink.bytes;
+        },
+      );
     } catch (error) {
-      return Promise.reject(error);
+      if (!traced) return Promise.reject(error);
+      const operation = wantsCas ? 'gets' : 'get';
+      const event = this.event(operation, operation, key, undefined, 0);
+      return traceCommand(event, Promise.reject(error));
     }
   }
 
@@ -167,6 +189,9 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
     options: SetOptions | undefined,
     cas: string | undefined,
   ): Promise<boolean> {
+    const traced = commandChannel.hasSubscribers;
+    let server: string | undefined;
+    let bytes = 0;
     try {
       this.assertOpen();
       const wire = toWireKey(key, this.keyOptions);
@@ -196,27 +221,59 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
           flags = (flags | extra) >>> 0;
         }
       }
+      bytes = length;
       const node = this.node(wire, key);
+      server = node.id;
       const exptime = this.exptime(options?.ttl, node);
       const tail = cas === undefined ? '\r\n' : ` ${cas}\r\n`;
       const request = new StoreRequest(performance.now() + this.timeoutMs, node.id);
       node
         .connection()
         .send(request, `${command} ${latin1(wire)} ${flags} ${exptime} ${length}${tail}`, data);
-      return request.promise;
+      if (!traced) return request.promise;
+      return traceCommand(this.event(command, command, key, server, bytes), request.promise);
     } catch (error) {
-      return Promise.reject(error);
+      if (!traced) return Promise.reject(error);
+      return traceCommand(this.event(command, command, key, server, bytes), Promise.reject(error));
     }
   }
 
-  protected async simple(
+  /** A command event for a single-key request. */
+  protected event(
+    method: string,
+    operation: string,
+    key: string | undefined,
+    server: string | undefined,
+    bytes: number,
+    keyCount: number = key === undefined ? 0 : 1,
+  ): CommandEvent {
+    const event = commandEvent(this, method, operation, key, keyCount, bytes);
+    event.server = server;
+    return event;
+  }
+
+  /** A one-key, one-line command; `method` names it on the command channel. */
+  protected simple(
+    method: string,
     key: string,
     command: (onWire: string, node: ServerNode) => string,
   ): Promise<Reply> {
-    this.assertOpen();
-    const wire = toWireKey(key, this.keyOptions);
-    const node = this.node(wire, key);
-    return this.line(node, command(latin1(wire), node));
+    const traced = commandChannel.hasSubscribers;
+    let server: string | undefined;
+    try {
+      this.assertOpen();
+      const wire = toWireKey(key, this.keyOptions);
+      const node = this.node(wire, key);
+      server = node.id;
+      const text = command(latin1(wire), node);
+      const reply = this.line(node, text);
+      if (!traced) return reply;
+      const operation = text.slice(0, text.indexOf(' '));
+      return traceCommand(this.event(method, operation, key, server, 0), reply);
+    } catch (error) {
+      if (!traced) return Promise.reject(error);
+      return traceCommand(this.event(method, method, key, server, 0), Promise.reject(error));
+    }
   }
 
   protected line(node: ServerNode, command: string): Promise<Reply> {
@@ -235,7 +292,7 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
     const initial = options?.initial;
     let server = '';
     if (initial === undefined) {
-      const { line } = await this.simple(key, (k, node) => {
+      const { line } = await this.simple(command, key, (k, node) => {
         server = node.id;
         return `${command} ${k} ${delta}\r\n`;
       });
@@ -244,7 +301,7 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
       return Number(line);
     }
     counter('initial', initial);
-    const reply = await this.simple(key, (k, node) => {
+    const reply = await this.simple(command, key, (k, node) => {
       server = node.id;
       const mode = command === 'decr' ? ' MD' : '';
       return `ma ${k} N${this.exptime(options?.ttl, node)} J${initial} D${delta} v${mode}\r\n`;
@@ -257,23 +314,56 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
     return Number(result.value.toString('latin1'));
   }
 
-  protected async meta(
+  protected meta(
     command: 'mg' | 'ms' | 'md' | 'ma',
     key: string,
     flags: MetaFlags,
     data: Buffer | undefined,
   ): Promise<MetaResult> {
-    this.assertOpen();
-    const tail = encodeMetaFlags(flags);
-    const wire = toWireKey(key, this.keyOptions);
-    const node = this.node(wire, key);
-    const size = data === undefined ? '' : ` ${data.length}`;
-    const request = new LineRequest(performance.now() + this.timeoutMs);
-    node.connection().send(request, `${command} ${latin1(wire)}${size}${tail}\r\n`, data);
-    return parseMetaReply(await request.promise, node.id);
+    const traced = commandChannel.hasSubscribers;
+    let server: string | undefined;
+    const bytes = data === undefined ? 0 : data.length;
+    try {
+      this.assertOpen();
+      const tail = encodeMetaFlags(flags);
+      const wire = toWireKey(key, this.keyOptions);
+      const node = this.node(wire, key);
+      server = node.id;
+      const size = data === undefined ? '' : ` ${data.length}`;
+      const request = new LineRequest(performance.now() + this.timeoutMs);
+      node.connection().send(request, `${command} ${latin1(wire)}${size}${tail}\r\n`, data);
+      const result = request.promise.then((reply) => parseMetaReply(reply, node.id));
+      if (!traced) return result;
+      return traceCommand(
+        this.event(META_METHODS[command], command, key, server, bytes),
+        result,
+        (e, r) => {
+          if (command !== 'mg') return;
+          // A meta get hits unless it reports EN; with `v` the value's bytes come back.
+          e.hits = r.status === 'EN' ? 0 : 1;
+          e.misses = 1 - e.hits;
+          e.bytes = r.value?.length ?? 0;
+        },
+      );
+    } catch (error) {
+      if (!traced) return Promise.reject(error);
+      const event = this.event(META_METHODS[command], command, key, server, bytes);
+      return traceCommand(event, Promise.reject(error));
+    }
   }
 
-  protected async broadcast<R>(run: (node: ServerNode) => Promise<R>): Promise<[string, R][]> {
+  /** Runs `run` on every live server; traced as one command to no single server. */
+  protected broadcast<R>(
+    method: string,
+    operation: string,
+    run: (node: ServerNode) => Promise<R>,
+  ): Promise<[string, R][]> {
+    const all = this.broadcastNow(run);
+    if (!commandChannel.hasSubscribers) return all;
+    return traceCommand(this.event(method, operation, undefined, undefined, 0), all);
+  }
+
+  private async broadcastNow<R>(run: (node: ServerNode) => Promise<R>): Promise<[string, R][]> {
     this.assertOpen();
     const nodes = this.cluster.liveNodes();
     if (nodes.length === 0) {
@@ -319,6 +409,14 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
     };
   }
 }
+
+/** The client method of each meta command, as the command channel names it. */
+const META_METHODS = {
+  mg: 'metaGet',
+  ms: 'metaSet',
+  md: 'metaDelete',
+  ma: 'metaArithmetic',
+} as const;
 
 /** The error for a request made before discovery has found any server. */
 function noServersYet(): MemcachedError {
