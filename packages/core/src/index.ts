@@ -16,6 +16,14 @@ export type {
 export { MemcachedBackend } from './backend/memcached-backend.js';
 export type { BackendChoice, ResolvedBackend } from './backend/resolve-backend.js';
 export { resolveBackend } from './backend/resolve-backend.js';
+// --- tracing: the client's diagnostics channels (OpenTelemetry is the subpath @memkit/core/otel) ---
+export type { CommandEvent, SpanAnnotation } from './client/command-channel.js';
+export {
+  ANNOTATE_CHANNEL,
+  annotateActiveSpan,
+  COMMAND_CHANNEL,
+  commandChannel,
+} from './client/command-channel.js';
 // --- client ---
 export type {
   CacheAsideOptions,

@@ -2,9 +2,9 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type * as PromClient from 'prom-client';
 import type { Registry } from 'prom-client';
+import { type CommandEvent, commandChannel } from '../client/command-channel.js';
 import type { MemcachedClient, ServerStats } from '../client/index.js';
 import { MemcachedError } from '../errors.js';
-import { type CommandEvent, commandChannel } from '../client/command-channel.js';
 import { COMMAND_STATS, SERVER_METRICS } from './server-metric-specs.js';
 
 /** What {@link collectMetrics} returns: detach it to stop reporting into the registry. */
