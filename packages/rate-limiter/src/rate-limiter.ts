@@ -1,4 +1,8 @@
-import { MemcachedBackend as CoreMemcachedBackend, type MemcachedClient } from '@memkit/core';
+import {
+  annotateActiveSpan,
+  MemcachedBackend as CoreMemcachedBackend,
+  type MemcachedClient,
+} from '@memkit/core';
 import type { Algorithm, Verdict } from './internal/algorithm.js';
 import type { Backend } from './internal/backend.js';
 import { CacheBackendAdapter } from './internal/cache-backend-adapter.js';
@@ -72,10 +76,13 @@ export class RateLimiter {
       throw new RangeError(`Invalid cost: expected a positive integer, got ${String(cost)}.`);
     }
     const k = this.#key(key);
-    return this.#withFallback(
+    const result = await this.#withFallback(
       (backend) => this.#algorithm.consume(backend, k, cost),
       () => this.#allowAll(cost),
     );
+    // The decision as an attribute of the request's span (OpenTelemetry via @memkit/core/otel).
+    annotateActiveSpan({ 'memkit.ratelimit.remaining': result.remaining });
+    return result;
   }
 
   /** The state of `key` without counting anything (`get_remaining`). */

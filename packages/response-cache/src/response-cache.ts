@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { type CacheBackend, type MemcachedClient, resolveBackend } from '@memkit/core';
+import {
+  annotateActiveSpan,
+  type CacheBackend,
+  type MemcachedClient,
+  resolveBackend,
+} from '@memkit/core';
 import {
   type CacheDecision,
   type CacheRoute,
@@ -35,6 +40,12 @@ import {
 const NO_FLIGHT = (): void => {};
 const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
 
+// The decision as an attribute of the request's span (OpenTelemetry via @memkit/core/otel);
+// constants, so a request allocates nothing for it when nobody traces.
+const SPAN_HIT = Object.freeze({ 'memkit.cache.status': 'hit' });
+const SPAN_MISS = Object.freeze({ 'memkit.cache.status': 'miss' });
+const SPAN_STALE = Object.freeze({ 'memkit.cache.status': 'stale' });
+const SPAN_BYPASS = Object.freeze({ 'memkit.cache.status': 'bypass' });
 /** Whether every tag version an entry was stored with is still the current one. */
 function tagsCurrent(
   stored: Record<string, string>,
@@ -330,6 +341,7 @@ export class ResponseCache {
               return this.#forward(ctx, !head, 'request', undefined);
             }
             this.#stats.hits++;
+            annotateActiveSpan(SPAN_HIT);
             return {
               action: 'serve',
               response: hitResponse(ctx.req, hit, clock, false),
@@ -350,6 +362,7 @@ export class ResponseCache {
             // stale-while-revalidate: this request gets the stale copy too; the refresh runs in
             // the background through the adapter's replay.
             this.#stats.staleHits++;
+            annotateActiveSpan(SPAN_STALE);
             const refresh = this.#regenerate(ctx, key, true, fallback, 'stale');
             const response = hitResponse(ctx.req, hit, clock, true);
             return { action: 'serve', response, revalidate: this.#revalidation(refresh) };
@@ -357,6 +370,7 @@ export class ResponseCache {
           if (item.won) return this.#regenerate(ctx, key, true, fallback, 'stale');
           if (withinSwr && (item.alreadyWon || head)) {
             this.#stats.staleHits++;
+            annotateActiveSpan(SPAN_STALE);
             return { action: 'serve', response: hitResponse(ctx.req, hit, clock, true) };
           }
           if (head || !item.alreadyWon || Date.now() >= deadline) {
@@ -426,6 +440,7 @@ export class ResponseCache {
   ): ForwardDecision {
     const f: Forward = { ...ctx, store, fwd, detail };
     if (fwd !== 'bypass') this.#stats.misses++;
+    annotateActiveSpan(fwd === 'bypass' ? SPAN_BYPASS : fwd === 'stale' ? SPAN_STALE : SPAN_MISS);
     let done = false;
     const passthrough =
       !store && f.lockKey === undefined && f.fallback === undefined
