@@ -45,7 +45,7 @@ export const COMMAND_CHANNEL = 'memkit:command';
  * `diagnostics_channel.tracingChannel('memkit:command').subscribe({ start, asyncEnd, error })`.
  * Nothing is built or published while nobody subscribes.
  */
-export const commandChannel = tracingChannel<string, CommandEvent>(COMMAND_CHANNEL);
+export const commandChannel = tracingChannel<unknown, CommandEvent>(COMMAND_CHANNEL);
 
 /** Name of the channel {@link annotateActiveSpan} publishes on. */
 export const ANNOTATE_CHANNEL = 'memkit:annotate';

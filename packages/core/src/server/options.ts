@@ -148,6 +148,11 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     tls: o.tls,
     logger,
     verbosity: o.verbosity === undefined ? d.verbosity : int('verbosity', o.verbosity, 0, 10),
-    clusterConfig: o.clusterConfig === undefined ? undefined : [...o.clusterConfig],
+    clusterConfig:
+      o.clusterConfig === undefined
+        ? undefined
+        : Array.isArray(o.clusterConfig)
+          ? [...o.clusterConfig]
+          : fail('clusterConfig', 'a list of "host:port"', o.clusterConfig),
   });
 }
