@@ -3,7 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { MemcachedError, MemcachedProtocolError, MemcachedSerializationError } from '../errors.js';
 import type { Reply } from '../protocol/reply-parser.js';
 import type { ClientEvents } from './client-events.js';
-import { Cluster, type ClusterListener, unavailable } from './cluster.js';
+import { Cluster, unavailable } from './cluster.js';
+import { clusterEvents, discoveryEvents } from './cluster-events.js';
 import { CODEC_FLAGS_MASK, ValueCodec } from './codec.js';
 import {
   type CommandEvent,
@@ -17,7 +18,7 @@ import { LineRequest, type RawItem, StoreRequest } from './in-flight.js';
 import { toWireKey } from './keys.js';
 import { encodeMetaFlags, type MetaFlags, type MetaResult, parseMetaReply } from './meta.js';
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
-import { parseServerList, type ServerAddress, type ServerList } from './server-list.js';
+import { parseServerList, type ServerList } from './server-list.js';
 import type { ServerNode } from './server-node.js';
 import { toExptime } from './ttl.js';
 
@@ -66,12 +67,14 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
     // With discovery, no list means none until the first answer (not MEMCACHED_SERVERS).
     const initial =
       o.discovery !== undefined && servers === undefined ? [] : parseServerList(servers);
-    this.cluster = new Cluster(initial, gutter, o, this.clusterListener());
+    this.cluster = new Cluster(initial, gutter, o, clusterEvents(this, o));
     if (o.discovery !== undefined) {
-      this.discovery = new Discovery(o.discovery, o.tls, o.connectTimeoutMs + o.timeoutMs, {
-        found: (list) => this.applyServers(list),
-        failed: (error) => this.report(error, 'memcached discovery failed'),
-      });
+      this.discovery = new Discovery(
+        o.discovery,
+        o.tls,
+        o.connectTimeoutMs + o.timeoutMs,
+        discoveryEvents(this, o, this.cluster, () => this.closed),
+      );
       this.discovery.start();
     }
   }
@@ -93,30 +96,6 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
   /** Asks discovery for the fleet now instead of at the next interval. */
   refreshServers(): Promise<void> {
     return this.discovery === undefined ? Promise.resolve() : this.discovery.refresh();
-  }
-
-  private applyServers(list: ServerAddress[]): void {
-    if (this.closed) return;
-    let change: { added: string[]; removed: string[] };
-    try {
-      change = this.cluster.setServers(list);
-    } catch (cause) {
-      this.report(
-        new MemcachedError('ERR_MEMCACHED_DISCOVERY', (cause as Error).message, { cause }),
-        'memcached discovery failed',
-      );
-      return;
-    }
-    if (change.added.length === 0 && change.removed.length === 0) return;
-    const event = { ...change, servers: this.servers };
-    this.options.logger?.info(event, 'memcached topology changed');
-    this.emit('topology', event);
-  }
-
-  /** Logs an error no caller receives, and emits it as `error` when someone listens. */
-  private report(error: MemcachedError, message: string): void {
-    this.options.logger?.warn({ err: error, server: error.server }, message);
-    if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 
   protected assertOpen(): void {
@@ -371,42 +350,6 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
     }
     const results = await Promise.all(nodes.map((n) => run(n)));
     return nodes.map((n, i) => [n.id, results[i] as R]);
-  }
-
-  protected clusterListener(): ClusterListener {
-    const log = this.options.logger;
-    return {
-      failure: (node, error) => {
-        log?.warn({ server: node.id, err: error, failures: node.failures }, 'memcached failure');
-        this.emit('failure', { server: node.id, error, failures: node.failures });
-      },
-      remove: (node, error) => {
-        const retryDelayMs = this.options.retryDelayMs;
-        log?.error({ server: node.id, err: error, retryDelayMs }, 'memcached server ejected');
-        this.emit('remove', { server: node.id, error, retryDelayMs });
-      },
-      reconnecting: (node) => {
-        log?.debug({ server: node.id }, 'memcached reconnecting');
-        this.emit('reconnecting', { server: node.id });
-      },
-      reconnect: (node) => {
-        log?.info({ server: node.id }, 'memcached server back');
-        this.emit('reconnect', { server: node.id });
-      },
-      probeFailed: (node, cause) => {
-        log?.warn({ server: node.id, err: cause }, 'memcached probe failed');
-        if (this.listenerCount('error') > 0) {
-          const error =
-            cause instanceof MemcachedError
-              ? cause
-              : new MemcachedError('ERR_MEMCACHED_CONNECTION', `Probe of ${node.id} failed`, {
-                  server: node.id,
-                  cause,
-                });
-          this.emit('error', error);
-        }
-      },
-    };
   }
 }
 
