@@ -9,7 +9,12 @@
 //   pnpm bench:client                     (builds first)
 //   BENCH_SECONDS=3 BENCH_ROUNDS=5 node test/bench/client.mjs
 //   BENCH_CLIENTS=memkit BENCH_CELLS=multi node --cpu-prof test/bench/client.mjs   (profiling)
+//
+// `memkit+sub` is memkit with a (no-op) subscriber on its `memkit:command` TracingChannel during
+// its rounds: the price of tracing. Plain `memkit` runs with nobody subscribed, where the channel
+// costs one `hasSubscribers` read per request.
 import { spawn } from 'node:child_process';
+import { tracingChannel } from 'node:diagnostics_channel';
 import { connect, createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { MemcachedClient } from '@memkit/core';
@@ -42,6 +47,22 @@ const clients = {
       getMulti: (keys) => c.getMulti(keys),
       value: (result) => result,
       hits: (result) => result,
+      close: () => c.close(),
+    };
+  },
+  'memkit+sub'(address) {
+    const c = new MemcachedClient(address);
+    const noop = () => {};
+    const subscriber = { start: noop, end: noop, asyncStart: noop, asyncEnd: noop, error: noop };
+    const channel = tracingChannel('memkit:command');
+    return {
+      get: (key) => c.get(key),
+      set: (key, value) => c.set(key, value),
+      getMulti: (keys) => c.getMulti(keys),
+      value: (result) => result,
+      hits: (result) => result,
+      before: () => channel.subscribe(subscriber),
+      after: () => channel.unsubscribe(subscriber),
       close: () => c.close(),
     };
   },
@@ -119,6 +140,7 @@ function quietLogger() {
 
 /** Runs `op` from `concurrency` callers until the deadline; returns completed ops and errors. */
 async function drive(client, cell, seconds) {
+  client.before?.();
   const end = performance.now() + seconds * 1000;
   let ops = 0;
   let errors = 0;
@@ -136,6 +158,7 @@ async function drive(client, cell, seconds) {
     }
   };
   await Promise.all(Array.from({ length: cell.concurrency }, worker));
+  client.after?.();
   return { ops, errors, firstError };
 }
 
@@ -210,16 +233,19 @@ async function main() {
 
 function printTable(results) {
   const names = Object.keys(clients);
-  const header = ['operations/s', ...names, 'memkit / best other'];
+  const header = ['operations/s', ...names, 'memkit / best other', 'memkit+sub / memkit'];
   const rows = Object.entries(results).map(([cell, rounds]) => {
     const byClient = Object.fromEntries(
       names.map((n) => [n, Array.isArray(rounds[n]) ? median(rounds[n]) : rounds[n]]),
     );
-    const others = names.filter((n) => n !== 'memkit').map((n) => byClient[n]);
+    const others = names.filter((n) => !n.startsWith('memkit')).map((n) => byClient[n]);
     const best = Math.max(0, ...others.filter((v) => typeof v === 'number'));
     const mine = byClient.memkit;
     const ratio = typeof mine === 'number' && best > 0 ? `${(mine / best).toFixed(2)}x` : 'n/a';
-    return [cell, ...names.map((n) => format(byClient[n])), ratio];
+    const sub = byClient['memkit+sub'];
+    const traced =
+      typeof mine === 'number' && typeof sub === 'number' ? `${(sub / mine).toFixed(2)}x` : 'n/a';
+    return [cell, ...names.map((n) => format(byClient[n])), ratio, traced];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cols) => `| ${cols.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;

@@ -20,6 +20,14 @@ export type {
   ResolvedBackend,
 } from './backend/resolve-backend.js';
 export { checkBackendChoice, resolveBackend } from './backend/resolve-backend.js';
+// --- tracing: the client's diagnostics channels (OpenTelemetry is the subpath @memkit/core/otel) ---
+export type { CommandEvent, SpanAnnotation } from './client/command-channel.js';
+export {
+  ANNOTATE_CHANNEL,
+  annotateActiveSpan,
+  COMMAND_CHANNEL,
+  commandChannel,
+} from './client/command-channel.js';
 // --- client ---
 export type {
   CacheAsideOptions,
@@ -29,6 +37,9 @@ export type {
   ClientEvents,
   ClientOptions,
   CompressionOptions,
+  DiscoveryOptions,
+  DnsDiscovery,
+  ElastiCacheDiscovery,
   FailureEvent,
   IncrOptions,
   Loader,
@@ -41,6 +52,7 @@ export type {
   ReconnectingEvent,
   RemoveEvent,
   ResolvedClientOptions,
+  ResolvedDiscovery,
   Serializer,
   SerializerName,
   ServerAddress,
@@ -48,6 +60,7 @@ export type {
   ServerSpec,
   ServerStats,
   SetOptions,
+  TopologyEvent,
 } from './client/index.js';
 export {
   DEFAULT_CLIENT_OPTIONS,

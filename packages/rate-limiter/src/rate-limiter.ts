@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type ResolvedBackend, resolveBackend } from '@memkit/core';
+import { annotateActiveSpan, type ResolvedBackend, resolveBackend } from '@memkit/core';
 import type { Algorithm, Backend, Verdict } from './internal/algorithm.js';
 import { FixedWindow } from './internal/fixed-window.js';
 import { Gcra } from './internal/gcra.js';
@@ -80,10 +80,13 @@ export class RateLimiter {
       throw new RangeError(`Invalid cost: expected a positive integer, got ${String(cost)}.`);
     }
     const k = this.#key(key);
-    return this.#withFallback(
+    const result = await this.#withFallback(
       (backend) => this.#algorithm.consume(backend, k, cost),
       () => this.#allowAll(cost),
     );
+    // The decision as an attribute of the request's span (OpenTelemetry via @memkit/core/otel).
+    annotateActiveSpan({ 'memkit.ratelimit.remaining': result.remaining });
+    return result;
   }
 
   /** The state of `key` without counting anything (`get_remaining`). */

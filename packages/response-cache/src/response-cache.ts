@@ -1,4 +1,5 @@
 import {
+  annotateActiveSpan,
   type CacheBackend,
   type MemcachedClient,
   type ResolvedBackend,
@@ -37,6 +38,13 @@ import {
   resolveResponseCacheOptions,
   resolveRouteCacheOptions,
 } from './options.js';
+
+// The decision as an attribute of the request's span (OpenTelemetry via @memkit/core/otel);
+// constants, so a request allocates nothing for it when nobody traces.
+const SPAN_HIT = Object.freeze({ 'memkit.cache.status': 'hit' });
+const SPAN_MISS = Object.freeze({ 'memkit.cache.status': 'miss' });
+const SPAN_STALE = Object.freeze({ 'memkit.cache.status': 'stale' });
+const SPAN_BYPASS = Object.freeze({ 'memkit.cache.status': 'bypass' });
 
 const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
 
@@ -273,6 +281,7 @@ export class ResponseCache {
           this.#memo.known(decoded.meta) ?? (await this.#memo.hit(decoded.meta, decoded.body));
         if (hit !== undefined) {
           this.#stats.hits++;
+          annotateActiveSpan(SPAN_HIT);
           return { action: 'serve', response: hitResponse(ctx.req, hit, clock, false) };
         }
       }
@@ -364,6 +373,7 @@ export class ResponseCache {
               return this.#forward(ctx, !head, 'request', undefined);
             }
             this.#stats.hits++;
+            annotateActiveSpan(SPAN_HIT);
             return {
               action: 'serve',
               response: hitResponse(ctx.req, hit, clock, false),
@@ -385,6 +395,7 @@ export class ResponseCache {
             // stale-while-revalidate: this request gets the stale copy too; the refresh runs in
             // the background through the adapter's replay.
             this.#stats.staleHits++;
+            annotateActiveSpan(SPAN_STALE);
             const refresh = this.#regenerate(ctx, key, true, fallback, 'stale');
             const response = hitResponse(ctx.req, hit, clock, true);
             return {
@@ -396,6 +407,7 @@ export class ResponseCache {
           if (item.won) return this.#regenerate(ctx, key, true, fallback, 'stale');
           if (withinSwr && (item.alreadyWon || head)) {
             this.#stats.staleHits++;
+            annotateActiveSpan(SPAN_STALE);
             return { action: 'serve', response: hitResponse(ctx.req, hit, clock, true) };
           }
           if (head || !item.alreadyWon || Date.now() >= deadline) {
@@ -449,6 +461,7 @@ export class ResponseCache {
     fwd: ForwardReason,
     detail: string | undefined,
   ): ForwardDecision {
+    annotateActiveSpan(fwd === 'bypass' ? SPAN_BYPASS : fwd === 'stale' ? SPAN_STALE : SPAN_MISS);
     return forwardDecision(this.#deps, { ...ctx, store, fwd, detail });
   }
 

@@ -22,6 +22,8 @@ Takes memcached's own flags, so it starts wherever memcached is started.
 -Y, --auth-file=<file>      require ASCII authentication; <file> holds user:password lines
 -t, --threads=<num>         accepted for compatibility (memkit runs one thread)
 -u, --user=<user>           accepted for compatibility (no privilege drop)
+    --cluster-config=<list> answer ElastiCache's \`config get cluster\` with these nodes
+                            (comma-separated host:port), for client auto-discovery
 -v, --verbose               verbose (errors/warnings); -vv also prints client commands
 -h, --help                  print this help and exit
 -V, --version               print version and exit
@@ -80,9 +82,11 @@ const LONG: Record<string, string> = {
   sasl: 'S',
   'enable-sasl': 'S',
   'auth-file': 'Y',
+  // memkit's own, long form only: ElastiCache's configuration endpoint.
+  'cluster-config': 'cluster-config',
 };
 
-const WITH_VALUE = new Set(['p', 'l', 'U', 'm', 'c', 'I', 't', 'u', 'B', 'Y']);
+const WITH_VALUE = new Set(['p', 'l', 'U', 'm', 'c', 'I', 't', 'u', 'B', 'Y', 'cluster-config']);
 
 class UsageError extends Error {}
 
@@ -233,6 +237,9 @@ function parseArgs(argv: readonly string[]): Parsed {
           throw new StartupError('Number of threads must be greater than 0', 1);
         break;
       case 'u':
+        break;
+      case 'cluster-config':
+        options.clusterConfig = value!.split(',').filter((node) => node.trim() !== '');
         break;
       case 'v':
         verbose++;

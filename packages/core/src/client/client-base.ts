@@ -4,8 +4,16 @@ import { MemcachedError, MemcachedProtocolError, MemcachedSerializationError } f
 import { toExptime } from '../exptime.js';
 import type { Reply } from '../protocol/reply-parser.js';
 import type { ClientEvents } from './client-events.js';
-import { Cluster, type ClusterListener, unavailable } from './cluster.js';
+import { Cluster, unavailable } from './cluster.js';
+import { clusterEvents, discoveryEvents } from './cluster-events.js';
 import { CODEC_FLAGS_MASK, ValueCodec } from './codec.js';
+import {
+  type CommandEvent,
+  commandChannel,
+  commandEvent,
+  traceCommand,
+} from './command-channel.js';
+import { Discovery } from './discovery.js';
 import { type HitDecoder, SingleGet } from './get-sinks.js';
 import { LineRequest, type RawItem, StoreRequest } from './in-flight.js';
 import { toWireKey } from './keys.js';
@@ -43,6 +51,7 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
   protected readonly keyOptions: { hashLongKeys: boolean };
   protected readonly timeoutMs: number;
   protected closed = false;
+  protected readonly discovery: Discovery | undefined;
 
   constructor(servers?: ServerList, options: ClientOptions = {}) {
     super();
@@ -56,7 +65,38 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
       maxValueSize: o.maxValueSize,
     });
     const gutter = o.gutter === undefined ? [] : parseServerList(o.gutter, {});
-    this.cluster = new Cluster(parseServerList(servers), gutter, o, this.clusterListener());
+    // With discovery, no list means none until the first answer (not MEMCACHED_SERVERS).
+    const initial =
+      o.discovery !== undefined && servers === undefined ? [] : parseServerList(servers);
+    this.cluster = new Cluster(initial, gutter, o, clusterEvents(this, o));
+    if (o.discovery !== undefined) {
+      this.discovery = new Discovery(
+        o.discovery,
+        o.tls,
+        o.connectTimeoutMs + o.timeoutMs,
+        discoveryEvents(this, o, this.cluster, () => this.closed),
+      );
+      this.discovery.start();
+    }
+  }
+
+  /** The servers on the ring now (`"host:port"`), as listed or last discovered. */
+  get servers(): string[] {
+    return this.cluster.nodes.map((n) => n.id);
+  }
+
+  /**
+   * Resolves once discovery has found the fleet (at once without discovery); rejects with
+   * `ERR_MEMCACHED_DISCOVERY` when the next round fails. Requests made before then go to the
+   * `servers` given, or fail with `ERR_MEMCACHED_NO_SERVERS` when none were.
+   */
+  ready(): Promise<void> {
+    return this.discovery === undefined ? Promise.resolve() : this.discovery.ready();
+  }
+
+  /** Asks discovery for the fleet now instead of at the next interval. */
+  refreshServers(): Promise<void> {
+    return this.discovery === undefined ? Promise.resolve() : this.discovery.refresh();
   }
 
   protected assertOpen(): void {
@@ -67,7 +107,8 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
 
   protected node(wire: string, key: string): ServerNode {
     const node = this.cluster.route(wire);
-    if (node === undefined) throw unavailable(key);
+    if (node === undefined)
+      throw this.cluster.nodes.length === 0 ? noServersYet() : unavailable(key);
     return node;
   }
 
@@ -76,14 +117,30 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
    * on a miss. Never throws: a bad key or a closed client is a rejected promise.
    */
   protected fetch(key: string, wantsCas: boolean): Promise<unknown> {
+    // Checked once per request: with no subscriber, tracing costs this one read.
+    const traced = commandChannel.hasSubscribers;
     try {
       this.assertOpen();
       const wire = toWireKey(key, this.keyOptions);
       const sink = new SingleGet(performance.now() + this.timeoutMs, wantsCas, this.decodeHit);
-      this.node(wire, key).connection().get(latin1(wire), sink);
-      return sink.promise;
+      const node = this.node(wire, key);
+      node.connection().get(latin1(wire), sink);
+      if (!traced) return sink.promise;
+      const operation = wantsCas ? 'gets' : 'get';
+      return traceCommand(
+        this.event(operation, operation, key, node.id, 0),
+        sink.promise,
+        (e, result) => {
+          e.hits = result === null ? 0 : 1;
+          e.misses = 1 - e.hits;
+          e.bytes = sink.bytes;
+        },
+      );
     } catch (error) {
-      return Promise.reject(error);
+      if (!traced) return Promise.reject(error);
+      const operation = wantsCas ? 'gets' : 'get';
+      const event = this.event(operation, operation, key, undefined, 0);
+      return traceCommand(event, Promise.reject(error));
     }
   }
 
@@ -112,6 +169,9 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
     options: SetOptions | undefined,
     cas: string | undefined,
   ): Promise<boolean> {
+    const traced = commandChannel.hasSubscribers;
+    let server: string | undefined;
+    let bytes = 0;
     try {
       this.assertOpen();
       const wire = toWireKey(key, this.keyOptions);
@@ -141,27 +201,59 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
           flags = (flags | extra) >>> 0;
         }
       }
+      bytes = length;
       const node = this.node(wire, key);
+      server = node.id;
       const exptime = this.exptime(options?.ttl, node);
       const tail = cas === undefined ? '\r\n' : ` ${cas}\r\n`;
       const request = new StoreRequest(performance.now() + this.timeoutMs, node.id);
       node
         .connection()
         .send(request, `${command} ${latin1(wire)} ${flags} ${exptime} ${length}${tail}`, data);
-      return request.promise;
+      if (!traced) return request.promise;
+      return traceCommand(this.event(command, command, key, server, bytes), request.promise);
     } catch (error) {
-      return Promise.reject(error);
+      if (!traced) return Promise.reject(error);
+      return traceCommand(this.event(command, command, key, server, bytes), Promise.reject(error));
     }
   }
 
-  protected async simple(
+  /** A command event for a single-key request. */
+  protected event(
+    method: string,
+    operation: string,
+    key: string | undefined,
+    server: string | undefined,
+    bytes: number,
+    keyCount: number = key === undefined ? 0 : 1,
+  ): CommandEvent {
+    const event = commandEvent(this, method, operation, key, keyCount, bytes);
+    event.server = server;
+    return event;
+  }
+
+  /** A one-key, one-line command; `method` names it on the command channel. */
+  protected simple(
+    method: string,
     key: string,
     command: (onWire: string, node: ServerNode) => string,
   ): Promise<Reply> {
-    this.assertOpen();
-    const wire = toWireKey(key, this.keyOptions);
-    const node = this.node(wire, key);
-    return this.line(node, command(latin1(wire), node));
+    const traced = commandChannel.hasSubscribers;
+    let server: string | undefined;
+    try {
+      this.assertOpen();
+      const wire = toWireKey(key, this.keyOptions);
+      const node = this.node(wire, key);
+      server = node.id;
+      const text = command(latin1(wire), node);
+      const reply = this.line(node, text);
+      if (!traced) return reply;
+      const operation = text.slice(0, text.indexOf(' '));
+      return traceCommand(this.event(method, operation, key, server, 0), reply);
+    } catch (error) {
+      if (!traced) return Promise.reject(error);
+      return traceCommand(this.event(method, method, key, server, 0), Promise.reject(error));
+    }
   }
 
   protected line(node: ServerNode, command: string): Promise<Reply> {
@@ -180,7 +272,7 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
     const initial = options?.initial;
     let server = '';
     if (initial === undefined) {
-      const { line } = await this.simple(key, (k, node) => {
+      const { line } = await this.simple(command, key, (k, node) => {
         server = node.id;
         return `${command} ${k} ${delta}\r\n`;
       });
@@ -189,20 +281,29 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
       return Number(line);
     }
     counter('initial', initial);
-    this.assertOpen();
-    const wire = toWireKey(key, this.keyOptions);
-    const node = this.node(wire, key);
-    server = node.id;
-    const mode = command === 'decr' ? ' MD' : '';
-    const opaque = nextOpaque();
-    const request = new MetaRequest(performance.now() + this.timeoutMs, opaque, server);
-    node
-      .connection()
-      .send(
-        request,
-        `ma ${latin1(wire)} N${this.exptime(options?.ttl, node)} J${initial} D${delta} v${mode} ${opaque}\r\n`,
-      );
-    const reply = await request.promise;
+    const traced = commandChannel.hasSubscribers;
+    let pending: Promise<Reply>;
+    try {
+      this.assertOpen();
+      const wire = toWireKey(key, this.keyOptions);
+      const node = this.node(wire, key);
+      server = node.id;
+      const mode = command === 'decr' ? ' MD' : '';
+      const opaque = nextOpaque();
+      const request = new MetaRequest(performance.now() + this.timeoutMs, opaque, server);
+      node
+        .connection()
+        .send(
+          request,
+          `ma ${latin1(wire)} N${this.exptime(options?.ttl, node)} J${initial} D${delta} v${mode} ${opaque}\r\n`,
+        );
+      pending = request.promise;
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    const reply = await (traced
+      ? traceCommand(this.event(command, 'ma', key, server || undefined, 0), pending)
+      : pending);
     const result = parseMetaReply(reply, server);
     if (result.status === 'NF') return null;
     if (result.status !== 'VA' || result.value === undefined) {
@@ -211,29 +312,64 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
     return Number(result.value.toString('latin1'));
   }
 
-  protected async meta(
+  protected meta(
     command: 'mg' | 'ms' | 'md' | 'ma',
     key: string,
     flags: MetaFlags,
     data: Buffer | undefined,
   ): Promise<MetaResult> {
-    this.assertOpen();
-    const tail = encodeMetaFlags(flags);
-    const wire = toWireKey(key, this.keyOptions);
-    const node = this.node(wire, key);
-    const size = data === undefined ? '' : ` ${data.length}`;
-    // Every meta request carries an opaque its reply must echo; a caller's own O flag serves.
-    const own = flags.find((f) => f.charCodeAt(0) === 0x4f /* O */);
-    const opaque = own ?? nextOpaque();
-    const request = new MetaRequest(performance.now() + this.timeoutMs, opaque, node.id);
-    const tag = own === undefined ? ` ${opaque}` : '';
-    node.connection().send(request, `${command} ${latin1(wire)}${size}${tail}${tag}\r\n`, data);
-    const result = parseMetaReply(await request.promise, node.id);
-    if (own === undefined) delete result.flags.O;
-    return result;
+    const traced = commandChannel.hasSubscribers;
+    let server: string | undefined;
+    const bytes = data === undefined ? 0 : data.length;
+    try {
+      this.assertOpen();
+      const tail = encodeMetaFlags(flags);
+      const wire = toWireKey(key, this.keyOptions);
+      const node = this.node(wire, key);
+      server = node.id;
+      const size = data === undefined ? '' : ` ${data.length}`;
+      // Every meta request carries an opaque its reply must echo; a caller's own O flag serves.
+      const own = flags.find((f) => f.charCodeAt(0) === 0x4f /* O */);
+      const opaque = own ?? nextOpaque();
+      const request = new MetaRequest(performance.now() + this.timeoutMs, opaque, node.id);
+      const tag = own === undefined ? ` ${opaque}` : '';
+      node.connection().send(request, `${command} ${latin1(wire)}${size}${tail}${tag}\r\n`, data);
+      const result = request.promise.then((reply) => {
+        const r = parseMetaReply(reply, node.id);
+        if (own === undefined) delete r.flags.O;
+        return r;
+      });
+      if (!traced) return result;
+      return traceCommand(
+        this.event(META_METHODS[command], command, key, server, bytes),
+        result,
+        (e, r) => {
+          if (command !== 'mg') return;
+          // A meta get hits unless it reports EN; with `v` the value's bytes come back.
+          e.hits = r.status === 'EN' ? 0 : 1;
+          e.misses = 1 - e.hits;
+          e.bytes = r.value?.length ?? 0;
+        },
+      );
+    } catch (error) {
+      if (!traced) return Promise.reject(error);
+      const event = this.event(META_METHODS[command], command, key, server, bytes);
+      return traceCommand(event, Promise.reject(error));
+    }
   }
 
-  protected async broadcast<R>(run: (node: ServerNode) => Promise<R>): Promise<[string, R][]> {
+  /** Runs `run` on every live server; traced as one command to no single server. */
+  protected broadcast<R>(
+    method: string,
+    operation: string,
+    run: (node: ServerNode) => Promise<R>,
+  ): Promise<[string, R][]> {
+    const all = this.broadcastNow(run);
+    if (!commandChannel.hasSubscribers) return all;
+    return traceCommand(this.event(method, operation, undefined, undefined, 0), all);
+  }
+
+  private async broadcastNow<R>(run: (node: ServerNode) => Promise<R>): Promise<[string, R][]> {
     this.assertOpen();
     const nodes = this.cluster.liveNodes();
     if (nodes.length === 0) {
@@ -242,44 +378,22 @@ export abstract class ClientBase extends EventEmitter<ClientEvents> {
     const results = await Promise.all(nodes.map((n) => run(n)));
     return nodes.map((n, i) => [n.id, results[i] as R]);
   }
+}
 
-  protected clusterListener(): ClusterListener {
-    const log = this.options.logger;
-    return {
-      failure: (node, error) => {
-        log?.warn({ server: node.id, err: error, failures: node.failures }, 'memcached failure');
-        this.emit('failure', { server: node.id, error, failures: node.failures });
-      },
-      remove: (node, error) => {
-        const retryDelayMs = this.options.retryDelayMs;
-        const fields = { server: node.id, err: error, retryDelayMs };
-        if (log?.error !== undefined) log.error(fields, 'memcached server ejected');
-        else log?.warn(fields, 'memcached server ejected');
-        this.emit('remove', { server: node.id, error, retryDelayMs });
-      },
-      reconnecting: (node) => {
-        log?.debug?.({ server: node.id }, 'memcached reconnecting');
-        this.emit('reconnecting', { server: node.id });
-      },
-      reconnect: (node) => {
-        log?.info?.({ server: node.id }, 'memcached server back');
-        this.emit('reconnect', { server: node.id });
-      },
-      probeFailed: (node, cause) => {
-        log?.warn({ server: node.id, err: cause }, 'memcached probe failed');
-        if (this.listenerCount('error') > 0) {
-          const error =
-            cause instanceof MemcachedError
-              ? cause
-              : new MemcachedError('ERR_MEMCACHED_CONNECTION', `Probe of ${node.id} failed`, {
-                  server: node.id,
-                  cause,
-                });
-          this.emit('error', error);
-        }
-      },
-    };
-  }
+/** The client method of each meta command, as the command channel names it. */
+const META_METHODS = {
+  mg: 'metaGet',
+  ms: 'metaSet',
+  md: 'metaDelete',
+  ma: 'metaArithmetic',
+} as const;
+
+/** The error for a request made before discovery has found any server. */
+function noServersYet(): MemcachedError {
+  return new MemcachedError(
+    'ERR_MEMCACHED_NO_SERVERS',
+    'No servers yet: discovery has not found the fleet (await client.ready() before the first request).',
+  );
 }
 
 /** The wire key as the latin1 string whose bytes are its UTF-8 (ASCII keys are unchanged). */

@@ -27,13 +27,27 @@ export interface ReconnectEvent {
 }
 
 /**
+ * Payload of `topology`: discovery changed the fleet. Only the keys of `added` and `removed`
+ * servers moved (ketama).
+ */
+export interface TopologyEvent {
+  /** Servers that joined the ring. */
+  added: string[];
+  /** Servers that left the ring; their connections close once their requests settle. */
+  removed: string[];
+  /** The ring now, as `client.servers` lists it. */
+  servers: string[];
+}
+
+/**
  * Events of {@link MemcachedClient}. `error` carries errors no caller receives (a failed probe of
- * an ejected server) and is only emitted when something listens, so it never crashes an app.
+ * an ejected server, a failed discovery round) and is only emitted when something listens, so it never crashes an app.
  */
 export interface ClientEvents {
   failure: [FailureEvent];
   remove: [RemoveEvent];
   reconnecting: [ReconnectingEvent];
   reconnect: [ReconnectEvent];
+  topology: [TopologyEvent];
   error: [MemcachedError];
 }

@@ -22,7 +22,8 @@ export interface ClusterListener {
  * the optional gutter pool that takes an ejected server's keys.
  */
 export class Cluster implements NodeListener {
-  readonly nodes: readonly ServerNode[];
+  /** The main servers, in the order they were listed or discovered. */
+  nodes: readonly ServerNode[];
   readonly gutterNodes: readonly ServerNode[];
   private readonly options: ResolvedClientOptions;
   private readonly listener: ClusterListener;
@@ -31,6 +32,7 @@ export class Cluster implements NodeListener {
   private gutterRing: KetamaRing | undefined;
   private readonly byId = new Map<string, ServerNode>();
   private readonly probes = new Set<NodeJS.Timeout>();
+  private readonly settings: ConnectionSettings;
   private closed = false;
 
   constructor(
@@ -41,23 +43,55 @@ export class Cluster implements NodeListener {
   ) {
     this.options = options;
     this.listener = listener;
-    const settings: ConnectionSettings = {
+    this.settings = {
       connectTimeoutMs: options.connectTimeoutMs,
       tls: options.tls,
       maxValueSize: options.maxValueSize,
       auth: options.auth,
     };
-    const make = (a: ServerAddress, isGutter: boolean) => {
-      if (this.byId.has(a.id)) {
-        throw new RangeError(`Invalid option "gutter": ${a.id} is also a main server.`);
-      }
-      const node = new ServerNode(a, settings, options.poolSize, this, isGutter);
-      this.byId.set(a.id, node);
-      return node;
-    };
-    this.nodes = servers.map((a) => make(a, false));
-    this.gutterNodes = gutter.map((a) => make(a, true));
+    this.nodes = servers.map((a) => this.make(a, false));
+    this.gutterNodes = gutter.map((a) => this.make(a, true));
     this.rebuild();
+  }
+
+  /**
+   * Changes the main servers to `servers` (discovery): kept servers keep their connections and
+   * health, new ones join, and removed ones leave the ring at once and close their connections
+   * once the requests already sent to them settle. Ketama moves only the keys of the servers
+   * that came or went.
+   * @throws RangeError when a server is also in the gutter pool (nothing changes).
+   */
+  setServers(servers: readonly ServerAddress[]): { added: string[]; removed: string[] } {
+    const wanted = new Set(servers.map((a) => a.id));
+    for (const a of servers) {
+      if (this.byId.get(a.id)?.gutter) {
+        throw new RangeError(`Discovered server ${a.id} is also in the gutter pool.`);
+      }
+    }
+    const removed = this.nodes.filter((n) => !wanted.has(n.id));
+    const added: string[] = [];
+    this.nodes = servers.map((a) => {
+      const existing = this.byId.get(a.id);
+      if (existing !== undefined) return existing;
+      added.push(a.id);
+      return this.make(a, false);
+    });
+    for (const node of removed) {
+      node.retired = true;
+      this.byId.delete(node.id);
+      void node.end();
+    }
+    if (added.length > 0 || removed.length > 0) this.rebuild();
+    return { added, removed: removed.map((n) => n.id) };
+  }
+
+  private make(a: ServerAddress, isGutter: boolean): ServerNode {
+    if (this.byId.has(a.id)) {
+      throw new RangeError(`Invalid option "gutter": ${a.id} is also a main server.`);
+    }
+    const node = new ServerNode(a, this.settings, this.options.poolSize, this, isGutter);
+    this.byId.set(a.id, node);
+    return node;
   }
 
   /**
@@ -89,7 +123,8 @@ export class Cluster implements NodeListener {
 
   onNodeFailure(node: ServerNode, error: MemcachedError): void {
     this.listener.failure(node, error);
-    if (this.closed || node.ejected || node.failures < this.options.failureLimit) return;
+    if (this.closed || node.retired || node.ejected || node.failures < this.options.failureLimit)
+      return;
     node.ejected = true;
     this.rebuild();
     this.listener.remove(node, error);
@@ -111,6 +146,7 @@ export class Cluster implements NodeListener {
     for (const t of this.probes) clearTimeout(t);
     this.probes.clear();
     await Promise.all([...this.byId.values()].map((n) => n.end()));
+    // Retired servers' connections close on their own once their requests settle.
   }
 
   private own(ringNode: RingNode): ServerNode {
@@ -141,13 +177,13 @@ export class Cluster implements NodeListener {
   }
 
   private probe(node: ServerNode): void {
-    if (this.closed) return;
+    if (this.closed || node.retired) return;
     // node.connection() reports `reconnecting` itself when it opens a new socket.
     const request = new LineRequest(performance.now() + this.options.timeoutMs);
     node.connection().send(request, 'version\r\n');
     request.promise.then(
       (reply) => {
-        if (this.closed) return;
+        if (this.closed || node.retired) return;
         if (!reply.line.startsWith('VERSION')) {
           this.listener.probeFailed(node, new Error(`unexpected reply ${reply.line}`));
           this.scheduleProbe(node);

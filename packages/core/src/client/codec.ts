@@ -8,45 +8,46 @@ import {
 } from 'node:zlib';
 import { MemcachedSerializationError, MemcachedValueTooLargeError } from '../errors.js';
 
+import {
+  decodeByConvention,
+  describe,
+  encodeByConvention,
+  FLAG_CONVENTIONS,
+  FLAG_PLAIN,
+  type FlagConvention,
+  toBuffer,
+} from './flag-conventions.js';
+
 /*
  * Flag bits written by ValueCodec (memcached stores 32 opaque flag bits per item):
  *
- *   bits 0-3  (0x0f)  type tag of the built-in serializers:
- *                     0 plain bytes: what other clients write; read as a UTF-8 string (`json`,
- *                       `string`) or raw bytes (`buffer`). `string` and `buffer` write 0.
- *                     1 string (UTF-8)        2 JSON (object, array, boolean, null)
- *                     3 number (decimal text, so `incr`/`decr` work on it and it reads back
- *                       as a number; memcached keeps the flags through incr)
- *                     4 bytes (Buffer / Uint8Array, read back as a Buffer)
- *                     5 bigint (decimal text)
- *                     6-15 reserved; read as UTF-8 strings like 0.
- *   bits 4-5  (0x30)  compression: 0 none, 1 deflate, 2 gzip, 3 brotli.
- *   bits 6-7  (0xc0)  reserved by memkit.
- *   bits 8-31         free for the application (e.g. the `flags` option of set).
+ *   bits 0-4 and 7 (0x9f)  the value's type, by the convention the `serializer` names (see
+ *                          flag-conventions.ts): strings and Buffers 0 by default, JSON 2.
+ *   bits 5-6 (0x60)        memkit's compression: 0 none, 1 deflate, 2 gzip, 3 brotli. No other
+ *                          client uses these bits, so they never read another's value as
+ *                          compressed.
+ *   bits 8-31              free for the application (e.g. the `flags` option of set).
  *
- * A custom Serializer owns bits 0-3 and 6-31; bits 4-5 stay the codec's.
+ * A custom Serializer owns every bit but 0x60.
  */
 
 /** Flag bits owned by the codec; an application's own flags must leave them clear. */
 export const CODEC_FLAGS_MASK = 0xff;
-/** Flag bits that mark a compressed value (see the layout above). */
-export const COMPRESSION_FLAGS_MASK = 0x30;
+/** Flag bits that mark a value compressed by memkit (see the layout above). */
+export const COMPRESSION_FLAGS_MASK = 0x60;
 
-const TYPE_MASK = 0x0f;
-const TYPE_PLAIN = 0;
-const TYPE_STRING = 1;
-const TYPE_JSON = 2;
-const TYPE_NUMBER = 3;
-const TYPE_BYTES = 4;
-const TYPE_BIGINT = 5;
-
-const COMPRESSION_SHIFT = 4;
+const COMPRESSION_SHIFT = 5;
 const ALGORITHMS = ['deflate', 'gzip', 'brotli'] as const;
 
-/** Name of a built-in serializer. */
-export type SerializerName = 'json' | 'string' | 'buffer';
+/**
+ * Name of a built-in serializer: `json` (memkit's, keeps the JS type), the flag conventions of
+ * `pymemcache`, `memcached` and `memcache-client`, or `string` / `buffer` (flags 0 only).
+ */
+export type SerializerName = FlagConvention | 'string' | 'buffer';
 
-/** Turns values into bytes plus flags and back. Must leave flag bits 4-5 (0x30) clear. */
+const SERIALIZER_NAMES: readonly SerializerName[] = [...FLAG_CONVENTIONS, 'string', 'buffer'];
+
+/** Turns values into bytes plus flags and back. Must leave flag bits 5-6 (0x60) clear. */
 export interface Serializer {
   serialize(value: unknown): { data: Buffer; flags: number };
   deserialize(data: Buffer, flags: number): unknown;
@@ -66,8 +67,10 @@ export interface CompressionOptions {
 /** Options of {@link ValueCodec}. */
 export interface ValueCodecOptions {
   /**
-   * How values become bytes. `json` keeps the JS type (string, number, bigint, boolean,
-   * object/array, null, Buffer) in the flags; `string` stores UTF-8 text; `buffer` raw bytes.
+   * How values become bytes. `json` keeps the JS type (number, bigint, boolean, object/array,
+   * null) in the flags and stores strings and Buffers with flags 0, as every client reads them;
+   * `pymemcache`, `memcached`, `memcache-client` write (and read) those clients' flags;
+   * `string` stores UTF-8 text; `buffer` raw bytes.
    * @default 'json'
    */
   serializer?: SerializerName | Serializer | undefined;
@@ -107,6 +110,8 @@ const DEFAULT_MAX_DECOMPRESSED_SIZE = 64 * 1_048_576;
 export class ValueCodec {
   readonly #serializer: Serializer | undefined;
   readonly #name: SerializerName;
+  /** The flag convention of a built-in typed serializer (not `string`, `buffer` or custom). */
+  readonly #convention: FlagConvention | undefined;
   readonly #threshold: number;
   readonly #algorithm: number;
   readonly #maxValueSize: number;
@@ -116,12 +121,14 @@ export class ValueCodec {
   constructor(options: ValueCodecOptions = {}) {
     const serializer = options.serializer ?? 'json';
     if (typeof serializer === 'string') {
-      if (serializer !== 'json' && serializer !== 'string' && serializer !== 'buffer') {
+      if (!SERIALIZER_NAMES.includes(serializer)) {
         throw new RangeError(
-          `Invalid option "serializer": expected "json", "string", "buffer" or { serialize, deserialize }, got ${JSON.stringify(serializer)}.`,
+          `Invalid option "serializer": expected one of ${SERIALIZER_NAMES.map((n) => JSON.stringify(n)).join(', ')} or { serialize, deserialize }, got ${JSON.stringify(serializer)}.`,
         );
       }
       this.#name = serializer;
+      this.#convention =
+        serializer === 'string' || serializer === 'buffer' ? undefined : serializer;
     } else {
       if (
         typeof serializer?.serialize !== 'function' ||
@@ -133,6 +140,7 @@ export class ValueCodec {
       }
       this.#serializer = serializer;
       this.#name = 'json';
+      this.#convention = undefined;
     }
     const compress = options.compress ?? false;
     if (compress === false) {
@@ -182,18 +190,25 @@ export class ValueCodec {
    * @throws like {@link encode}.
    */
   encodeWire(value: unknown): WireValue {
-    let typed: TypedText | undefined;
+    let text: string | undefined;
+    let flags = FLAG_PLAIN;
     if (this.#serializer === undefined) {
-      if (this.#name === 'json') typed = typedText(value);
-      else if (this.#name === 'string' && typeof value === 'string') {
-        typed = { text: value, flags: TYPE_PLAIN };
+      if (this.#convention !== undefined) {
+        const typed = encodeByConvention(value, this.#convention);
+        text = typed.text;
+        flags = typed.flags;
+        if (typed.bytes !== undefined) {
+          const done = this.#finish(typed.bytes, flags);
+          return { data: done.data, flags: done.flags, length: done.data.length };
+        }
+      } else if (this.#name === 'string' && typeof value === 'string') {
+        text = value;
       }
     }
-    if (typed === undefined) {
-      const { data, flags } = this.encode(value);
-      return { data, flags, length: data.length };
+    if (text === undefined) {
+      const encoded = this.encode(value);
+      return { data: encoded.data, flags: encoded.flags, length: encoded.data.length };
     }
-    const { text, flags } = typed;
     const length = Buffer.byteLength(text, 'utf8');
     // Equal lengths: every character is ASCII, one byte each.
     if (length === text.length && length < this.#threshold && length <= this.#maxValueSize) {
@@ -237,10 +252,10 @@ export class ValueCodec {
   decodeBlock(block: Buffer, start: number, end: number, flags: number, shared: boolean): unknown {
     const algorithm = (flags & COMPRESSION_FLAGS_MASK) >>> COMPRESSION_SHIFT;
     if (algorithm === 0 && this.#serializer === undefined) {
-      if (this.#name === 'string') return block.toString('utf8', start, end);
-      if (this.#name === 'json' && (flags & TYPE_MASK) !== TYPE_BYTES) {
-        return decodeTyped(block, start, end, flags & TYPE_MASK);
+      if (this.#convention !== undefined) {
+        return decodeByConvention(block, start, end, flags, this.#convention, shared);
       }
+      if (this.#name === 'string') return block.toString('utf8', start, end);
     }
     let data = block.subarray(start, end);
     if (algorithm !== 0) {
@@ -262,7 +277,7 @@ export class ValueCodec {
     }
     if (this.#name === 'buffer') return data;
     if (this.#name === 'string') return data.toString('utf8');
-    return decodeTyped(data, 0, data.length, flags & TYPE_MASK);
+    return decodeByConvention(data, 0, data.length, flags, this.#convention ?? 'json', false);
   }
 
   #serialize(value: unknown): { data: Buffer; flags: number } {
@@ -294,7 +309,7 @@ export class ValueCodec {
           `The "string" serializer stores strings only, got ${describe(value)}; use the "json" serializer for other values.`,
         );
       }
-      return { data: Buffer.from(value, 'utf8'), flags: TYPE_PLAIN };
+      return { data: Buffer.from(value, 'utf8'), flags: FLAG_PLAIN };
     }
     if (this.#name === 'buffer') {
       if (!(value instanceof Uint8Array)) {
@@ -302,101 +317,14 @@ export class ValueCodec {
           `The "buffer" serializer stores Buffers (Uint8Array) only, got ${describe(value)}.`,
         );
       }
-      return { data: toBuffer(value), flags: TYPE_PLAIN };
+      return { data: toBuffer(value), flags: FLAG_PLAIN };
     }
-    return encodeTyped(value);
+    const typed = encodeByConvention(value, this.#convention ?? 'json');
+    return {
+      data: typed.bytes ?? Buffer.from(typed.text ?? '', 'utf8'),
+      flags: typed.flags,
+    };
   }
-}
-
-interface TypedText {
-  text: string;
-  flags: number;
-}
-
-/** The `json` serializer's text for every value but bytes (undefined for those). */
-function typedText(value: unknown): TypedText | undefined {
-  switch (typeof value) {
-    case 'string':
-      return { text: value, flags: TYPE_STRING };
-    case 'number':
-      // String(-0) is "0"; keep the sign so the value reads back identical.
-      return { text: Object.is(value, -0) ? '-0' : String(value), flags: TYPE_NUMBER };
-    case 'bigint':
-      return { text: value.toString(), flags: TYPE_BIGINT };
-    case 'boolean':
-      return { text: value ? 'true' : 'false', flags: TYPE_JSON };
-    case 'object':
-      if (value instanceof Uint8Array) return undefined;
-      return { text: stringify(value), flags: TYPE_JSON };
-    default:
-      throw new MemcachedSerializationError(
-        `Cannot store ${describe(value)}: the "json" serializer stores strings, numbers, bigints, booleans, null, Buffers, and JSON-serializable objects and arrays.`,
-      );
-  }
-}
-
-function encodeTyped(value: unknown): { data: Buffer; flags: number } {
-  const typed = typedText(value);
-  if (typed === undefined) return { data: toBuffer(value as Uint8Array), flags: TYPE_BYTES };
-  return { data: Buffer.from(typed.text, 'utf8'), flags: typed.flags };
-}
-
-/** Decodes bytes `[start, end)` of `block` by the type tag of the `json` serializer. */
-function decodeTyped(block: Buffer, start: number, end: number, type: number): unknown {
-  switch (type) {
-    case TYPE_JSON:
-      try {
-        return JSON.parse(block.toString('utf8', start, end));
-      } catch (cause) {
-        throw new MemcachedSerializationError(
-          `Stored value flagged as JSON is not valid JSON (${end - start} bytes).`,
-          { cause },
-        );
-      }
-    case TYPE_NUMBER: {
-      // incr/decr pad a shrunk number with trailing spaces, which Number() ignores.
-      const text = block.toString('latin1', start, end);
-      const n = Number(text);
-      if (text.trim() === '' || (Number.isNaN(n) && text.trim() !== 'NaN')) {
-        throw new MemcachedSerializationError(
-          `Stored value flagged as a number is not one: ${JSON.stringify(text.slice(0, 40))}.`,
-        );
-      }
-      return n;
-    }
-    case TYPE_BIGINT: {
-      const text = block.toString('latin1', start, end);
-      try {
-        return BigInt(text.trim());
-      } catch (cause) {
-        throw new MemcachedSerializationError(
-          `Stored value flagged as a bigint is not one: ${JSON.stringify(text.slice(0, 40))}.`,
-          { cause },
-        );
-      }
-    }
-    case TYPE_BYTES:
-      return start === 0 && end === block.length ? block : block.subarray(start, end);
-    default:
-      // No encoding name: Buffer#toString then goes straight to UTF-8 without looking one up.
-      return block.toString(undefined, start, end);
-  }
-}
-
-function stringify(value: object | null): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch (cause) {
-    throw new MemcachedSerializationError(
-      `Cannot serialize ${describe(value)} to JSON (circular structure or a bigint inside?).`,
-      { cause },
-    );
-  }
-  if (text === undefined) {
-    throw new MemcachedSerializationError(`Cannot serialize ${describe(value)} to JSON.`);
-  }
-  return text;
 }
 
 function compress(algorithm: number, data: Buffer): Buffer {
@@ -417,16 +345,6 @@ function decompress(algorithm: number, data: Buffer, maxOutputLength: number): B
       { cause },
     );
   }
-}
-
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
-  return `a value of type ${typeof value}`;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {

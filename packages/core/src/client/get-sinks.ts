@@ -23,6 +23,8 @@ export class SingleGet extends Settleable<unknown> implements GetSink {
   readonly deadline: number;
   readonly wantsCas: boolean;
   batchMark: GetBatch | undefined = undefined;
+  /** Value bytes received, for the command channel. */
+  bytes = 0;
   private readonly decode: HitDecoder;
   private result: unknown = null;
   private decodeError: unknown;
@@ -45,6 +47,7 @@ export class SingleGet extends Settleable<unknown> implements GetSink {
     cas: string,
     shared: boolean,
   ): void {
+    this.bytes = end - start;
     let value: unknown;
     try {
       value = this.decode(block, start, end, flags, shared);
@@ -75,6 +78,8 @@ export class MultiGet extends Settleable<Map<string, unknown>> implements GetSin
   readonly deadline: number;
   readonly wantsCas = false;
   batchMark: GetBatch | undefined = undefined;
+  /** Value bytes received, for the command channel. */
+  bytes = 0;
   private readonly out = new Map<string, unknown>();
   private readonly decode: HitDecoder;
   /** Caller keys by wire key, for keys whose wire form differs from them. */
@@ -111,6 +116,7 @@ export class MultiGet extends Settleable<Map<string, unknown>> implements GetSin
     shared: boolean,
   ): void {
     if (this.decodeError !== undefined) return;
+    this.bytes += end - start;
     let value: unknown;
     try {
       value = this.decode(block, start, end, flags, shared);

@@ -7,6 +7,7 @@ export type {
   ReconnectEvent,
   ReconnectingEvent,
   RemoveEvent,
+  TopologyEvent,
 } from './client-events.js';
 export type { CompressionOptions, Serializer, SerializerName } from './codec.js';
 export type {
@@ -21,8 +22,12 @@ export { Namespace } from './namespace.js';
 export type {
   ClientCredentials,
   ClientOptions,
+  DiscoveryOptions,
+  DnsDiscovery,
+  ElastiCacheDiscovery,
   MemcachedLogger,
   ResolvedClientOptions,
+  ResolvedDiscovery,
 } from './options.js';
 export { DEFAULT_CLIENT_OPTIONS, resolveClientOptions } from './options.js';
 export type { ServerAddress, ServerList, ServerSpec } from './server-list.js';

@@ -21,9 +21,10 @@ import {
   type SetOptions,
 } from './client-base.js';
 import { unavailable } from './cluster.js';
+import { type CommandEvent, commandChannel, traceCommand } from './command-channel.js';
 import type { Connection } from './connection.js';
 import { MultiGet } from './get-sinks.js';
-import { LinesRequest, ValueRequest } from './in-flight.js';
+import { LinesRequest, type RawItem, ValueRequest } from './in-flight.js';
 import { toWireKey } from './keys.js';
 import type { MetaFlags, MetaResult } from './meta.js';
 import { Namespace } from './namespace.js';
@@ -87,7 +88,35 @@ export class MemcachedClient extends ClientBase {
   }
 
   /** The hits among `keys` (one multi-get per server); misses are absent from the map. */
-  async getMulti<T = unknown>(keys: Iterable<string>): Promise<Map<string, T>> {
+  getMulti<T = unknown>(keys: Iterable<string>): Promise<Map<string, T>> {
+    if (!commandChannel.hasSubscribers) return this.multiGet(keys, undefined);
+    const list = Array.isArray(keys) ? (keys as readonly string[]) : [...keys];
+    const event = this.event('getMulti', 'get', list[0], undefined, 0, new Set(list).size);
+    let sink: MultiGet | undefined;
+    let sent: Promise<Map<string, T>>;
+    try {
+      sent = this.multiGet(list, event, (s) => {
+        sink = s;
+      });
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    return traceCommand(event, sent, (e, result) => {
+      e.hits = result.size;
+      e.misses = Math.max(0, e.keyCount - result.size);
+      e.bytes = sink?.bytes ?? 0;
+    });
+  }
+
+  /**
+   * {@link getMulti} without tracing; with an `event`, fills in its server (when every key went
+   * to one) and hands the sink to `onSink` for the bytes read.
+   */
+  private async multiGet<T>(
+    keys: Iterable<string>,
+    event: CommandEvent | undefined,
+    onSink?: (sink: MultiGet) => void,
+  ): Promise<Map<string, T>> {
     this.assertOpen();
     const list = Array.isArray(keys) ? (keys as readonly string[]) : [...keys];
     const n = list.length;
@@ -110,6 +139,11 @@ export class MemcachedClient extends ClientBase {
       }
     }
     const sink = new MultiGet(performance.now() + this.timeoutMs, this.decodeHit, renamed);
+    if (event !== undefined) {
+      onSink?.(sink);
+      const first = nodes[0];
+      event.server = first !== undefined && nodes.every((n) => n === first) ? first.id : undefined;
+    }
     let lastNode: ServerNode | undefined;
     let connection: Connection | undefined;
     for (let i = 0; i < n; i++) {
@@ -170,7 +204,7 @@ export class MemcachedClient extends ClientBase {
 
   /** `true` when the key was deleted, `false` when it did not exist. */
   async delete(key: string): Promise<boolean> {
-    const { line } = await this.simple(key, (k) => `delete ${k}\r\n`);
+    const { line } = await this.simple('delete', key, (k) => `delete ${k}\r\n`);
     return expectReply(line, 'DELETED', 'NOT_FOUND');
   }
 
@@ -198,25 +232,52 @@ export class MemcachedClient extends ClientBase {
 
   /** Sets a new TTL; `false` when the key does not exist. */
   async touch(key: string, ttl: number): Promise<boolean> {
-    const { line } = await this.simple(key, (k, n) => `touch ${k} ${this.exptime(ttl, n)}\r\n`);
+    const { line } = await this.simple(
+      'touch',
+      key,
+      (k, n) => `touch ${k} ${this.exptime(ttl, n)}\r\n`,
+    );
     return expectReply(line, 'TOUCHED', 'NOT_FOUND');
   }
 
   /** Gets the value and sets a new TTL in one round trip; `null` on a miss. */
-  async gat<T = unknown>(key: string, ttl: number): Promise<T | null> {
-    this.assertOpen();
-    const wire = toWireKey(key, this.keyOptions);
-    const node = this.node(wire, key);
-    const request = new ValueRequest(performance.now() + this.timeoutMs);
-    node.connection().send(request, `gat ${this.exptime(ttl, node)} ${latin1(wire)}\r\n`);
-    const item = await request.promise;
+  gat<T = unknown>(key: string, ttl: number): Promise<T | null> {
+    const traced = commandChannel.hasSubscribers;
+    let server: string | undefined;
+    try {
+      this.assertOpen();
+      const wire = toWireKey(key, this.keyOptions);
+      const node = this.node(wire, key);
+      server = node.id;
+      const request = new ValueRequest(performance.now() + this.timeoutMs);
+      node.connection().send(request, `gat ${this.exptime(ttl, node)} ${latin1(wire)}\r\n`);
+      if (!traced) return request.promise.then((item) => this.decodeItem<T>(item));
+      let bytes = 0;
+      const read = request.promise.then((item) => {
+        bytes = item === null ? 0 : item.data.length;
+        return this.decodeItem<T>(item);
+      });
+      return traceCommand(this.event('gat', 'gat', key, server, 0), read, (e, result) => {
+        e.hits = result === null ? 0 : 1;
+        e.misses = 1 - e.hits;
+        e.bytes = bytes;
+      });
+    } catch (error) {
+      if (!traced) return Promise.reject(error);
+      return traceCommand(this.event('gat', 'gat', key, server, 0), Promise.reject(error));
+    }
+  }
+
+  private decodeItem<T>(item: RawItem | null): T | null {
     return item === null ? null : (this.decode(item) as T);
   }
 
   /** Invalidates every item on every live server, after `delaySeconds` if given. */
   async flushAll(delaySeconds?: number): Promise<void> {
     const tail = delaySeconds === undefined ? '' : ` ${toExptime(delaySeconds)}`;
-    const replies = await this.broadcast((node) => this.line(node, `flush_all${tail}\r\n`));
+    const replies = await this.broadcast('flushAll', 'flush_all', (node) =>
+      this.line(node, `flush_all${tail}\r\n`),
+    );
     for (const [server, reply] of replies) expectOk(reply.line, 'OK', server);
   }
 
@@ -226,7 +287,7 @@ export class MemcachedClient extends ClientBase {
       throw new RangeError(`Invalid stats kind ${JSON.stringify(kind)}.`);
     }
     const command = kind === undefined ? 'stats\r\n' : `stats ${kind}\r\n`;
-    const replies = await this.broadcast((node) => {
+    const replies = await this.broadcast('stats', 'stats', (node) => {
       const request = new LinesRequest(performance.now() + this.timeoutMs);
       node.connection().send(request, command);
       return request.promise;
@@ -248,7 +309,9 @@ export class MemcachedClient extends ClientBase {
 
   /** The version string of every live server. */
   async version(): Promise<Record<string, string>> {
-    const replies = await this.broadcast((node) => this.line(node, 'version\r\n'));
+    const replies = await this.broadcast('version', 'version', (node) =>
+      this.line(node, 'version\r\n'),
+    );
     const out: Record<string, string> = {};
     for (const [server, reply] of replies) {
       if (!reply.line.startsWith('VERSION ')) throw protocolError(reply.line, server);
@@ -313,6 +376,7 @@ export class MemcachedClient extends ClientBase {
    */
   async close(): Promise<void> {
     this.closed = true;
+    this.discovery?.stop();
     await this.cluster.close();
   }
 }

@@ -6,6 +6,41 @@ import type { ServerList } from './server-list.js';
 /** The client's logger: core's one {@link Logger} type, under the name it had first. */
 export type MemcachedLogger = Logger;
 
+/** Auto-discovery from an ElastiCache configuration endpoint (`config get cluster`). */
+export interface ElastiCacheDiscovery {
+  /** The configuration endpoint, `"host:port"`. */
+  elasticache: string;
+  /** How often to ask again. @default 60000 */
+  intervalMs?: number;
+}
+
+/** Auto-discovery from DNS: a Kubernetes headless Service, or any name listing the fleet. */
+export interface DnsDiscovery {
+  /** The name to resolve, e.g. `memcached-headless.default.svc.cluster.local`. */
+  dns: string;
+  /** Port of every A/AAAA address (SRV records carry their own). @default 11211 */
+  port?: number;
+  /** Resolve SRV records (host names and ports) instead of A/AAAA. @default false */
+  srv?: boolean;
+  /** DNS servers to ask (`"ip"` or `"ip:port"`) instead of the system's. @default the system's */
+  dnsServers?: readonly string[];
+  /** How often to resolve again. @default 60000 */
+  intervalMs?: number;
+}
+
+/** Where the client finds its servers when they change at run time. */
+export type DiscoveryOptions = ElastiCacheDiscovery | DnsDiscovery;
+
+/** {@link DiscoveryOptions} after defaults and validation. */
+export interface ResolvedDiscovery {
+  readonly elasticache: string | undefined;
+  readonly dns: string | undefined;
+  readonly port: number;
+  readonly srv: boolean;
+  readonly dnsServers: readonly string[] | undefined;
+  readonly intervalMs: number;
+}
+
 /** Options of {@link MemcachedClient}. Durations carry their unit; TTLs are seconds. */
 export interface ClientOptions {
   /** Connections per server; requests are pipelined on each. @default 1 */
@@ -30,7 +65,12 @@ export interface ClientOptions {
   gutterTtl?: number;
   /** Replace keys over 250 bytes by a prefix plus their SHA-256 instead of rejecting them. @default false */
   hashLongKeys?: boolean;
-  /** How values become bytes: `json` keeps the JS type in the flags. @default 'json' */
+  /**
+   * How values become bytes and flags. `json` keeps the JS type in the flags, with strings and
+   * Buffers at flags 0 (what every client reads); `pymemcache`, `memcached` and
+   * `memcache-client` write and read those clients' flags (see the README's flag table).
+   * @default 'json'
+   */
   serializer?: SerializerName | Serializer;
   /** Compress values over `threshold` bytes when that makes them smaller. @default false */
   compress?: CompressionOptions | false;
@@ -46,6 +86,12 @@ export interface ClientOptions {
    * @default none
    */
   auth?: ClientCredentials;
+  /**
+   * Find the servers at run time (ElastiCache `config get cluster`, or DNS) and follow the
+   * fleet as it changes; the `servers` argument, if given, is used until the first answer.
+   * @default none (a fixed server list)
+   */
+  discovery?: DiscoveryOptions;
 }
 
 /** A user name and password for memcached's ASCII authentication. */
@@ -71,6 +117,7 @@ export interface ResolvedClientOptions {
   readonly tls: ConnectionOptions | undefined;
   readonly logger: MemcachedLogger | undefined;
   readonly auth: ClientCredentials | undefined;
+  readonly discovery: ResolvedDiscovery | undefined;
 }
 
 /** The defaults applied by {@link resolveClientOptions}. */
@@ -105,6 +152,7 @@ const KNOWN_KEYS: Record<keyof ClientOptions, true> = {
   tls: true,
   logger: true,
   auth: true,
+  discovery: true,
 };
 
 /**
@@ -127,11 +175,13 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
   const serializer = o.serializer ?? d.serializer;
   if (
     typeof serializer === 'string'
-      ? !['json', 'string', 'buffer'].includes(serializer)
+      ? !['json', 'pymemcache', 'memcached', 'memcache-client', 'string', 'buffer'].includes(
+          serializer,
+        )
       : typeof serializer?.serialize !== 'function' || typeof serializer.deserialize !== 'function'
   ) {
     throw new RangeError(
-      `Invalid option "serializer": expected 'json', 'string', 'buffer' or { serialize, deserialize }, got ${String(serializer)}.`,
+      `Invalid option "serializer": expected 'json', 'pymemcache', 'memcached', 'memcache-client', 'string', 'buffer' or { serialize, deserialize }, got ${String(serializer)}.`,
     );
   }
   const compress = o.compress ?? d.compress;
@@ -169,6 +219,67 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     tls,
     logger,
     auth: credentials(o.auth),
+    discovery: o.discovery === undefined ? undefined : resolveDiscovery(o.discovery),
+  });
+}
+
+const DEFAULT_DISCOVERY_INTERVAL_MS = 60_000;
+
+function resolveDiscovery(d: DiscoveryOptions): ResolvedDiscovery {
+  if (d === null || typeof d !== 'object') {
+    throw new RangeError(
+      `Invalid option "discovery": expected { elasticache } or { dns }, got ${String(d)}.`,
+    );
+  }
+  const known = ['elasticache', 'dns', 'port', 'srv', 'dnsServers', 'intervalMs'];
+  for (const key of Object.keys(d)) {
+    if (!known.includes(key)) {
+      throw new RangeError(
+        `Invalid option "discovery.${key}": unknown option. Known options: ${known.join(', ')}.`,
+      );
+    }
+  }
+  const e = 'elasticache' in d ? d.elasticache : undefined;
+  const dns = 'dns' in d ? d.dns : undefined;
+  if ((e === undefined) === (dns === undefined)) {
+    throw new RangeError(
+      'Invalid option "discovery": expected exactly one of "elasticache" and "dns".',
+    );
+  }
+  if (e !== undefined && (typeof e !== 'string' || !/^\S+:\d+$/.test(e))) {
+    throw new RangeError(
+      `Invalid option "discovery.elasticache": expected "host:port", got ${JSON.stringify(e)}.`,
+    );
+  }
+  if (dns !== undefined && (typeof dns !== 'string' || dns.trim() === '')) {
+    throw new RangeError(
+      `Invalid option "discovery.dns": expected a host name, got ${JSON.stringify(dns)}.`,
+    );
+  }
+  const dnsOptions: Partial<DnsDiscovery> = dns === undefined ? {} : (d as DnsDiscovery);
+  const port = dnsOptions.port ?? 11211;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new RangeError(
+      `Invalid option "discovery.port": expected an integer 1..65535, got ${String(port)}.`,
+    );
+  }
+  const servers = dnsOptions.dnsServers;
+  if (
+    servers !== undefined &&
+    (!Array.isArray(servers) || servers.some((s) => typeof s !== 'string'))
+  ) {
+    throw new RangeError('Invalid option "discovery.dnsServers": expected a list of "ip[:port]".');
+  }
+  return Object.freeze({
+    elasticache: e,
+    dns,
+    port,
+    srv: bool('discovery.srv', dnsOptions.srv ?? false),
+    dnsServers: servers === undefined ? undefined : Object.freeze([...servers]),
+    intervalMs: positiveInteger(
+      'discovery.intervalMs',
+      d.intervalMs ?? DEFAULT_DISCOVERY_INTERVAL_MS,
+    ),
   });
 }
 

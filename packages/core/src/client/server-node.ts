@@ -28,6 +28,8 @@ export class ServerNode implements RingNode, ConnectionOwner {
   failures = 0;
   /** Out of the ring until a probe succeeds. */
   ejected = false;
+  /** No longer part of the fleet (discovery dropped it): never routed to or probed again. */
+  retired = false;
   private readonly address: ServerAddress;
   private readonly settings: ConnectionSettings;
   private readonly listener: NodeListener;

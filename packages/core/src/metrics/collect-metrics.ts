@@ -1,9 +1,10 @@
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import type * as PromClient from 'prom-client';
 import type { Registry } from 'prom-client';
+import { type CommandEvent, commandChannel } from '../client/command-channel.js';
 import type { MemcachedClient, ServerStats } from '../client/index.js';
 import { MemcachedError } from '../errors.js';
-import { errorCode, instrumentClient } from './client-instrumentation.js';
 import { COMMAND_STATS, SERVER_METRICS } from './server-metric-specs.js';
 
 /** What {@link collectMetrics} returns: detach it to stop reporting into the registry. */
@@ -47,7 +48,8 @@ interface Scrape {
  * Registers memcached metrics in `registry` (prom-client): each server's `stats` under the
  * memcached_exporter's names (`memcached_up`, `memcached_current_bytes`,
  * `memcached_commands_total{command,status}`, ...) labelled by `server`, read at scrape time, and
- * the client's own: `memkit_client_request_duration_seconds{command}`,
+ * the client's own, read from the `memkit:command` channel so every read path counts (get, gets,
+ * gat, getMulti, meta get): `memkit_client_request_duration_seconds{command}` (by client method),
  * `memkit_client_hits_total`, `memkit_client_misses_total`, `memkit_client_errors_total{code}`,
  * `memkit_client_ejected_servers` and `memkit_client_ejections_total`.
  * @throws Error when prom-client is not installed.
@@ -207,16 +209,18 @@ export function collectMetrics(client: MemcachedClient, registry: Registry): Met
       this.set(ejected.size);
     },
   });
-  const detach = instrumentClient(client, {
-    call(command, seconds, error) {
-      latency.observe({ command }, seconds);
-      if (error !== undefined) errors.inc({ code: errorCode(error) });
-    },
-    lookups(h, m) {
-      if (h > 0) hits.inc(h);
-      if (m > 0) misses.inc(m);
-    },
-  });
+  // Every command of every client goes through the channel: keep this client's. asyncEnd comes
+  // last for a success and for a failure alike.
+  const onCommand = (message: unknown): void => {
+    const event = message as CommandEvent;
+    if (event.client !== client) return;
+    latency.observe({ command: event.method }, (performance.now() - event.startTime) / 1000);
+    if (event.error !== undefined) errors.inc({ code: errorCode(event.error) });
+    if (event.hits !== undefined && event.hits > 0) hits.inc(event.hits);
+    if (event.misses !== undefined && event.misses > 0) misses.inc(event.misses);
+  };
+  commandChannel.asyncEnd.subscribe(onCommand);
+  const detach = () => commandChannel.asyncEnd.unsubscribe(onCommand);
   const onRemove = ({ server }: { server: string }): void => {
     known.add(server);
     ejected.add(server);
@@ -239,4 +243,11 @@ export function collectMetrics(client: MemcachedClient, registry: Registry): Met
       for (const name of METRIC_NAMES) registry.removeSingleMetric(name);
     },
   };
+}
+
+/** The label of an error: its memkit `code`, else `ERR_OTHER` (a RangeError for a bad key). */
+function errorCode(error: unknown): string {
+  if (error instanceof MemcachedError) return error.code;
+  if (error instanceof RangeError) return 'ERR_INVALID_ARGUMENT';
+  return 'ERR_OTHER';
 }

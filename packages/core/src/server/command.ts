@@ -1,4 +1,5 @@
 import type { ServerClock } from './clock.js';
+import type { ClusterConfig } from './cluster-config.js';
 import type { ResolvedServerOptions } from './options.js';
 import type { PrefixStats } from './prefix-stats.js';
 import type { SlabClass } from './slabs.js';
@@ -25,6 +26,8 @@ export interface ServerContext {
   readonly startedAt: number;
   /** Port actually listened on (for `stats settings`/`stats conns`). */
   readonly port: number;
+  /** What `config get cluster` serves (ElastiCache auto-discovery). */
+  readonly clusterConfig: ClusterConfig;
   /** The open client connections, for `stats conns`. */
   connections(): Iterable<ConnectionInfo>;
 }

@@ -56,6 +56,12 @@ export interface ServerOptions {
   asciiAuth?: ServerCredentials | readonly ServerCredentials[] | undefined;
   /** The `-Y` file the `asciiAuth` credentials came from, shown in `stats settings`. @default undefined */
   asciiAuthFile?: string | undefined;
+  /**
+   * Answer ElastiCache's `config get cluster` with these nodes (`"host:port"`), so clients can
+   * auto-discover a fleet; `setClusterConfig()` changes them later. @default undefined (memcached
+   * answers `ERROR`)
+   */
+  clusterConfig?: readonly string[] | undefined;
 }
 
 /** The validated options a running server uses. */
@@ -74,6 +80,7 @@ export interface ResolvedServerOptions {
   readonly sasl: readonly ServerCredentials[] | undefined;
   readonly asciiAuth: readonly ServerCredentials[] | undefined;
   readonly asciiAuthFile: string | undefined;
+  readonly clusterConfig: readonly string[] | undefined;
 }
 
 /** Defaults of {@link ServerOptions}, matching memcached 1.6's own defaults. */
@@ -92,6 +99,7 @@ export const DEFAULT_SERVER_OPTIONS: ResolvedServerOptions = Object.freeze({
   sasl: undefined,
   asciiAuth: undefined,
   asciiAuthFile: undefined,
+  clusterConfig: undefined,
 });
 
 const KNOWN: Record<keyof ServerOptions, true> = {
@@ -109,6 +117,7 @@ const KNOWN: Record<keyof ServerOptions, true> = {
   sasl: true,
   asciiAuth: true,
   asciiAuthFile: true,
+  clusterConfig: true,
 };
 
 function fail(name: string, expected: string, got: unknown): never {
@@ -231,5 +240,11 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     sasl,
     asciiAuth,
     asciiAuthFile: o.asciiAuthFile,
+    clusterConfig:
+      o.clusterConfig === undefined
+        ? undefined
+        : Array.isArray(o.clusterConfig)
+          ? [...o.clusterConfig]
+          : fail('clusterConfig', 'a list of "host:port"', o.clusterConfig),
   });
 }

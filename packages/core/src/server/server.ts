@@ -1,6 +1,7 @@
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { ServerClock } from './clock.js';
+import { ClusterConfig } from './cluster-config.js';
 import type { ConnectionInfo, ServerContext } from './command.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { commandTable } from './dispatch.js';
@@ -58,6 +59,12 @@ export interface MemcachedServer {
   stats(): ServerStatsSnapshot;
   /** Buffering high-water marks (not part of memcached's stats). */
   bufferStats(): ServerBufferStats;
+  /**
+   * Serves `nodes` (`"host:port"`) from `config get cluster` under a new version, as an
+   * ElastiCache configuration endpoint does when the cluster changes.
+   * @throws RangeError on a node that is not `host:port`.
+   */
+  setClusterConfig(nodes: readonly string[]): void;
 }
 
 class ServerState implements ServerContext, ConnectionHost {
@@ -70,6 +77,7 @@ class ServerState implements ServerContext, ConnectionHost {
   verbosity: number;
   detailEnabled = false;
   readonly prefixStats = new PrefixStats();
+  readonly clusterConfig: ClusterConfig;
   readonly tunables = new Tunables();
   port = 0;
   hung = false;
@@ -83,6 +91,7 @@ class ServerState implements ServerContext, ConnectionHost {
 
   constructor(readonly settings: ResolvedServerOptions) {
     this.verbosity = settings.verbosity;
+    this.clusterConfig = new ClusterConfig(settings.clusterConfig);
     this.stats = new ServerStats(this.slabClasses.length);
     // memcached counts its listening connection in total_connections and connection_structures.
     this.stats.totalConnections = 1;
@@ -241,6 +250,7 @@ export async function startServer(options?: ServerOptions): Promise<MemcachedSer
       state.clock.advance(Math.trunc(seconds));
     },
     stats: () => snapshot(state),
+    setClusterConfig: (nodes) => state.clusterConfig.set(nodes),
     bufferStats: () => ({
       maxBufferedOutputBytes: state.maxOutput,
       maxBufferedInputBytes: state.maxInput,

@@ -52,20 +52,28 @@ describe('ValueCodec with the json serializer (default)', () => {
     }
   });
 
-  it('stores Buffers and Uint8Arrays as raw bytes and reads them back as Buffers', () => {
+  it('stores Buffers and Uint8Arrays as raw bytes with flags 0 and reads binary back as Buffers', () => {
     const bytes = Buffer.from([0, 255, 13, 10, 0x80]);
     const encoded = codec.encode(bytes);
     expect(encoded.data.equals(bytes)).toBe(true);
+    expect(encoded.flags).toBe(0);
     const back = codec.decode(Buffer.from(encoded.data), encoded.flags);
     expect(Buffer.isBuffer(back)).toBe(true);
     expect((back as Buffer).equals(bytes)).toBe(true);
-    const view = new Uint8Array([9, 8, 7, 6]).subarray(1, 3);
-    expect([...(roundTrip(codec, view) as Buffer)]).toEqual([8, 7]);
+    const view = new Uint8Array([9, 0xff, 0xfe, 6]).subarray(1, 3);
+    expect([...(roundTrip(codec, view) as Buffer)]).toEqual([0xff, 0xfe]);
   });
 
-  it('stores strings as plain UTF-8 and numbers as decimal text (so incr works on them)', () => {
-    expect(codec.encode('clé').data.toString('utf8')).toBe('clé');
-    expect(codec.encode(42).data.toString()).toBe('42');
+  it('reads flags-0 bytes that are valid UTF-8 as a string (as every Node client does)', () => {
+    const { data, flags } = codec.encode(Buffer.from('caf\u00e9 \ufffd', 'utf8'));
+    expect(flags).toBe(0);
+    expect(codec.decode(Buffer.from(data), flags)).toBe('caf\u00e9 \ufffd');
+  });
+
+  it('stores strings as plain UTF-8 with flags 0 and numbers as JSON text (so incr works on them)', () => {
+    expect(codec.encode('clé')).toEqual({ data: Buffer.from('clé'), flags: 0 });
+    expect(codec.encode(42)).toEqual({ data: Buffer.from('42'), flags: 2 });
+    expect(codec.encode({ a: 1 }).flags).toBe(2);
   });
 
   it('reads a number back after memcached padded it with spaces (decr 10 -> "9 ")', () => {
@@ -80,7 +88,7 @@ describe('ValueCodec with the json serializer (default)', () => {
   });
 
   it('uses only the low byte of the flags', () => {
-    for (const value of ['s', 1, 1n, true, null, {}, Buffer.alloc(1)]) {
+    for (const value of ['s', 1, 1n, Number.NaN, true, null, {}, Buffer.alloc(1)]) {
       expect(codec.encode(value).flags & ~CODEC_FLAGS_MASK).toBe(0);
     }
     // Application bits above the low byte do not change how a value decodes.
@@ -104,7 +112,7 @@ describe('ValueCodec with the json serializer (default)', () => {
     expect(() => codec.decode(Buffer.from('abc'), number)).toThrow(MemcachedSerializationError);
     expect(() => codec.decode(Buffer.from(''), number)).toThrow(MemcachedSerializationError);
     expect(() => codec.decode(Buffer.from('1.5'), bigint)).toThrow(MemcachedSerializationError);
-    expect(() => codec.decode(Buffer.from('not deflate'), 0x10)).toThrow(
+    expect(() => codec.decode(Buffer.from('not deflate'), 0x20)).toThrow(
       MemcachedSerializationError,
     );
   });
@@ -161,7 +169,7 @@ describe('ValueCodec with a custom serializer', () => {
   it('refuses flags that use the compression bits', () => {
     const codec = new ValueCodec({
       serializer: {
-        serialize: () => ({ data: Buffer.from('x'), flags: 0x10 }),
+        serialize: () => ({ data: Buffer.from('x'), flags: 0x20 }),
         deserialize: () => 1,
       },
     });
@@ -186,7 +194,7 @@ describe('ValueCodec compression', () => {
 
   it('defaults to deflate', () => {
     const { data, flags } = new ValueCodec({ compress: { threshold: 0 } }).encode(text);
-    expect(flags & COMPRESSION_FLAGS_MASK).toBe(0x10);
+    expect(flags & COMPRESSION_FLAGS_MASK).toBe(0x20);
     expect(data.equals(deflateSync(Buffer.from(text)))).toBe(true);
   });
 
@@ -208,7 +216,7 @@ describe('ValueCodec compression', () => {
   it('refuses to inflate past maxDecompressedSize', () => {
     const bomb = deflateSync(Buffer.alloc(100_000));
     const codec = new ValueCodec({ maxDecompressedSize: 1000 });
-    expect(() => codec.decode(bomb, 0x10 | 1)).toThrow(MemcachedSerializationError);
+    expect(() => codec.decode(bomb, 0x20 | 2)).toThrow(MemcachedSerializationError);
   });
 });
 

@@ -2,10 +2,14 @@ import { describe, expectTypeOf, test } from 'vitest';
 import type {
   CasResult,
   ClientEvents,
+  ClientOptions,
+  CommandEvent,
+  DiscoveryOptions,
   FailureEvent,
   MemcachedError,
   MetaResult,
   ServerStats,
+  TopologyEvent,
 } from '../../src/index.js';
 import { MemcachedClient } from '../../src/index.js';
 
@@ -39,5 +43,26 @@ describe('public types of MemcachedClient', () => {
       expectTypeOf(event.server).toEqualTypeOf<string>();
       expectTypeOf(event.retryDelayMs).toEqualTypeOf<number>();
     });
+  });
+
+  test('discovery: options, the topology event, the current ring', () => {
+    expectTypeOf<ClientOptions['discovery']>().toEqualTypeOf<DiscoveryOptions | undefined>();
+    expectTypeOf<{ elasticache: string }>().toExtend<DiscoveryOptions>();
+    expectTypeOf<{ dns: string; srv: true; port: number }>().toExtend<DiscoveryOptions>();
+    expectTypeOf<ClientEvents['topology']>().toEqualTypeOf<[TopologyEvent]>();
+    expectTypeOf(client.servers).toEqualTypeOf<string[]>();
+    expectTypeOf(client.ready).returns.resolves.toEqualTypeOf<void>();
+  });
+
+  test("serializer names include the other clients' conventions", () => {
+    expectTypeOf<'pymemcache'>().toExtend<NonNullable<ClientOptions['serializer']>>();
+    expectTypeOf<'memcached'>().toExtend<NonNullable<ClientOptions['serializer']>>();
+    expectTypeOf<'memcache-client'>().toExtend<NonNullable<ClientOptions['serializer']>>();
+  });
+
+  test('command events carry what tracing needs', () => {
+    expectTypeOf<CommandEvent['operation']>().toEqualTypeOf<string>();
+    expectTypeOf<CommandEvent['hits']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<CommandEvent['server']>().toEqualTypeOf<string | undefined>();
   });
 });

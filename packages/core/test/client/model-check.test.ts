@@ -56,7 +56,11 @@ function randomValue(rand: () => number, tag: string): Value {
 }
 
 function same(actual: unknown, expected: unknown): boolean {
-  if (Buffer.isBuffer(expected)) return Buffer.isBuffer(actual) && actual.equals(expected);
+  // Buffers are stored with flags 0 like strings: bytes that are valid UTF-8 read back as text.
+  if (Buffer.isBuffer(expected)) {
+    if (typeof actual === 'string') return Buffer.from(actual, 'utf8').equals(expected);
+    return Buffer.isBuffer(actual) && actual.equals(expected);
+  }
   return JSON.stringify(actual) === JSON.stringify(expected);
 }
 

@@ -93,6 +93,28 @@ describe('collectMetrics', () => {
     expect(sample(text, 'memkit_client_ejected_servers')).toBe(0);
   });
 
+  it('counts hits and misses of every read path: meta gets, gat and gets too', async () => {
+    const { client, registry } = await setup();
+    await client.set('m1', 'x');
+    expect((await client.metaGet('m1', ['v'])).status).toBe('VA');
+    expect((await client.metaGet('m1', [])).status).toBe('HD');
+    expect((await client.metaGet('m-none', ['v'])).status).toBe('EN');
+    expect(await client.gat('m1', 60)).toBe('x');
+    expect(await client.gets('m-none')).toBeNull();
+    const text = await registry.metrics();
+    expect(sample(text, 'memkit_client_hits_total')).toBe(3);
+    expect(sample(text, 'memkit_client_misses_total')).toBe(2);
+    expect(sample(text, 'memkit_client_request_duration_seconds_count{command="metaGet"}')).toBe(3);
+  });
+
+  it('counts only its own client, though every client publishes on the one channel', async () => {
+    const { registry } = await setup();
+    const other = new MemcachedClient(servers[0]!.address);
+    await other.get('elsewhere');
+    await other.close();
+    expect(sample(await registry.metrics(), 'memkit_client_misses_total')).toBe(0);
+  });
+
   it('reports a server that stops answering as down and counts its ejection', async () => {
     const { registry } = await setup(2, {
       failureLimit: 1,

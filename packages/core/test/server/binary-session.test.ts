@@ -8,6 +8,7 @@ import {
 } from '../../src/server/binary/protocol.js';
 import { type BinaryConnection, BinarySession } from '../../src/server/binary/session.js';
 import { ServerClock } from '../../src/server/clock.js';
+import { ClusterConfig } from '../../src/server/cluster-config.js';
 import type { ServerContext } from '../../src/server/command.js';
 import { resolveServerOptions } from '../../src/server/options.js';
 import { PrefixStats } from '../../src/server/prefix-stats.js';
@@ -41,6 +42,7 @@ function harness() {
     detailEnabled: false,
     prefixStats: new PrefixStats(),
     tunables,
+    clusterConfig: new ClusterConfig(undefined),
     startedAt: 0,
     port: 0,
     connections: () => [],

@@ -97,6 +97,18 @@ describe('memkit-server bin', () => {
     expect(await proc.exited).toBe(0);
   });
 
+  it('--cluster-config answers config get cluster like an ElastiCache endpoint', async () => {
+    const proc = await listen(['-p', '0', '--cluster-config', '10.0.0.1:11211,cache-2:11212']);
+    const c = await RawClient.open(proc.port);
+    const body = '1\n10.0.0.1|10.0.0.1|11211 cache-2||11212\n';
+    expect(await c.request('config get cluster\r\n', 'END\r\n')).toBe(
+      `CONFIG cluster 0 ${body.length}\r\n${body}\r\nEND\r\n`,
+    );
+    c.close();
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+  });
+
   it('says once that UDP is unsupported when -U is non-zero', async () => {
     const proc = await listen(['-p', '0', '-U', '11211']);
     expect(proc.output().match(/UDP is not supported/g)).toHaveLength(1);

@@ -1,5 +1,6 @@
 import type { CommandHandler } from '../command.js';
 import { arithmeticCommands } from './arithmetic.js';
+import { configCommand } from './config.js';
 import { deleteCommand } from './delete.js';
 import { flushAllCommand } from './flush.js';
 import { miscCommands } from './misc.js';
@@ -18,4 +19,5 @@ export const textCommands: Record<string, CommandHandler> = {
   touch: touchCommand,
   flush_all: flushAllCommand,
   stats: statsCommand,
+  config: configCommand,
 };
