@@ -57,7 +57,9 @@ export class AdminAuth {
   constructor(token?: string) {
     this.generated = token === undefined;
     this.token = token ?? randomBytes(24).toString('base64url');
-    this.#cookie = createHmac('sha256', this.token).update('memkit admin cookie').digest('base64url');
+    this.#cookie = createHmac('sha256', this.token)
+      .update('memkit admin cookie')
+      .digest('base64url');
   }
 
   /** Judges a request to an admin route; `path` is the route's path without the query. */
@@ -76,6 +78,8 @@ export class AdminAuth {
       };
     }
     const cookie = cookieValue(request.cookie, ADMIN_COOKIE);
-    return cookie !== undefined && equal(cookie, this.#cookie) ? { kind: 'allow' } : { kind: 'deny' };
+    return cookie !== undefined && equal(cookie, this.#cookie)
+      ? { kind: 'allow' }
+      : { kind: 'deny' };
   }
 }

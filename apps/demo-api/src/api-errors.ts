@@ -72,9 +72,14 @@ export function failureOf(err: unknown): ApiFailure {
   if (BAD_JSON.has(tag) || (status === 400 && err instanceof SyntaxError)) {
     return fail(400, 'Malformed JSON body', 'ERR_BAD_JSON');
   }
-  if (TOO_LARGE.has(tag) || status === 413) return fail(413, 'Body too large', 'ERR_BODY_TOO_LARGE');
+  if (TOO_LARGE.has(tag) || status === 413)
+    return fail(413, 'Body too large', 'ERR_BODY_TOO_LARGE');
   if (status === 415) {
-    return fail(415, 'Unsupported content type: send application/json', 'ERR_UNSUPPORTED_MEDIA_TYPE');
+    return fail(
+      415,
+      'Unsupported content type: send application/json',
+      'ERR_UNSUPPORTED_MEDIA_TYPE',
+    );
   }
   if (status >= 400 && status < 500) return fail(status, 'Bad request', 'ERR_BAD_REQUEST');
   return fail(500, 'Internal error', 'ERR_INTERNAL');

@@ -5,8 +5,8 @@ import { MemcachedStore, SessionManager } from '@memkit/session-store';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import { pinoHttp } from 'pino-http';
+import type { Registry } from 'prom-client';
 import type { AdminAuth } from './admin-auth.js';
 import { apiError, failureOf } from './api-errors.js';
 import { cacheStatsReport } from './cache-stats.js';
@@ -102,7 +102,10 @@ export function createApp(options: DemoAppOptions): { app: Express; sessions: Se
       req.path,
     );
     res.set('cache-control', 'no-store');
-    if (verdict.kind === 'allow') return next();
+    if (verdict.kind === 'allow') {
+      next();
+      return;
+    }
     if (verdict.kind === 'login') {
       res.set('set-cookie', verdict.setCookie).redirect(303, verdict.location);
       return;
@@ -129,7 +132,14 @@ export function createApp(options: DemoAppOptions): { app: Express; sessions: Se
     res.json(API_INDEX);
   });
 
-  app.use('/api/', rateLimiter({ client, limit: options.rateLimitMax, windowSeconds: options.rateLimitWindowSeconds }));
+  app.use(
+    '/api/',
+    rateLimiter({
+      client,
+      limit: options.rateLimitMax,
+      windowSeconds: options.rateLimitWindowSeconds,
+    }),
+  );
 
   // Cached for 30 minutes: the second request for a user never reaches the database.
   app.get(

@@ -87,7 +87,9 @@ export function readDemoConfig(env: Env): DemoConfig {
   }
   const logLevel = env.LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError(`LOG_LEVEL=${logLevel} is not valid: expected one of ${LOG_LEVELS.join(', ')}`);
+    throw new ConfigError(
+      `LOG_LEVEL=${logLevel} is not valid: expected one of ${LOG_LEVELS.join(', ')}`,
+    );
   }
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),

@@ -194,7 +194,8 @@ export class StatsSampler {
       up++;
       stats.set(server, read);
       const before = prev?.stats.get(server);
-      const dHits = before === undefined ? 0 : Math.max(0, num(read, 'get_hits') - num(before, 'get_hits'));
+      const dHits =
+        before === undefined ? 0 : Math.max(0, num(read, 'get_hits') - num(before, 'get_hits'));
       const dMisses =
         before === undefined ? 0 : Math.max(0, num(read, 'get_misses') - num(before, 'get_misses'));
       const serverOps = rate(ops(read), before === undefined ? undefined : ops(before), seconds);

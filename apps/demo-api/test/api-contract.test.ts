@@ -32,7 +32,9 @@ describe.each(FRAMEWORKS)('the demo API contract on $name', (framework) => {
 
     it('an unknown route is 404 { error, code }', async () => {
       await request(url).get('/nope').expect(404, { error: 'Not found', code: 'ERR_NOT_FOUND' });
-      await request(url).get('/api/nope').expect(404, { error: 'Not found', code: 'ERR_NOT_FOUND' });
+      await request(url)
+        .get('/api/nope')
+        .expect(404, { error: 'Not found', code: 'ERR_NOT_FOUND' });
     });
 
     it('GET /api/users/:id: MISS then HIT from memcached, 404 and 400 with codes', async () => {
@@ -73,7 +75,11 @@ describe.each(FRAMEWORKS)('the demo API contract on $name', (framework) => {
       expect(created.body.user).toMatchObject({ id: 1, role: 'admin' });
       const id = created.body.sessionId as string;
       const got = await request(url).get(`/api/sessions/${id}`).expect(200);
-      expect(got.body).toMatchObject({ sessionId: id, userId: '1', user: { name: 'Ada Lovelace' } });
+      expect(got.body).toMatchObject({
+        sessionId: id,
+        userId: '1',
+        user: { name: 'Ada Lovelace' },
+      });
       expect(got.body.createdAt).toEqual(expect.any(Number));
       await request(url).delete(`/api/sessions/${id}`).expect(200, { deleted: true });
       const gone = { error: 'Session not found', code: 'ERR_NOT_FOUND' };
@@ -159,7 +165,9 @@ describe.each(FRAMEWORKS)('the demo API contract on $name', (framework) => {
     it('prints ready-to-open URLs with the generated token', () => {
       const text = started.banner.join('\n');
       expect(text).toContain(`open ${url}/dashboard?token=${started.demo.adminToken}`);
-      expect(text).toContain(`curl -H 'Authorization: Bearer ${started.demo.adminToken}' ${url}/metrics`);
+      expect(text).toContain(
+        `curl -H 'Authorization: Bearer ${started.demo.adminToken}' ${url}/metrics`,
+      );
       expect(started.demo.adminToken.length).toBeGreaterThanOrEqual(32);
     });
 
@@ -177,20 +185,32 @@ describe.each(FRAMEWORKS)('the demo API contract on $name', (framework) => {
 
     it('Authorization: Bearer <token> opens every admin route', async () => {
       await request(url).get('/api/users/4').expect(200);
-      const stats = await request(url).get('/api/cache/stats').set('authorization', bearer).expect(200);
+      const stats = await request(url)
+        .get('/api/cache/stats')
+        .set('authorization', bearer)
+        .expect(200);
       expect(stats.headers['cache-control']).toBe('no-store');
-      expect(Object.values(stats.body.servers as Record<string, { currentItems: number }>)[0]!.currentItems).toBeGreaterThan(0);
+      expect(
+        Object.values(stats.body.servers as Record<string, { currentItems: number }>)[0]!
+          .currentItems,
+      ).toBeGreaterThan(0);
       const metrics = await request(url).get('/metrics').set('authorization', bearer).expect(200);
       expect(metrics.text).toContain('memcached_up{server=');
       expect(metrics.text).toContain('memkit_client_request_duration_seconds_bucket');
       const page = await request(url).get('/dashboard').set('authorization', bearer).expect(200);
       expect(page.headers['content-type']).toMatch(/^text\/html/);
-      const data = await request(url).get('/dashboard/data').set('authorization', bearer).expect(200);
+      const data = await request(url)
+        .get('/dashboard/data')
+        .set('authorization', bearer)
+        .expect(200);
       expect(Array.isArray(data.body.samples)).toBe(true);
       // Flush empties the cache: the next lookup reaches the database again.
       await request(url).get('/api/users/4').expect(200);
       const before = started.demo.lookups();
-      await request(url).post('/api/cache/flush').set('authorization', bearer).expect(200, { flushed: true });
+      await request(url)
+        .post('/api/cache/flush')
+        .set('authorization', bearer)
+        .expect(200, { flushed: true });
       const after = await request(url).get('/api/users/4').expect(200);
       expect(after.headers['x-cache']).toBe('MISS');
       expect(started.demo.lookups() - before).toBe(1);
@@ -225,7 +245,10 @@ describe.each(FRAMEWORKS)('the demo API contract on $name', (framework) => {
         expect(started.demo.adminToken).toBe(token);
         expect(started.banner.join('\n')).not.toContain(token);
         expect(started.banner.join('\n')).toContain('/dashboard?token=$ADMIN_TOKEN');
-        await request(started.demo.url).get('/metrics').set('authorization', `Bearer ${token}`).expect(200);
+        await request(started.demo.url)
+          .get('/metrics')
+          .set('authorization', `Bearer ${token}`)
+          .expect(200);
       } finally {
         await started.demo.close();
       }
@@ -330,7 +353,10 @@ describe.each(FRAMEWORKS)('the demo API contract on $name', (framework) => {
       // The warning is rate-limited: once for the whole outage so far, not once per request.
       const warnings = started.logs.filter((l) => l.msg === 'memcached unavailable');
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatchObject({ level: 40, code: expect.stringMatching(/^ERR_MEMCACHED_/) });
+      expect(warnings[0]).toMatchObject({
+        level: 40,
+        code: expect.stringMatching(/^ERR_MEMCACHED_/),
+      });
     });
   });
 });

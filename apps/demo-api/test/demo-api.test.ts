@@ -63,7 +63,9 @@ describe('demo-api configuration', () => {
     expect(
       readDemoConfig({ NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(32) }).sessionSecret,
     ).toBe('s'.repeat(32));
-    expect(() => readDemoConfig({ SESSION_SECRET: 'short' })).toThrow(/SESSION_SECRET is too short/);
+    expect(() => readDemoConfig({ SESSION_SECRET: 'short' })).toThrow(
+      /SESSION_SECRET is too short/,
+    );
   });
 
   it('names the variable and what it must be for a bad PORT, MEMCACHED_SERVERS or number', () => {

@@ -158,7 +158,7 @@ describe('deploy/k8s', () => {
     }
   });
 
-  it('the Prometheus scrape job sends the Secret\'s ADMIN_TOKEN as a bearer token to every demo-api pod', () => {
+  it("the Prometheus scrape job sends the Secret's ADMIN_TOKEN as a bearer token to every demo-api pod", () => {
     const map = find('ConfigMap', 'prometheus-demo-api-scrape');
     const job = parse(map.data['demo-api-scrape.yml']).scrape_configs[0];
     expect(job.metrics_path).toBe('/metrics');

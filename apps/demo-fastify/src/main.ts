@@ -1,7 +1,7 @@
 #!/usr/bin/env node
+import { describeStartError } from '@memkit/demo-api';
 // `pnpm demo:fastify`: the Fastify demo API, on the in-process memcached unless MEMCACHED_SERVERS is set.
 import { startFastifyDemo } from './demo.js';
-import { describeStartError } from '@memkit/demo-api';
 
 let demo: Awaited<ReturnType<typeof startFastifyDemo>>;
 try {
