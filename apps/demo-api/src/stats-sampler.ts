@@ -120,7 +120,13 @@ export class StatsSampler {
     this.#probes = new Map(
       servers.map((s) => [
         s,
-        new MemcachedClient(s, { timeoutMs: 400, connectTimeoutMs: 400, retryDelayMs: 1000 }),
+        // Never ejected: each sample asks again and reports the real error, not "no servers".
+        new MemcachedClient(s, {
+          timeoutMs: 400,
+          connectTimeoutMs: 400,
+          failureLimit: 1_000_000_000,
+          retryDelayMs: 1000,
+        }),
       ]),
     );
     this.#keep = options.keep ?? 300;
