@@ -78,6 +78,16 @@ export function createApp(options: DemoAppOptions): { app: Express; sessions: Se
       customAttributeKeys: { reqId: 'reqId' },
     }),
   );
+  // First, so every request under /api/ counts, a malformed or refused body included (as on
+  // Fastify, where the limiter's onRequest hook runs before the body is parsed).
+  app.use(
+    '/api/',
+    rateLimiter({
+      client,
+      limit: options.rateLimitMax,
+      windowSeconds: options.rateLimitWindowSeconds,
+    }),
+  );
   // JSON only, as Fastify: a body of another type is 415 rather than silently ignored.
   app.use((req, res, next) => {
     const hasBody =
@@ -89,7 +99,8 @@ export function createApp(options: DemoAppOptions): { app: Express; sessions: Se
     }
     next();
   });
-  app.use(express.json({ limit: BODY_LIMIT_BYTES }));
+  // strict: false accepts any JSON value, as Fastify does; a non-object is just bad credentials.
+  app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: false }));
 
   const requireAdmin = (req: Request, res: Response, next: NextFunction): void => {
     const token = req.query.token;
@@ -131,15 +142,6 @@ export function createApp(options: DemoAppOptions): { app: Express; sessions: Se
   app.get('/', (_req, res) => {
     res.json(API_INDEX);
   });
-
-  app.use(
-    '/api/',
-    rateLimiter({
-      client,
-      limit: options.rateLimitMax,
-      windowSeconds: options.rateLimitWindowSeconds,
-    }),
-  );
 
   // Cached for 30 minutes: the second request for a user never reaches the database.
   app.get(

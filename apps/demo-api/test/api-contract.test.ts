@@ -256,15 +256,22 @@ describe.each(FRAMEWORKS)('the demo API contract on $name', (framework) => {
   });
 
   describe('rate limits', () => {
-    it('/api/ allows RATE_LIMIT_MAX per IP, cache hits and 404s included, then 429', async () => {
-      const started = await startWith(framework, { RATE_LIMIT_MAX: '3' });
+    it('/api/ allows RATE_LIMIT_MAX per IP, every answer counted (hits, 404s, bad bodies), then 429', async () => {
+      const started = await startWith(framework, { RATE_LIMIT_MAX: '5' });
       const { url } = started.demo;
       try {
         await request(url).get('/api/users/1').expect(200);
         const hit = await request(url).get('/api/users/1').expect(200);
         expect(hit.headers['x-cache']).toBe('HIT');
-        expect(hit.headers['x-ratelimit-remaining']).toBe('1');
+        expect(hit.headers['x-ratelimit-limit']).toBe('5');
+        expect(hit.headers['x-ratelimit-remaining']).toBe('3');
         await request(url).get('/api/users/999').expect(404);
+        await request(url).get('/api/no-such-route').expect(404);
+        await request(url)
+          .post('/api/sessions')
+          .set('content-type', 'application/json')
+          .send('{')
+          .expect(400);
         const limited = await request(url).get('/api/users/1').expect(429);
         expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
         expect(limited.body).toEqual({ error: expect.any(String), message: expect.any(String) });

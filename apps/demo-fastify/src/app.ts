@@ -155,6 +155,11 @@ export async function createFastifyApp(options: FastifyDemoOptions): Promise<Fas
         limit: options.rateLimitMax,
         windowSeconds: options.rateLimitWindowSeconds,
       });
+      // The limiter hooks each route as it is added (onRoute), never the 404 handler: a
+      // catch-all route under /api makes an unknown /api/ path count, as on Express.
+      api.all('/*', async (_request, reply) =>
+        reply.code(404).send(apiError('Not found', 'ERR_NOT_FOUND')),
+      );
 
       api.get<{ Params: { id: string } }>(
         '/users/:id',
