@@ -51,7 +51,7 @@ ${SERVERS_HELP}
   flush: `Usage: memkit flush [--servers a,b] [--yes]
 
 Invalidates every item on every server (flush_all). Asks for confirmation unless --yes;
-without a terminal to ask on, --yes is required. Reports each server as flushed, failed
+without a terminal to ask on, --yes is required (else exit 64). Reports each server as flushed, failed
 (certainly not flushed) or unknown (no reply in time: it may have flushed).
 Exit code: 0 all flushed, 1 any failed, 3 none failed but some unknown.
 
@@ -112,6 +112,10 @@ async function health(args: CommonArgs, io: CliIo): Promise<number> {
 
 async function flush(args: CommonArgs, io: CliIo): Promise<number> {
   const servers = resolveServers(args.servers, io.env);
+  if (!args.yes && io.interactive === false) {
+    // A script that forgot --yes is a usage error (64), not a failed flush (1).
+    throw new UsageError('no terminal to ask for confirmation on: pass --yes to flush');
+  }
   if (!args.yes) {
     const ok = await io.confirm(
       `Flush ALL items on ${servers.length} server(s): ${servers.join(', ')}? [y/N] `,

@@ -239,6 +239,32 @@ describe('memkit CLI usage', () => {
     expect(env.err).toContain("invalid MEMCACHED_SERVERS 'a:1,b:99999'");
   });
 
+  it('flush without --yes and without a terminal is a usage error (exit 64); nothing is flushed', async () => {
+    const server = await startServer();
+    const client = new MemcachedClient(server.address);
+    try {
+      await client.set('kept', 'v');
+      let err = '';
+      const code = await main(['flush', '--servers', server.address], {
+        stdout: () => {},
+        stderr: (t) => {
+          err += t;
+        },
+        env: {},
+        interactive: false,
+        confirm: async () => true,
+      });
+      expect(code).toBe(64);
+      expect(err).toBe(
+        'memkit flush: no terminal to ask for confirmation on: pass --yes to flush\n',
+      );
+      expect(await client.get('kept')).toBe('v');
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
   it('--version prints the package version', async () => {
     for (const flag of ['--version', '-V']) {
       const r = await run([flag]);
