@@ -86,6 +86,8 @@ export function createApp(options: DemoAppOptions): { app: Express; sessions: Se
       client,
       limit: options.rateLimitMax,
       windowSeconds: options.rateLimitWindowSeconds,
+      // Outage and recovery, once each (the limiter fails open meanwhile).
+      logger: options.logger,
     }),
   );
   // JSON only, as Fastify: a body of another type is 415 rather than silently ignored.
@@ -146,7 +148,7 @@ export function createApp(options: DemoAppOptions): { app: Express; sessions: Se
   // Cached for 30 minutes: the second request for a user never reaches the database.
   app.get(
     '/api/users/:id',
-    cacheResponse({ client, ttl: 1800 }),
+    cacheResponse({ client, ttl: 1800, logger: options.logger }),
     route(async (req, res) => {
       const id = Number(req.params.id);
       if (!/^\d+$/.test(String(req.params.id)) || id < 1)

@@ -61,11 +61,11 @@ export async function createRuntime(
     registry,
     ...(options.sampleIntervalMs === undefined ? {} : { intervalMs: options.sampleIntervalMs }),
   });
-  const loginGuard = new LoginGuard(
-    backend.client,
-    config.loginLimitMax,
-    config.loginLimitWindowSeconds,
-  );
+  const loginGuard = new LoginGuard(backend.client, {
+    limit: config.loginLimitMax,
+    windowSeconds: config.loginLimitWindowSeconds,
+    logger,
+  });
   return {
     config,
     backend,

@@ -20,7 +20,7 @@ export type { DemoLoggerOptions, FailedRequest } from './demo-logger.js';
 export { createDemoLogger, FailureLog, requestIdOf } from './demo-logger.js';
 export type { DemoRuntime, DemoStartOptions } from './demo-runtime.js';
 export { banner, createRuntime } from './demo-runtime.js';
-export type { LoginVerdict } from './login-guard.js';
+export type { LoginGuardOptions, LoginVerdict } from './login-guard.js';
 export { LoginGuard } from './login-guard.js';
 export { describeStartError, EXIT_CONFIG, listenError } from './start-error.js';
 export type { ServerSample, StatsSample } from './stats-sampler.js';

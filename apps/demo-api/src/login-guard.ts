@@ -1,12 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { MemcachedClient } from '@memkit/core';
-import { RateLimiter } from '@memkit/rate-limiter';
+import { RateLimiter, type RateLimiterLogger } from '@memkit/rate-limiter';
 
 /** The verdict on one login attempt. */
 export interface LoginVerdict {
   allowed: boolean;
   /** Seconds until the tighter of the two limits lets this client try again; 0 when allowed. */
   retryAfterSeconds: number;
+}
+
+/** How strict {@link LoginGuard} is. */
+export interface LoginGuardOptions {
+  /** Attempts per window, per IP and per username. */
+  limit: number;
+  windowSeconds: number;
+  /** Receives the limiters' outage and recovery messages. @default none */
+  logger?: RateLimiterLogger | undefined;
 }
 
 /**
@@ -20,9 +29,11 @@ export class LoginGuard {
   readonly #byIp: RateLimiter;
   readonly #byUser: RateLimiter;
 
-  constructor(client: MemcachedClient, limit: number, windowSeconds: number) {
-    this.#byIp = new RateLimiter({ client, limit, windowSeconds, prefix: 'login-ip:' });
-    this.#byUser = new RateLimiter({ client, limit, windowSeconds, prefix: 'login-user:' });
+  constructor(client: MemcachedClient, options: LoginGuardOptions) {
+    const { limit, windowSeconds, logger } = options;
+    const common = { client, limit, windowSeconds, ...(logger === undefined ? {} : { logger }) };
+    this.#byIp = new RateLimiter({ ...common, prefix: 'login-ip:' });
+    this.#byUser = new RateLimiter({ ...common, prefix: 'login-user:' });
   }
 
   /** Counts one attempt from `ip` for `username` (anything but a string counts by IP only). */

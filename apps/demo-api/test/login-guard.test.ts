@@ -16,7 +16,7 @@ describe('LoginGuard', () => {
   });
 
   it('limits one username tried from many addresses', async () => {
-    const guard = new LoginGuard(client, 3, 900);
+    const guard = new LoginGuard(client, { limit: 3, windowSeconds: 900 });
     try {
       for (let i = 0; i < 3; i++) {
         expect((await guard.attempt(`10.0.0.${i}`, 'Admin')).allowed).toBe(true);
@@ -34,7 +34,7 @@ describe('LoginGuard', () => {
   });
 
   it('limits one address trying many usernames, and bodies without a username', async () => {
-    const guard = new LoginGuard(client, 2, 900);
+    const guard = new LoginGuard(client, { limit: 2, windowSeconds: 900 });
     try {
       expect((await guard.attempt('10.9.0.1', 'a')).allowed).toBe(true);
       expect((await guard.attempt('10.9.0.1', undefined)).allowed).toBe(true);

@@ -99,7 +99,7 @@ export async function createFastifyApp(options: FastifyDemoOptions): Promise<Fas
   app.removeContentTypeParser('text/plain');
 
   // Only routes with `config.cache` are cached; the client is shared, never closed by plugins.
-  await app.register(memcachedCache, { client, global: false });
+  await app.register(memcachedCache, { client, global: false, logger: options.logger });
   await app.register(fastifyCookie);
   await app.register(memcachedSessionStore, { client });
   const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, path: '/' };
@@ -154,6 +154,8 @@ export async function createFastifyApp(options: FastifyDemoOptions): Promise<Fas
         client,
         limit: options.rateLimitMax,
         windowSeconds: options.rateLimitWindowSeconds,
+        // Outage and recovery, once each (the limiter fails open meanwhile).
+        logger: options.logger,
       });
       // The limiter hooks each route as it is added (onRoute), never the 404 handler: a
       // catch-all route under /api makes an unknown /api/ path count, as on Express.
