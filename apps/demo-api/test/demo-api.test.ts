@@ -6,7 +6,13 @@ import {
   requireBinary,
   startRealMemcached,
 } from '../../../test/support/memcached.js';
-import { ConfigError, type RunningDemo, readDemoConfig, startDemo } from '../src/index.js';
+import {
+  ConfigError,
+  describeStartError,
+  type RunningDemo,
+  readDemoConfig,
+  startDemo,
+} from '../src/index.js';
 
 async function start(
   env: Record<string, string> = {},
@@ -79,6 +85,16 @@ describe('demo-api configuration', () => {
     expect(() => readDemoConfig({ RATE_LIMIT_MAX: '0' })).toThrow(/^RATE_LIMIT_MAX=0 is not valid/);
     expect(() => readDemoConfig({ ADMIN_TOKEN: 'abc' })).toThrow(/^ADMIN_TOKEN is too short/);
     expect(readDemoConfig({ MEMCACHED_SERVERS: 'a:1, b:2' }).servers).toEqual(['a:1', 'b:2']);
+  });
+
+  it('main prints one line: a setting exits 78, anything else 1 with its first line only', () => {
+    expect(
+      describeStartError('demo-api', new ConfigError('port 3000 is in use; set PORT')),
+    ).toEqual({ line: 'demo-api: port 3000 is in use; set PORT', exitCode: 78 });
+    expect(describeStartError('demo-api', new Error('boom\n    at somewhere'))).toEqual({
+      line: 'demo-api: cannot start: boom',
+      exitCode: 1,
+    });
   });
 
   it('a busy port is "port N is in use; set PORT", with nothing left running', async () => {
