@@ -152,6 +152,10 @@ describe('pnpm demo', () => {
     const [build, run] = script.split(' && ');
     expect(build).toBe('pnpm -s build');
     expect(run).toBe('exec node apps/demo-api/dist/main.js');
+    // demo:fastify runs the same way.
+    expect(JSON.parse(readFileSync(repo('package.json'), 'utf8')).scripts['demo:fastify']).toBe(
+      'pnpm -s build && exec node apps/demo-fastify/dist/main.js',
+    );
     const dir = mkdtempSync(join(tmpdir(), 'memkit-pnpm-demo-'));
     symlinkSync(repo('apps'), join(dir, 'apps'));
     writeFileSync(
