@@ -4,9 +4,16 @@ import { cacheResponse } from '@memkit/response-cache';
 import { MemcachedStore, SessionManager } from '@memkit/session-store';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
 import type { Registry } from 'prom-client';
+import type { AdminAuth } from './admin-auth.js';
+import { apiError, failureOf } from './api-errors.js';
 import { cacheStatsReport } from './cache-stats.js';
+import { API_INDEX, BODY_LIMIT_BYTES, SESSION_COOKIE, SESSION_TTL_SECONDS } from './contract.js';
 import { DASHBOARD_HTML } from './dashboard-html.js';
+import { type FailureLog, requestIdOf } from './demo-logger.js';
+import type { LoginGuard } from './login-guard.js';
 import type { StatsSampler } from './stats-sampler.js';
 import type { User, UsersDb } from './users-db.js';
 
@@ -21,6 +28,12 @@ export interface DemoAppOptions {
   rateLimitMax: number;
   rateLimitWindowSeconds: number;
   sessionSecret: string;
+  /** Guards flush, stats, `/metrics`, `/dashboard` and `/dashboard/data`. */
+  admin: AdminAuth;
+  /** The strict limit on `POST /login` and `POST /api/sessions`. */
+  loginGuard: LoginGuard;
+  logger: Logger;
+  failures: FailureLog;
 }
 
 declare module 'express-session' {
@@ -36,50 +49,112 @@ function route(fn: (req: Request, res: Response) => Promise<unknown>) {
   };
 }
 
+interface Credentials {
+  username?: unknown;
+  password?: unknown;
+}
+
 /**
- * The guide's demo API on Express: a cached user lookup, token sessions, a cookie login on the
- * session store, cache stats and flush, a rate limit on `/api/`, `/metrics` and `/dashboard`.
+ * The guide's demo API on Express, to the contract in `apps/API.md`: a cached user lookup,
+ * token sessions, a cookie login on the session store, a rate limit on `/api/`, a strict limit
+ * on logins, and admin routes (cache stats and flush, `/metrics`, `/dashboard`) behind a token.
  */
 export function createApp(options: DemoAppOptions): { app: Express; sessions: SessionManager } {
-  const { client, db, registry, sampler } = options;
-  const sessions = new SessionManager({ client, ttl: 1800 });
+  const { client, db, registry, sampler, admin, loginGuard, failures } = options;
+  const sessions = new SessionManager({ client, ttl: SESSION_TTL_SECONDS });
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json());
-  app.use(express.urlencoded({ extended: false }));
-
-  app.get('/', (_req, res) => {
-    res.json({
-      name: 'memkit demo-api',
-      try: [
-        'GET /api/users/1',
-        'POST /api/sessions {"username":"admin","password":"password"}',
-        'GET /api/cache/stats',
-        'GET /metrics',
-        'GET /dashboard',
-      ],
-    });
-  });
-
+  app.use(
+    pinoHttp({
+      logger: options.logger,
+      genReqId: (req, res) => {
+        const id = requestIdOf(req.headers['x-request-id']);
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // One line per failure (written by the error handler), not one per request.
+      autoLogging: false,
+      quietReqLogger: true,
+      customAttributeKeys: { reqId: 'reqId' },
+    }),
+  );
+  // First, so every request under /api/ counts, a malformed or refused body included (as on
+  // Fastify, where the limiter's onRequest hook runs before the body is parsed).
   app.use(
     '/api/',
     rateLimiter({
       client,
       limit: options.rateLimitMax,
       windowSeconds: options.rateLimitWindowSeconds,
+      // Outage and recovery, once each (the limiter fails open meanwhile).
+      logger: options.logger,
     }),
   );
+  // JSON only, as Fastify: a body of another type is 415 rather than silently ignored.
+  app.use((req, res, next) => {
+    const hasBody =
+      req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0;
+    if (hasBody && !req.is('application/json')) {
+      const failure = failureOf({ status: 415 });
+      res.status(failure.status).json(failure.body);
+      return;
+    }
+    next();
+  });
+  // strict: false accepts any JSON value, as Fastify does; a non-object is just bad credentials.
+  app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: false }));
+
+  const requireAdmin = (req: Request, res: Response, next: NextFunction): void => {
+    const token = req.query.token;
+    const verdict = admin.check(
+      {
+        authorization: req.headers.authorization,
+        cookie: req.headers.cookie,
+        queryToken: typeof token === 'string' ? token : undefined,
+      },
+      req.path,
+    );
+    res.set('cache-control', 'no-store');
+    if (verdict.kind === 'allow') {
+      next();
+      return;
+    }
+    if (verdict.kind === 'login') {
+      res.set('set-cookie', verdict.setCookie).redirect(303, verdict.location);
+      return;
+    }
+    res
+      .status(401)
+      .set('www-authenticate', 'Bearer realm="memkit-demo"')
+      .json(apiError('Admin token required', 'ERR_ADMIN_TOKEN'));
+  };
+
+  /** Counts a login attempt; answers 429 itself when the strict limit is reached. */
+  const guardLogin = async (req: Request, res: Response): Promise<boolean> => {
+    const body = (req.body ?? {}) as Credentials;
+    const verdict = await loginGuard.attempt(req.ip ?? '', body.username);
+    if (verdict.allowed) return true;
+    res
+      .status(429)
+      .set('retry-after', String(verdict.retryAfterSeconds))
+      .json(apiError('Too many login attempts', 'ERR_LOGIN_RATE_LIMITED'));
+    return false;
+  };
+
+  app.get('/', (_req, res) => {
+    res.json(API_INDEX);
+  });
 
   // Cached for 30 minutes: the second request for a user never reaches the database.
   app.get(
     '/api/users/:id',
-    cacheResponse({ client, ttl: 1800 }),
+    cacheResponse({ client, ttl: 1800, logger: options.logger }),
     route(async (req, res) => {
       const id = Number(req.params.id);
-      if (!Number.isInteger(id) || id < 1)
-        return res.status(400).json({ error: 'Invalid user id' });
+      if (!/^\d+$/.test(String(req.params.id)) || id < 1)
+        return res.status(400).json(apiError('Invalid user id', 'ERR_INVALID_ID'));
       const user = await db.findUser(id);
-      if (user === null) return res.status(404).json({ error: 'User not found' });
+      if (user === null) return res.status(404).json(apiError('User not found', 'ERR_NOT_FOUND'));
       return res.json(user);
     }),
   );
@@ -87,9 +162,12 @@ export function createApp(options: DemoAppOptions): { app: Express; sessions: Se
   app.post(
     '/api/sessions',
     route(async (req, res) => {
-      const body = (req.body ?? {}) as { username?: unknown; password?: unknown };
+      if (!(await guardLogin(req, res))) return;
+      const body = (req.body ?? {}) as Credentials;
       const user = db.authenticate(body.username, body.password);
-      if (user === null) return res.status(401).json({ error: 'Invalid credentials' });
+      if (user === null) {
+        return res.status(401).json(apiError('Invalid credentials', 'ERR_INVALID_CREDENTIALS'));
+      }
       const sessionId = await sessions.create(String(user.id), { user });
       return res.status(201).json({ sessionId, user });
     }),
@@ -99,7 +177,9 @@ export function createApp(options: DemoAppOptions): { app: Express; sessions: Se
     '/api/sessions/:id',
     route(async (req, res) => {
       const found = await sessions.get(String(req.params.id));
-      if (found === null) return res.status(404).json({ error: 'Session not found' });
+      if (found === null) {
+        return res.status(404).json(apiError('Session not found', 'ERR_NOT_FOUND'));
+      }
       return res.json({
         sessionId: found.id,
         userId: found.userId,
@@ -113,18 +193,20 @@ export function createApp(options: DemoAppOptions): { app: Express; sessions: Se
     '/api/sessions/:id',
     route(async (req, res) => {
       const deleted = await sessions.destroy(String(req.params.id));
-      if (!deleted) return res.status(404).json({ error: 'Session not found' });
+      if (!deleted) return res.status(404).json(apiError('Session not found', 'ERR_NOT_FOUND'));
       return res.json({ deleted: true });
     }),
   );
 
   app.get(
     '/api/cache/stats',
+    requireAdmin,
     route(async (_req, res) => res.json(await cacheStatsReport(client))),
   );
 
   app.post(
     '/api/cache/flush',
+    requireAdmin,
     route(async (_req, res) => {
       await client.flushAll();
       return res.json({ flushed: true });
@@ -132,30 +214,43 @@ export function createApp(options: DemoAppOptions): { app: Express; sessions: Se
   );
 
   // The cookie login flow: express-session keeps the session in memcached.
+  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, path: '/' };
   const cookieSession = session({
+    name: SESSION_COOKIE,
     store: new MemcachedStore({ client }),
     secret: options.sessionSecret,
     resave: false,
     saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax', maxAge: 1800 * 1000 },
+    cookie: { ...cookieOptions, maxAge: SESSION_TTL_SECONDS * 1000 },
   });
-  app.post('/login', cookieSession, (req, res, next) => {
-    const body = (req.body ?? {}) as { username?: unknown; password?: unknown };
-    const user = db.authenticate(body.username, body.password);
-    if (user === null) {
-      res.status(401).json({ error: 'Invalid credentials' });
-      return;
-    }
-    // A new id on login, so a session id set before login cannot be fixed by an attacker.
-    req.session.regenerate((err) => {
-      if (err) return next(err);
+  app.post(
+    '/login',
+    route(async (req, res) => {
+      if (!(await guardLogin(req, res))) return;
+      const body = (req.body ?? {}) as Credentials;
+      const user = db.authenticate(body.username, body.password);
+      if (user === null) {
+        res.status(401).json(apiError('Invalid credentials', 'ERR_INVALID_CREDENTIALS'));
+        return;
+      }
+      await new Promise<void>((resolve, reject) =>
+        cookieSession(req, res, (err?: unknown) => (err ? reject(err) : resolve())),
+      );
+      // A new id on login, so a session id set before login cannot be fixed by an attacker.
+      await new Promise<void>((resolve, reject) =>
+        req.session.regenerate((err) => (err ? reject(err) : resolve())),
+      );
       req.session.account = user;
+      // Saved before answering, so a store failure is a 503 and not a cookie for nothing.
+      await new Promise<void>((resolve, reject) =>
+        req.session.save((err) => (err ? reject(err) : resolve())),
+      );
       res.json({ user });
-    });
-  });
+    }),
+  );
   app.get('/me', cookieSession, (req, res) => {
     if (req.session.account === undefined) {
-      res.status(401).json({ error: 'Not logged in' });
+      res.status(401).json(apiError('Not logged in', 'ERR_NOT_LOGGED_IN'));
       return;
     }
     res.json({ user: req.session.account });
@@ -163,35 +258,41 @@ export function createApp(options: DemoAppOptions): { app: Express; sessions: Se
   app.post('/logout', cookieSession, (req, res, next) => {
     req.session.destroy((err) => {
       if (err) return next(err);
-      res.clearCookie('connect.sid');
+      res.clearCookie(SESSION_COOKIE, cookieOptions);
       res.json({ loggedOut: true });
     });
   });
 
   app.get(
     '/metrics',
+    requireAdmin,
     route(async (_req, res) => {
       res.type(registry.contentType).send(await registry.metrics());
     }),
   );
-  app.get('/dashboard', (_req, res) => {
+  app.get('/dashboard', requireAdmin, (_req, res) => {
     res.type('html').send(DASHBOARD_HTML);
   });
-  app.get('/dashboard/data', (_req, res) => {
-    res.set('cache-control', 'no-store').json({ samples: sampler.samples() });
+  app.get('/dashboard/data', requireAdmin, (_req, res) => {
+    res.json({ samples: sampler.samples() });
   });
 
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const { code, status } = err as { code?: unknown; status?: unknown };
-    // Request errors (a malformed JSON body) keep their 4xx; anything else is the cache failing.
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      res.status(status).json({ error: 'Bad request' });
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json(apiError('Not found', 'ERR_NOT_FOUND'));
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const failure = failureOf(err);
+    failures.request(req.log, {
+      method: req.method,
+      route: (req.baseUrl ?? '') + ((req.route as { path?: string } | undefined)?.path ?? req.path),
+      failure,
+      err,
+    });
+    if (res.headersSent) {
+      res.destroy();
       return;
     }
-    res.status(503).json({
-      error: 'Cache unavailable',
-      code: typeof code === 'string' ? code : 'ERR_INTERNAL',
-    });
+    res.status(failure.status).json(failure.body);
   });
   return { app, sessions };
 }

@@ -12,28 +12,22 @@ export interface Backend {
 }
 
 /**
- * Connects to `MEMCACHED_SERVERS` when it is set; otherwise starts the in-process memcached on a
- * free loopback port, so the demo runs with zero setup.
+ * Connects to `servers` (the validated `MEMCACHED_SERVERS`) when given; otherwise starts the
+ * in-process memcached on a free loopback port, so the demo runs with zero setup.
  */
-export async function startBackend(
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<Backend> {
-  const fleet = env.MEMCACHED_SERVERS?.trim();
+export async function startBackend(servers: readonly string[] | undefined): Promise<Backend> {
   let embedded: MemcachedServer | undefined;
-  let servers: string[];
-  if (fleet) {
-    servers = fleet
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
+  let list: string[];
+  if (servers !== undefined && servers.length > 0) {
+    list = [...servers];
   } else {
     embedded = await startServer({ port: 0, host: '127.0.0.1' });
-    servers = [embedded.address];
+    list = [embedded.address];
   }
-  const client = new MemcachedClient(servers);
+  const client = new MemcachedClient(list);
   return {
     client,
-    servers,
+    servers: list,
     embedded,
     async close() {
       await client.close();

@@ -1,21 +1,23 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { collectMetrics } from '@memkit/core';
-import { Registry } from 'prom-client';
 import { createApp } from './app.js';
-import { type Backend, startBackend } from './backend.js';
-import { readDemoConfig } from './config.js';
-import { StatsSampler } from './stats-sampler.js';
-import { UsersDb } from './users-db.js';
+import type { Backend } from './backend.js';
+import { banner, createRuntime, type DemoRuntime, type DemoStartOptions } from './demo-runtime.js';
+import { listenError } from './start-error.js';
+import type { StatsSampler } from './stats-sampler.js';
+import type { UsersDb } from './users-db.js';
 
 /** A running demo. */
 export interface RunningDemo {
   /** `http://127.0.0.1:PORT`. */
   url: string;
+  /** The admin token (generated unless `ADMIN_TOKEN` was set). */
+  adminToken: string;
   backend: Backend;
   db: UsersDb;
   /** Feeds `/dashboard`; tests may take a point with `sample()`. */
   sampler: StatsSampler;
+  runtime: DemoRuntime;
   /**
    * Graceful shutdown: stop accepting, let in-flight requests finish (idle keep-alive
    * connections are closed at once), close the client, stop the embedded server.
@@ -23,70 +25,69 @@ export interface RunningDemo {
   close(): Promise<void>;
 }
 
-/** Where the demo prints its banner; defaults to stdout. */
-export type DemoLog = (line: string) => void;
-
-/** The lines the demo prints first: where the cache is and what to try. */
-export function banner(name: string, url: string, backend: Backend): string[] {
-  const where =
-    backend.embedded === undefined
-      ? `using memcached at ${backend.servers.join(', ')} (MEMCACHED_SERVERS)`
-      : `no MEMCACHED_SERVERS set: started the in-process memcached on ${backend.embedded.address}`;
-  return [
-    `${name} listening on ${url}`,
-    where,
-    'try:',
-    `  curl ${url}/api/users/1`,
-    `  curl -X POST ${url}/api/sessions -H 'content-type: application/json' -d '{"username":"admin","password":"password"}'`,
-    `  curl ${url}/api/cache/stats`,
-    `  curl ${url}/metrics`,
-    `  open ${url}/dashboard`,
-  ];
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: unknown) => reject(listenError(err, host, port));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
 }
 
-/** Starts the Express demo from environment variables (`PORT`, `MEMCACHED_SERVERS`, ...). */
+/**
+ * Starts the Express demo from environment variables (`PORT`, `MEMCACHED_SERVERS`,
+ * `ADMIN_TOKEN`, ...; see the README).
+ * @throws ConfigError on a bad variable or a busy port, with nothing left running.
+ */
 export async function startDemo(
   env: Readonly<Record<string, string | undefined>>,
-  log: DemoLog = (line) => process.stdout.write(`${line}\n`),
+  options: DemoStartOptions = {},
 ): Promise<RunningDemo> {
-  const config = readDemoConfig(env);
-  const backend = await startBackend(env);
-  const registry = new Registry();
-  const metrics = collectMetrics(backend.client, registry);
-  const sampler = new StatsSampler(backend.client, backend.servers);
-  const db = new UsersDb(config.dbLatencyMs);
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const runtime = await createRuntime(env, options);
+  const { config, backend } = runtime;
   const { app, sessions } = createApp({
     client: backend.client,
-    db,
-    registry,
-    sampler,
+    db: runtime.db,
+    registry: runtime.registry,
+    sampler: runtime.sampler,
     rateLimitMax: config.rateLimitMax,
     rateLimitWindowSeconds: config.rateLimitWindowSeconds,
     sessionSecret: config.sessionSecret,
+    admin: runtime.admin,
+    loginGuard: runtime.loginGuard,
+    logger: runtime.logger,
+    failures: runtime.failures,
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, env.HOST ?? '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
+  const server = createServer(app);
+  try {
+    await listen(server, config.port, config.host);
+  } catch (err) {
+    await sessions.close();
+    await runtime.close();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  for (const line of banner('memkit demo-api (Express)', url, backend)) log(line);
+  for (const line of banner('memkit demo-api (Express)', url, runtime)) print(line);
   let closing: Promise<void> | undefined;
   return {
     url,
+    adminToken: runtime.admin.token,
     backend,
-    db,
-    sampler,
+    db: runtime.db,
+    sampler: runtime.sampler,
+    runtime,
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
         });
-        await sampler.stop();
-        metrics.close();
         await sessions.close();
-        await backend.close();
+        await runtime.close();
       })();
       return closing;
     },

@@ -1,21 +1,54 @@
-import { type MemcachedClient, MemcachedError, type ServerStats } from '@memkit/core';
+import { MemcachedClient, MemcachedError } from '@memkit/core';
+import type { Registry } from 'prom-client';
+import {
+  type Buckets,
+  ERRORS_METRIC,
+  quantileBetween,
+  readBuckets,
+  readCounterByLabel,
+} from './latency-histogram.js';
+
+/** One server in one point; every number is `null` while the server is down (a gap). */
+export interface ServerSample {
+  server: string;
+  up: boolean;
+  /** Why it is down: the client's error code, never a message with internals. */
+  error?: string;
+  bytes: number | null;
+  limitBytes: number | null;
+  items: number | null;
+  /** `curr_connections`. */
+  connections: number | null;
+  /** Items evicted per second over the last interval. */
+  evictionsPerSec: number | null;
+  /** Commands per second over the last interval. */
+  opsPerSec: number | null;
+  /** Hit rate in percent over the last interval; `null` without gets. */
+  hitRate: number | null;
+}
 
 /** One point of the dashboard's charts. */
 export interface StatsSample {
   /** Unix time in milliseconds. */
   t: number;
-  /** Hit rate over the last interval in percent; `null` when there were no gets. */
+  /** Hit rate over the last interval in percent, servers up; `null` when there were no gets. */
   hitRate: number | null;
-  /** Commands per second over the last interval, all servers together. */
-  opsPerSec: number;
-  /** Bytes used by items, all servers together. */
-  bytes: number;
-  /** The memory limit, all servers together. */
-  limitBytes: number;
-  /** Items stored, all servers together. */
-  items: number;
-  /** Each server and whether it answered. */
-  servers: { server: string; up: boolean; error?: string }[];
+  /** Commands per second over the last interval, servers up together; `null` when all are down. */
+  opsPerSec: number | null;
+  /** Bytes used by items, servers up together; `null` when all are down. */
+  bytes: number | null;
+  /** The memory limit, servers up together. */
+  limitBytes: number | null;
+  /** Items stored, servers up together. */
+  items: number | null;
+  /** Client call latency, median and 99th percentile, in ms; `null` without calls. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** Failed client calls per second, and those of them that timed out. */
+  errorsPerSec: number;
+  timeoutsPerSec: number;
+  /** Each server, in the order of `MEMCACHED_SERVERS`. */
+  servers: ServerSample[];
 }
 
 const OPS_STATS = [
@@ -31,37 +64,71 @@ const OPS_STATS = [
   'decr_misses',
 ];
 
-function sum(stats: ServerStats, names: readonly string[]): number {
+type Stats = Record<string, string | number>;
+
+function num(stats: Stats, name: string): number {
+  const v = stats[name];
+  return typeof v === 'number' ? v : 0;
+}
+
+function ops(stats: Stats): number {
   let total = 0;
-  for (const s of Object.values(stats)) {
-    for (const name of names) {
-      const v = s[name];
-      if (typeof v === 'number') total += v;
-    }
-  }
+  for (const name of OPS_STATS) total += num(stats, name);
   return total;
 }
 
+function rate(now: number, before: number | undefined, seconds: number): number | null {
+  return before === undefined ? null : Math.max(0, now - before) / seconds;
+}
+
+function hitRate(hits: number, misses: number): number | null {
+  return hits + misses > 0 ? (hits / (hits + misses)) * 100 : null;
+}
+
+interface Previous {
+  t: number;
+  stats: Map<string, Stats>;
+  buckets: Buckets;
+  errors: number;
+  timeouts: number;
+}
+
 /**
- * Reads `stats` every `intervalMs` and keeps the last `keep` points (5 minutes at 1 s), so the
- * dashboard shows history as soon as it opens. Rates come from the difference between reads.
+ * Reads each server's `stats` every `intervalMs` over its own connection (so one dead server
+ * is a gap in its own row, not a hole in every chart), plus the client's latency histogram and
+ * error counter from the metrics registry, and keeps the last `keep` points (5 minutes at 1 s),
+ * so the dashboard shows history as soon as it opens. Rates come from the difference between
+ * reads.
  */
 export class StatsSampler {
-  readonly #client: MemcachedClient;
   readonly #servers: readonly string[];
+  readonly #probes: Map<string, MemcachedClient>;
+  readonly #registry: Registry | undefined;
   readonly #keep: number;
   readonly #samples: StatsSample[] = [];
   #timer: NodeJS.Timeout | undefined;
-  #previous: { t: number; ops: number; hits: number; misses: number } | undefined;
+  #previous: Previous | undefined;
   #running: Promise<void> | undefined;
 
   constructor(
-    client: MemcachedClient,
     servers: readonly string[],
-    options: { intervalMs?: number; keep?: number } = {},
+    options: { intervalMs?: number; keep?: number; registry?: Registry } = {},
   ) {
-    this.#client = client;
     this.#servers = servers;
+    this.#registry = options.registry;
+    // Short bounds: a hung server must not hold a sample past the next one.
+    this.#probes = new Map(
+      servers.map((s) => [
+        s,
+        // Never ejected: each sample asks again and reports the real error, not "no servers".
+        new MemcachedClient(s, {
+          timeoutMs: 400,
+          connectTimeoutMs: 400,
+          failureLimit: 1_000_000_000,
+          retryDelayMs: 1000,
+        }),
+      ]),
+    );
     this.#keep = options.keep ?? 300;
     const intervalMs = options.intervalMs ?? 1000;
     this.#timer = setInterval(() => {
@@ -88,55 +155,106 @@ export class StatsSampler {
 
   async #read(): Promise<void> {
     const t = Date.now();
-    let stats: ServerStats = {};
-    let failed: { server: string | undefined; message: string } | undefined;
-    try {
-      stats = await this.#client.stats();
-    } catch (err) {
-      failed = {
-        server: err instanceof MemcachedError ? err.server : undefined,
-        message: err instanceof Error ? err.message : String(err),
-      };
-    }
-    const ops = sum(stats, OPS_STATS);
-    const hits = sum(stats, ['get_hits']);
-    const misses = sum(stats, ['get_misses']);
+    const reads = await Promise.all(
+      this.#servers.map(async (server): Promise<[string, Stats | string]> => {
+        try {
+          const all = await this.#probes.get(server)!.stats();
+          return [server, Object.values(all)[0] ?? {}];
+        } catch (err) {
+          return [server, err instanceof MemcachedError ? err.code : 'ERR_INTERNAL'];
+        }
+      }),
+    );
+    const buckets = this.#registry === undefined ? new Map() : await readBuckets(this.#registry);
+    const byCode =
+      this.#registry === undefined
+        ? new Map<string, number>()
+        : await readCounterByLabel(this.#registry, ERRORS_METRIC, 'code');
+    let errors = 0;
+    for (const v of byCode.values()) errors += v;
+    const timeouts = byCode.get('ERR_MEMCACHED_TIMEOUT') ?? 0;
+
     const prev = this.#previous;
-    let opsPerSec = 0;
-    let hitRate: number | null = null;
-    if (prev !== undefined && failed === undefined) {
-      const dt = Math.max(0.001, (t - prev.t) / 1000);
-      opsPerSec = Math.max(0, ops - prev.ops) / dt;
-      const dh = Math.max(0, hits - prev.hits);
-      const dm = Math.max(0, misses - prev.misses);
-      hitRate = dh + dm > 0 ? (dh / (dh + dm)) * 100 : null;
-    }
-    if (failed === undefined) this.#previous = { t, ops, hits, misses };
-    const servers = this.#servers.map((server) => {
-      if (server in stats) return { server, up: true };
-      if (failed !== undefined && (failed.server === undefined || failed.server === server)) {
-        return { server, up: false, error: failed.message };
+    const seconds = prev === undefined ? 1 : Math.max(0.001, (t - prev.t) / 1000);
+    const stats = new Map<string, Stats>();
+    let up = 0;
+    let hits = 0;
+    let misses = 0;
+    let fleetOps: number | null = null;
+    const totals = { bytes: 0, limitBytes: 0, items: 0 };
+    const servers = reads.map(([server, read]): ServerSample => {
+      if (typeof read === 'string') {
+        return {
+          server,
+          up: false,
+          error: read,
+          bytes: null,
+          limitBytes: null,
+          items: null,
+          connections: null,
+          evictionsPerSec: null,
+          opsPerSec: null,
+          hitRate: null,
+        };
       }
-      // Missing from a successful read: the client has ejected it.
-      return { server, up: failed !== undefined };
+      up++;
+      stats.set(server, read);
+      const before = prev?.stats.get(server);
+      const dHits =
+        before === undefined ? 0 : Math.max(0, num(read, 'get_hits') - num(before, 'get_hits'));
+      const dMisses =
+        before === undefined ? 0 : Math.max(0, num(read, 'get_misses') - num(before, 'get_misses'));
+      const serverOps = rate(ops(read), before === undefined ? undefined : ops(before), seconds);
+      if (serverOps !== null) fleetOps = (fleetOps ?? 0) + serverOps;
+      hits += dHits;
+      misses += dMisses;
+      totals.bytes += num(read, 'bytes');
+      totals.limitBytes += num(read, 'limit_maxbytes');
+      totals.items += num(read, 'curr_items');
+      return {
+        server,
+        up: true,
+        bytes: num(read, 'bytes'),
+        limitBytes: num(read, 'limit_maxbytes'),
+        items: num(read, 'curr_items'),
+        connections: num(read, 'curr_connections'),
+        evictionsPerSec: rate(
+          num(read, 'evictions'),
+          before === undefined ? undefined : num(before, 'evictions'),
+          seconds,
+        ),
+        opsPerSec: serverOps,
+        hitRate: hitRate(dHits, dMisses),
+      };
     });
+    const any = up > 0;
     this.#samples.push({
       t,
-      hitRate,
-      opsPerSec,
-      bytes: sum(stats, ['bytes']),
-      limitBytes: sum(stats, ['limit_maxbytes']),
-      items: sum(stats, ['curr_items']),
+      hitRate: hitRate(hits, misses),
+      opsPerSec: any ? (fleetOps ?? 0) : null,
+      bytes: any ? totals.bytes : null,
+      limitBytes: any ? totals.limitBytes : null,
+      items: any ? totals.items : null,
+      p50Ms: prev === undefined ? null : toMs(quantileBetween(prev.buckets, buckets, 0.5)),
+      p99Ms: prev === undefined ? null : toMs(quantileBetween(prev.buckets, buckets, 0.99)),
+      errorsPerSec: prev === undefined ? 0 : Math.max(0, errors - prev.errors) / seconds,
+      timeoutsPerSec: prev === undefined ? 0 : Math.max(0, timeouts - prev.timeouts) / seconds,
       servers,
     });
+    this.#previous = { t, stats, buckets, errors, timeouts };
     if (this.#samples.length > this.#keep)
       this.#samples.splice(0, this.#samples.length - this.#keep);
   }
 
-  /** Stops the timer and waits for a read in progress. */
+  /** Stops the timer, waits for a read in progress and closes the probe connections. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#running;
+    await Promise.all([...this.#probes.values()].map((c) => c.close()));
   }
+}
+
+function toMs(seconds: number | null): number | null {
+  return seconds === null ? null : seconds * 1000;
 }

@@ -23,8 +23,11 @@ async function memkitServerAccepts(flags: string[]): Promise<boolean> {
   }
 }
 
-function envOf(list: { name: string; value: string }[]): Record<string, string> {
-  return Object.fromEntries(list.map((e) => [e.name, e.value]));
+/** Plain values of a container's env; secret references are checked on their own. */
+function envOf(list: { name: string; value?: string }[]): Record<string, string> {
+  return Object.fromEntries(
+    list.filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]),
+  );
 }
 
 describe('deploy/docker-compose.yml', () => {
@@ -56,6 +59,31 @@ describe('deploy/docker-compose.yml', () => {
     expect(Object.keys(demo.depends_on).sort()).toEqual(memcached);
   });
 
+  it('requires SESSION_SECRET and ADMIN_TOKEN, which the production image cannot start without', () => {
+    const env: Record<string, string> = compose.services['demo-api'].environment;
+    expect(env.SESSION_SECRET).toMatch(/^\$\{SESSION_SECRET:\?.+\}$/);
+    expect(env.ADMIN_TOKEN).toMatch(/^\$\{ADMIN_TOKEN:\?.+\}$/);
+    expect(readFileSync(deploy('Dockerfile'), 'utf8')).toMatch(/ENV NODE_ENV=production/);
+    expect(() => readDemoConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET is not set/);
+  });
+
+  it('Prometheus scrapes /metrics with the admin token from a secret, as a bearer token', () => {
+    const prometheus = compose.services.prometheus;
+    expect(compose.secrets.admin_token).toEqual({ environment: 'ADMIN_TOKEN' });
+    expect(prometheus.secrets).toEqual(['admin_token']);
+    const [file, mounted] = (prometheus.volumes[0] as string).split(':');
+    expect(prometheus.command).toContain(`--config.file=${mounted}`);
+    const config: Doc = parse(readFileSync(deploy(file!.replace('./', '')), 'utf8'));
+    const job = config.scrape_configs[0];
+    expect(job.metrics_path).toBe('/metrics');
+    expect(job.authorization).toEqual({
+      type: 'Bearer',
+      credentials_file: '/run/secrets/admin_token',
+    });
+    const port = readDemoConfig(compose.services['demo-api'].environment).port;
+    expect(job.static_configs[0].targets).toEqual([`demo-api:${port}`]);
+  });
+
   it('runs the entry point the package builds', () => {
     const pkg = JSON.parse(readFileSync(repo('apps/demo-api/package.json'), 'utf8'));
     expect(pkg.scripts.start).toBe('node dist/main.js');
@@ -70,6 +98,7 @@ describe('deploy/k8s', () => {
   const docs: Doc[] = [
     ...parseAllDocuments(readFileSync(deploy('k8s/memcached.yaml'), 'utf8')),
     ...parseAllDocuments(readFileSync(deploy('k8s/demo-api.yaml'), 'utf8')),
+    ...parseAllDocuments(readFileSync(deploy('k8s/prometheus-scrape.yaml'), 'utf8')),
   ].map((d) => d.toJS());
   const find = (kind: string, name: string): Doc => {
     const doc = docs.find((d) => d.kind === kind && d.metadata.name === name);
@@ -101,7 +130,8 @@ describe('deploy/k8s', () => {
     const headless = find('Service', 'memcached');
     const container = deployment.spec.template.spec.containers[0];
     const env = envOf(container.env);
-    const config = readDemoConfig(env);
+    expect(env.NODE_ENV).toBe('production');
+    const config = readDemoConfig({ ...env, SESSION_SECRET: 'x'.repeat(32) });
     expect(container.ports[0].containerPort).toBe(config.port);
     expect(container.livenessProbe.tcpSocket.port).toBe(config.port);
     expect(container.readinessProbe.tcpSocket.port).toBe(config.port);
@@ -118,5 +148,34 @@ describe('deploy/k8s', () => {
     expect(service.spec.ports[0].targetPort).toBe(config.port);
     expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'demo-api' });
     expect(hpa.spec.minReplicas).toBeLessThanOrEqual(hpa.spec.maxReplicas);
+  });
+
+  it('demo-api: SESSION_SECRET and ADMIN_TOKEN come from the "demo-api" Secret', () => {
+    const container = find('Deployment', 'demo-api').spec.template.spec.containers[0];
+    for (const name of ['SESSION_SECRET', 'ADMIN_TOKEN']) {
+      const entry = container.env.find((e: { name: string }) => e.name === name);
+      expect(entry.valueFrom.secretKeyRef).toEqual({ name: 'demo-api', key: name });
+    }
+  });
+
+  it("the Prometheus scrape job sends the Secret's ADMIN_TOKEN as a bearer token to every demo-api pod", () => {
+    const map = find('ConfigMap', 'prometheus-demo-api-scrape');
+    const job = parse(map.data['demo-api-scrape.yml']).scrape_configs[0];
+    expect(job.metrics_path).toBe('/metrics');
+    expect(job.authorization).toEqual({
+      type: 'Bearer',
+      credentials_file: '/etc/prometheus/secrets/demo-api/ADMIN_TOKEN',
+    });
+    const deployment = find('Deployment', 'demo-api');
+    const keep = Object.fromEntries(
+      job.relabel_configs.map((r: { source_labels: string[]; regex: string }) => [
+        r.source_labels[0],
+        r.regex,
+      ]),
+    );
+    expect(keep.__meta_kubernetes_pod_label_app).toBe(deployment.spec.template.metadata.labels.app);
+    expect(keep.__meta_kubernetes_pod_container_port_name).toBe(
+      deployment.spec.template.spec.containers[0].ports[0].name,
+    );
   });
 });

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import { createServer } from 'node:net';
+import { ConfigError } from '@memkit/demo-api';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,146 +13,42 @@ async function start(env: Record<string, string> = {}) {
   const lines: string[] = [];
   const demo = await startFastifyDemo(
     { PORT: '0', DEMO_DB_LATENCY_MS: '5', RATE_LIMIT_MAX: '1000', ...env },
-    (line) => lines.push(line),
+    { print: (line) => lines.push(line), logDestination: { write: () => {} } },
   );
   return { demo, lines };
 }
 
-function cookieOf(setCookie: string | string[] | undefined): string {
-  const first = Array.isArray(setCookie) ? setCookie[0] : setCookie;
-  return first?.split(';')[0] ?? '';
-}
-
 describe('demo-fastify on the in-process memcached', () => {
-  let demo: RunningFastifyDemo;
-  let app: FastifyInstance;
-  let lines: string[];
-  beforeAll(async () => {
-    ({ demo, lines } = await start());
-    app = demo.app;
-  });
-  afterAll(async () => {
-    await demo.close();
-  });
-
-  it('says first that it started the in-process memcached, with URLs to try', () => {
-    expect(lines[0]).toBe(`memkit demo-fastify (Fastify 5) listening on ${demo.url}`);
-    expect(lines[1]).toContain('started the in-process memcached');
-    expect(lines.join('\n')).toContain(`${demo.url}/api/users/1`);
-  });
-
-  it('GET /api/users/:id is cached by memcachedCache after the first lookup', async () => {
-    const before = demo.db.lookups;
-    const first = await app.inject({ url: '/api/users/3' });
-    expect(first.statusCode).toBe(200);
-    expect(first.json()).toMatchObject({ id: 3, name: 'Grace Hopper' });
-    const second = await app.inject({ url: '/api/users/3' });
-    expect(second.statusCode).toBe(200);
-    expect(second.json()).toEqual(first.json());
-    expect(second.headers['x-cache']).toBe('HIT');
-    expect(demo.db.lookups - before).toBe(1);
-    expect((await app.inject({ url: '/api/users/999' })).statusCode).toBe(404);
-    expect((await app.inject({ url: '/api/users/zero' })).statusCode).toBe(400);
-  });
-
-  it('POST, GET and DELETE /api/sessions', async () => {
-    const bad = await app.inject({
-      method: 'POST',
-      url: '/api/sessions',
-      payload: { username: 'admin', password: 'x' },
-    });
-    expect(bad.statusCode).toBe(401);
-    expect(bad.json()).toEqual({ error: 'Invalid credentials' });
-    const ok = await app.inject({
-      method: 'POST',
-      url: '/api/sessions',
-      payload: { username: 'admin', password: 'password' },
-    });
-    expect(ok.statusCode).toBe(201);
-    const { sessionId, user } = ok.json();
-    expect(user).toMatchObject({ id: 1, role: 'admin' });
-    const got = await app.inject({ url: `/api/sessions/${sessionId}` });
-    expect(got.statusCode).toBe(200);
-    expect(got.json()).toMatchObject({ sessionId, userId: '1' });
-    const del = await app.inject({ method: 'DELETE', url: `/api/sessions/${sessionId}` });
-    expect(del.json()).toEqual({ deleted: true });
-    expect((await app.inject({ url: `/api/sessions/${sessionId}` })).statusCode).toBe(404);
-    expect(
-      (await app.inject({ method: 'DELETE', url: `/api/sessions/${sessionId}` })).statusCode,
-    ).toBe(404);
-  });
-
-  it('GET /api/cache/stats and POST /api/cache/flush', async () => {
-    await app.inject({ url: '/api/users/4' });
-    await app.inject({ url: '/api/users/4' });
-    const stats = await app.inject({ url: '/api/cache/stats' });
-    expect(stats.statusCode).toBe(200);
-    const body = stats.json();
-    const address = demo.backend.embedded!.address;
-    expect(body.servers[address].currentItems).toBeGreaterThan(0);
-    expect(body.hitRate).toBeGreaterThan(0);
-    const before = demo.db.lookups;
-    const flush = await app.inject({ method: 'POST', url: '/api/cache/flush' });
-    expect(flush.json()).toEqual({ flushed: true });
-    await app.inject({ url: '/api/users/4' });
-    expect(demo.db.lookups - before).toBe(1);
-  });
-
-  it('the cookie login flow on @fastify/session with the memcached store', async () => {
-    expect((await app.inject({ url: '/me' })).statusCode).toBe(401);
-    const wrong = await app.inject({
-      method: 'POST',
-      url: '/login',
-      payload: { username: 'admin', password: 'no' },
-    });
-    expect(wrong.statusCode).toBe(401);
-    const login = await app.inject({
-      method: 'POST',
-      url: '/login',
-      payload: { username: 'admin', password: 'password' },
-    });
-    expect(login.statusCode).toBe(200);
-    const cookie = cookieOf(login.headers['set-cookie']);
-    expect(cookie).toMatch(/^sessionId=/);
-    const me = await app.inject({ url: '/me', headers: { cookie } });
-    expect(me.statusCode).toBe(200);
-    expect(me.json().user).toMatchObject({ name: 'Ada Lovelace' });
-    expect(
-      (await app.inject({ method: 'POST', url: '/logout', headers: { cookie } })).statusCode,
-    ).toBe(200);
-    expect((await app.inject({ url: '/me', headers: { cookie } })).statusCode).toBe(401);
-  });
-
-  it('/metrics and /dashboard over HTTP', async () => {
-    const metrics = await request(demo.url).get('/metrics').expect(200);
-    expect(metrics.text).toContain(`memcached_up{server="${demo.backend.embedded!.address}"} 1`);
-    expect(metrics.text).toContain('memkit_client_request_duration_seconds_bucket');
-    const page = await request(demo.url).get('/dashboard').expect(200);
-    expect(page.headers['content-type']).toContain('text/html');
-    await request(demo.url).get('/dashboard/data').expect(200);
-  });
-});
-
-describe('demo-fastify rate limit and shutdown', () => {
-  it('limits /api/ to RATE_LIMIT_MAX per IP, not the other routes', async () => {
-    const { demo } = await start({ RATE_LIMIT_MAX: '2' });
+  it('says first that it started the in-process memcached, with the admin links', async () => {
+    const { demo, lines } = await start();
     try {
-      // The same user twice: the second answer is a cache HIT, and a HIT is counted too
-      // (the cache serves from the route's last preHandler, after the limiter's onRequest).
-      expect((await demo.app.inject({ url: '/api/users/1' })).statusCode).toBe(200);
-      const hit = await demo.app.inject({ url: '/api/users/1' });
-      expect(hit.statusCode).toBe(200);
+      expect(lines[0]).toBe(`memkit demo-fastify (Fastify 5) listening on ${demo.url}`);
+      expect(lines[1]).toContain('started the in-process memcached');
+      expect(lines).toContain(`  open ${demo.url}/dashboard?token=${demo.adminToken}`);
+      // The user lookup is cached by the memcachedCache plugin.
+      await demo.app.inject({ url: '/api/users/3' });
+      const hit = await demo.app.inject({ url: '/api/users/3' });
       expect(hit.headers['x-cache']).toBe('HIT');
-      const limited = await demo.app.inject({ url: '/api/users/1' });
-      expect(limited.statusCode).toBe(429);
-      const login = await demo.app.inject({ method: 'POST', url: '/api/sessions', payload: {} });
-      expect(login.statusCode).toBe(429);
-      expect((await demo.app.inject({ url: '/dashboard' })).statusCode).toBe(200);
     } finally {
       await demo.close();
     }
   });
 
+  it('a busy port is "port N is in use; set PORT", with nothing left running', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      await expect(start({ PORT: String(port) })).rejects.toThrow(
+        new ConfigError(`port ${port} is in use; set PORT`),
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('demo-fastify shutdown', () => {
   it('close() drains the request in flight, then stops the embedded server', async () => {
     const { demo } = await start({ DEMO_DB_LATENCY_MS: '300' });
     const response = request(demo.url)
@@ -188,7 +85,12 @@ describe.skipIf(!requireBinary('memcached'))('demo-fastify on a real memcached',
     await demo.app.inject({ url: '/api/users/5' });
     const hit = await demo.app.inject({ url: '/api/users/5' });
     expect(hit.headers['x-cache']).toBe('HIT');
-    const stats = (await demo.app.inject({ url: '/api/cache/stats' })).json();
+    const stats = (
+      await demo.app.inject({
+        url: '/api/cache/stats',
+        headers: { authorization: `Bearer ${demo.adminToken}` },
+      })
+    ).json();
     expect(Object.keys(stats.servers)).toEqual([real.address]);
   });
 });

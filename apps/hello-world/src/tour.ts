@@ -86,7 +86,7 @@ export async function runTour(client: MemcachedClient, options: TourOptions): Pr
   );
 
   heading();
-  const session = { userId: 42, name: 'Ada', cart: ['book'], loginAt: new Date(0).toISOString() };
+  const session = { userId: 42, name: 'Ada', cart: ['book'], loginAt: new Date().toISOString() };
   await client.set('hello:session:s3cr3t', session, { ttl: 1800 });
   print(`  set('hello:session:s3cr3t', session, { ttl: 1800 }) → stored for 30 minutes`);
   print(`  get('hello:session:s3cr3t') → ${show(await client.get('hello:session:s3cr3t'))}`);

@@ -74,6 +74,13 @@ describe('hello-world tour', () => {
     expect(lines).toContain('  database queries: 1');
   });
 
+  it('prints real times: the session was logged in during the tour, not in 1970', () => {
+    const text = lines.join('\n');
+    expect(text).not.toContain('1970-01-01');
+    const loginAt = /"loginAt":"([^"]+)"/.exec(text)?.[1];
+    expect(Math.abs(Date.parse(loginAt!) - Date.now())).toBeLessThan(60_000);
+  });
+
   it('cleans up its keys', async () => {
     expect(await client.getMulti(['hello:a', 'hello:user:7', 'hello:visits'])).toEqual(new Map());
   });

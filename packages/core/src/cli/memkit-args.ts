@@ -1,3 +1,5 @@
+import { parseServerList } from '../client/index.js';
+
 /** The flags every `memkit` subcommand understands. */
 export interface CommonArgs {
   servers: string | undefined;
@@ -59,15 +61,24 @@ export function parseCommonArgs(argv: readonly string[], allowed: readonly strin
   return out;
 }
 
-/** The servers to talk to: `--servers`, else `MEMCACHED_SERVERS`, else `127.0.0.1:11211`. */
+/**
+ * The servers to talk to: `--servers`, else `MEMCACHED_SERVERS`, else `127.0.0.1:11211`.
+ * @throws UsageError naming the source and the bad entry, so a typo is exit 64 (a usage error),
+ * never reported as a cluster that is down.
+ */
 export function resolveServers(
   flag: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
 ): string[] {
-  const raw = flag ?? env.MEMCACHED_SERVERS?.trim() ?? '';
-  const list = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  return list.length > 0 ? list : ['127.0.0.1:11211'];
+  const fromEnv = env.MEMCACHED_SERVERS?.trim();
+  const source = flag !== undefined ? '--servers' : fromEnv ? 'MEMCACHED_SERVERS' : undefined;
+  const raw = flag ?? fromEnv ?? '';
+  if (source === undefined) return ['127.0.0.1:11211'];
+  try {
+    return parseServerList(raw, {}).map((s) => s.id);
+  } catch {
+    throw new UsageError(
+      `invalid ${source} '${raw}': expected comma-separated host:port entries with ports 1-65535, e.g. 10.0.0.1:11211,10.0.0.2:11211`,
+    );
+  }
 }

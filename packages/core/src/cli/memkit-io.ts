@@ -8,6 +8,8 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** Asks a yes/no question; `false` unless answered yes (and when there is no terminal). */
   confirm(question: string): Promise<boolean>;
+  /** Whether there is a terminal to ask on; without one, `flush` needs `--yes`. @default true */
+  interactive?: boolean;
 }
 
 /** The process's own stdin, stdout, stderr and environment. */
@@ -16,6 +18,7 @@ export function processIo(): CliIo {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     env: process.env,
+    interactive: process.stdin.isTTY === true,
     async confirm(question) {
       // Without a terminal there is nobody to ask: flushing needs an explicit --yes.
       if (!process.stdin.isTTY) return false;

@@ -1,10 +1,11 @@
-import { MemcachedClient } from '../client/index.js';
 import { type ServerSummary, summarizeServerStats } from '../metrics/index.js';
 import { type CommonArgs, parseCommonArgs, resolveServers, UsageError } from './memkit-args.js';
+import { flushExitCode, flushServers } from './memkit-flush.js';
 import { type CliIo, processIo } from './memkit-io.js';
 import { probeServers } from './memkit-probe.js';
 import { main as serverMain } from './memkit-server.js';
 import { renderStatsTable } from './memkit-stats-report.js';
+import { packageVersion } from './memkit-version.js';
 
 const SERVERS_HELP = `  --servers <list>   comma-separated host:port list
                      (default: MEMCACHED_SERVERS, then 127.0.0.1:11211)
@@ -22,7 +23,13 @@ Commands:
   flush    invalidate every item on every server (asks first unless --yes)
   server   run the in-process memcached (same flags as memkit-server)
 
+Options:
+  -V, --version   print the version and exit
+  -h, --help      show this help
+
 Run 'memkit <command> --help' for a command's options.
+Exit codes: 0 success, 1 failure, 2 cluster down (health), 3 outcome unknown (flush),
+64 usage or configuration error (an unknown option, a malformed server list).
 `,
   stats: `Usage: memkit stats [--servers a,b] [--json]
 
@@ -44,7 +51,9 @@ ${SERVERS_HELP}
   flush: `Usage: memkit flush [--servers a,b] [--yes]
 
 Invalidates every item on every server (flush_all). Asks for confirmation unless --yes;
-without a terminal to ask on, --yes is required.
+without a terminal to ask on, --yes is required (else exit 64). Reports each server as flushed, failed
+(certainly not flushed) or unknown (no reply in time: it may have flushed).
+Exit code: 0 all flushed, 1 any failed, 3 none failed but some unknown.
 
   -y, --yes          do not ask
 ${SERVERS_HELP}
@@ -103,6 +112,10 @@ async function health(args: CommonArgs, io: CliIo): Promise<number> {
 
 async function flush(args: CommonArgs, io: CliIo): Promise<number> {
   const servers = resolveServers(args.servers, io.env);
+  if (!args.yes && io.interactive === false) {
+    // A script that forgot --yes is a usage error (64), not a failed flush (1).
+    throw new UsageError('no terminal to ask for confirmation on: pass --yes to flush');
+  }
   if (!args.yes) {
     const ok = await io.confirm(
       `Flush ALL items on ${servers.length} server(s): ${servers.join(', ')}? [y/N] `,
@@ -112,20 +125,20 @@ async function flush(args: CommonArgs, io: CliIo): Promise<number> {
       return 1;
     }
   }
-  const client = new MemcachedClient(servers, {
-    timeoutMs: args.timeoutMs,
-    connectTimeoutMs: args.timeoutMs,
-  });
-  try {
-    await client.flushAll();
-    io.stdout(`flushed ${servers.length} server(s): ${servers.join(', ')}\n`);
-    return 0;
-  } catch (err) {
-    io.stderr(`memkit: flush failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
-  } finally {
-    await client.close();
+  const outcomes = await flushServers(servers, args.timeoutMs);
+  const mark = { flushed: '✓', failed: '✗', unknown: '?' } as const;
+  for (const o of outcomes) {
+    io.stdout(
+      o.outcome === 'flushed'
+        ? `${mark.flushed} ${o.server}  flushed\n`
+        : `${mark[o.outcome]} ${o.server}  ${o.outcome}: ${o.reason} (${o.code})\n`,
+    );
   }
+  const count = (kind: string) => outcomes.filter((o) => o.outcome === kind).length;
+  io.stdout(
+    `flush: ${count('flushed')} flushed, ${count('failed')} failed, ${count('unknown')} unknown\n`,
+  );
+  return flushExitCode(outcomes);
 }
 
 const COMMANDS: Record<
@@ -138,14 +151,19 @@ const COMMANDS: Record<
 };
 
 /**
- * Entry point of the `memkit` bin (`stats`, `health`, `flush`, `server`). Resolves with the
- * exit code: 0 success, 1 failure (or a degraded cluster), 2 cluster down, 64 bad usage.
+ * Entry point of the `memkit` bin (`stats`, `health`, `flush`, `server`, `--version`). Resolves
+ * with the exit code: 0 success, 1 failure (or a degraded cluster), 2 cluster down, 3 a flush
+ * whose outcome is unknown, 64 bad usage or configuration.
  */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     io.stdout(HELP.main!);
     return command === undefined ? 64 : 0;
+  }
+  if (command === '--version' || command === '-V' || command === 'version') {
+    io.stdout(`memkit ${packageVersion()}\n`);
+    return 0;
   }
   if (command === 'server') return serverMain(rest);
   const spec = COMMANDS[command];
@@ -165,5 +183,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     io.stdout(HELP[command]!);
     return 0;
   }
-  return spec.run(args, io);
+  try {
+    return await spec.run(args, io);
+  } catch (err) {
+    // A malformed server list is found when the command resolves it: still a usage error.
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr(`memkit ${command}: ${err.message}\n`);
+    return 64;
+  }
 }

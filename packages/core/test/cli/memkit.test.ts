@@ -167,7 +167,112 @@ describe.skipIf(!requireBinary('memcached'))('real memcached', () => {
   });
 });
 
+describe('memkit flush, server by server', () => {
+  it('one dead node of two: the live one is flushed and said so, the dead one failed, exit 1', async () => {
+    const live = await startServer();
+    const client = new MemcachedClient(live.address);
+    try {
+      await client.set('flush-me', 'v');
+      const dead = await deadAddress();
+      const r = await run(['flush', '--servers', `${live.address},${dead}`, '--yes']);
+      expect(r.out).toContain(`✓ ${live.address}  flushed\n`);
+      expect(r.out).toMatch(
+        new RegExp(
+          `✗ ${dead}  failed: cannot connect \\(ECONNREFUSED\\) \\(ERR_MEMCACHED_CONNECTION\\)`,
+        ),
+      );
+      expect(r.out).toContain('flush: 1 flushed, 1 failed, 0 unknown\n');
+      expect(r.code).toBe(1);
+      expect(await client.get('flush-me')).toBeNull();
+    } finally {
+      await client.close();
+      await live.close();
+    }
+  });
+
+  it('a hung node: the outcome is unknown (exit 3), and indeed the flush happens once it answers', async () => {
+    const hung = await startServer();
+    const client = new MemcachedClient(hung.address);
+    try {
+      await client.set('flush-later', 'v');
+      hung.hang();
+      const r = await run(['flush', '--servers', hung.address, '--yes', '--timeout-ms', '200']);
+      expect(r.out).toContain(
+        `? ${hung.address}  unknown: no reply within 200 ms; the flush may have happened (ERR_MEMCACHED_TIMEOUT)`,
+      );
+      expect(r.out).toContain('flush: 0 flushed, 0 failed, 1 unknown\n');
+      expect(r.code).toBe(3);
+      hung.resume();
+      // The flush_all the CLI sent was read and applied on resume.
+      await expect.poll(() => hung.stats().cmd_flush, { timeout: 5000 }).toBe(1);
+      expect(await client.get('flush-later')).toBeNull();
+    } finally {
+      await client.close();
+      await hung.close();
+    }
+  });
+
+  it('a node that refuses flush_all (-F) failed, exit 1', async () => {
+    const strict = await startServer({ flushEnabled: false });
+    try {
+      const r = await run(['flush', '--servers', strict.address, '--yes']);
+      expect(r.out).toMatch(new RegExp(`^✗ ${strict.address}  failed: the server refused: `));
+      expect(r.code).toBe(1);
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
 describe('memkit CLI usage', () => {
+  it('a malformed server list is a usage error (exit 64) naming it, never a DOWN cluster', async () => {
+    for (const cmd of ['health', 'stats', 'flush']) {
+      const r = await run([cmd, '--servers', 'foo:bar', '--yes'].slice(0, cmd === 'flush' ? 4 : 3));
+      expect(r.code).toBe(64);
+      expect(r.err).toBe(
+        `memkit ${cmd}: invalid --servers 'foo:bar': expected comma-separated host:port entries with ports 1-65535, e.g. 10.0.0.1:11211,10.0.0.2:11211\n`,
+      );
+      expect(r.out).toBe('');
+    }
+    const env = await run(['health'], { env: { MEMCACHED_SERVERS: 'a:1,b:99999' } });
+    expect(env.code).toBe(64);
+    expect(env.err).toContain("invalid MEMCACHED_SERVERS 'a:1,b:99999'");
+  });
+
+  it('flush without --yes and without a terminal is a usage error (exit 64); nothing is flushed', async () => {
+    const server = await startServer();
+    const client = new MemcachedClient(server.address);
+    try {
+      await client.set('kept', 'v');
+      let err = '';
+      const code = await main(['flush', '--servers', server.address], {
+        stdout: () => {},
+        stderr: (t) => {
+          err += t;
+        },
+        env: {},
+        interactive: false,
+        confirm: async () => true,
+      });
+      expect(code).toBe(64);
+      expect(err).toBe(
+        'memkit flush: no terminal to ask for confirmation on: pass --yes to flush\n',
+      );
+      expect(await client.get('kept')).toBe('v');
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    for (const flag of ['--version', '-V']) {
+      const r = await run([flag]);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^memkit \d+\.\d+\.\d+\n$/);
+    }
+  });
+
   it('--help on the CLI and on each command', async () => {
     expect((await run(['--help'])).out).toContain('Usage: memkit <command>');
     for (const cmd of ['stats', 'health', 'flush']) {
