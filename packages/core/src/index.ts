@@ -65,7 +65,7 @@ export {
   MemcachedValueTooLargeError,
 } from './errors.js';
 // --- metrics (prom-client is an optional peer dependency, loaded by collectMetrics) ---
-export type { MetricsCollector, ServerSummary } from './metrics/index.js';
+export type { MetricsCollector, MetricsRegistry, ServerSummary } from './metrics/index.js';
 export { collectMetrics, summarizeServerStats, summarizeStats } from './metrics/index.js';
 // --- server (in-process memcached) ---
 export type {
