@@ -151,10 +151,12 @@ async function main() {
       const t0 = performance.now();
       rmSync(join(project.dir, 'dist'), { recursive: true, force: true });
       const { code, output } = await run(project);
-      if (output.trim()) process.stdout.write(output.replace(/^/gm, `  ${project.name}: `) + '\n');
+      if (output.trim()) process.stdout.write(`${output.replace(/^/gm, `  ${project.name}: `)}\n`);
       if (code !== 0) throw new Error(`build: ${project.name} failed (exit ${code})`);
       writeFileSync(join(project.dir, 'dist', STAMP), `${JSON.stringify({ hash, inputs })}\n`);
-      console.log(`build: ${project.name} built in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+      console.log(
+        `build: ${project.name} built in ${((performance.now() - t0) / 1000).toFixed(1)}s`,
+      );
       outputs.set(project.name, hash);
       rebuilt++;
     } finally {
