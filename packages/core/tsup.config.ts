@@ -1,4 +1,4 @@
-import { packageConfig } from '../../scripts/tsup-package.ts';
+import { packageConfig } from '../../scripts/tsup-package.js';
 
 // The bin launchers (bin/*.js) import the CLI entry points from dist/.
 export default packageConfig(import.meta.dirname, {

@@ -1,3 +1,3 @@
-import { packageConfig } from '../../scripts/tsup-package.ts';
+import { packageConfig } from '../../scripts/tsup-package.js';
 
 export default packageConfig(import.meta.dirname);

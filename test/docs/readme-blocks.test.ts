@@ -12,7 +12,7 @@ import { type MemcachedServer, startServer } from '@memkit/core';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, workspaceProjects } from '../../scripts/workspace.mjs';
-import { startRealRedis, type RealRedis } from '../support/redis.js';
+import { type RealRedis, startRealRedis } from '../support/redis.js';
 
 const run = promisify(execFile);
 /** Languages whose blocks are programs and run. */
@@ -70,18 +70,15 @@ const blocks = readmes().flatMap(({ file, cwd }) => extractBlocks(file, cwd));
 const runnable = blocks.filter((b) => RUNNABLE.has(b.lang) && !b.flags.includes(NO_RUN));
 const runDirs = new Set(runnable.map((b) => join(b.cwd, '.docs-run')));
 
-let memcached: MemcachedServer;
 let redis: RealRedis;
 
 beforeAll(async () => {
   // Blocks import the packages by name, as users do: from the build (only what changed).
   await run(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT });
-  memcached = await startServer();
   redis = await startRealRedis();
 }, 300_000);
 
 afterAll(async () => {
-  await memcached?.close();
   await redis?.stop();
   for (const dir of runDirs) rmSync(dir, { recursive: true, force: true });
 });
@@ -100,36 +97,50 @@ describe('README code blocks', () => {
   });
 
   for (const b of runnable) {
-    it(`${b.readme} block ${b.index} (line ${b.line}, ${b.lang}) runs as-is`, async () => {
-      const dir = join(b.cwd, '.docs-run');
-      mkdirSync(dir, { recursive: true });
-      const base = `${b.readme.replace(/[^a-z0-9]+/gi, '-')}-${b.index}`;
-      const commonjs = b.lang === 'cjs' || b.lang === 'cts';
-      const file = join(dir, `${base}.${commonjs ? 'cjs' : 'mjs'}`);
-      const code = b.lang.endsWith('ts')
-        ? ts.transpileModule(b.code, {
-            compilerOptions: {
-              module: commonjs ? ts.ModuleKind.CommonJS : ts.ModuleKind.ESNext,
-              target: ts.ScriptTarget.ES2022,
-              verbatimModuleSyntax: false,
-            },
-          }).outputText
-        : b.code;
-      writeFileSync(file, code);
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        MEMCACHED_SERVERS: memcached.address,
-        REDIS_URL: `redis://${redis.host}:${redis.port}`,
-      };
-      delete env.NODE_OPTIONS;
-      try {
-        await run(process.execPath, [file], { cwd: dir, env, timeout: BLOCK_TIMEOUT_MS });
-      } catch (err) {
-        const e = err as { code?: number; signal?: string; stdout?: string; stderr?: string };
-        throw new Error(
-          `${b.readme}:${b.line} failed (exit ${e.code ?? e.signal}; a block must end on its own within ${BLOCK_TIMEOUT_MS} ms):\n${e.stdout ?? ''}${e.stderr ?? ''}`,
-        );
-      }
-    }, BLOCK_TIMEOUT_MS + 10_000);
+    it(
+      `${b.readme} block ${b.index} (line ${b.line}, ${b.lang}) runs as-is`,
+      async () => {
+        const dir = join(b.cwd, '.docs-run');
+        mkdirSync(dir, { recursive: true });
+        const base = `${b.readme.replace(/[^a-z0-9]+/gi, '-')}-${b.index}`;
+        const commonjs = b.lang === 'cjs' || b.lang === 'cts';
+        const file = join(dir, `${base}.${commonjs ? 'cjs' : 'mjs'}`);
+        const code = b.lang.endsWith('ts')
+          ? ts.transpileModule(b.code, {
+              compilerOptions: {
+                module: commonjs ? ts.ModuleKind.CommonJS : ts.ModuleKind.ESNext,
+                target: ts.ScriptTarget.ES2022,
+                verbatimModuleSyntax: false,
+              },
+            }).outputText
+          : b.code;
+        writeFileSync(file, code);
+        // A fresh memcached and an empty redis per block: what it prints is what a reader gets.
+        const memcached: MemcachedServer = await startServer();
+        await redis.redis.flushall();
+        const env: NodeJS.ProcessEnv = {
+          ...process.env,
+          MEMCACHED_SERVERS: memcached.address,
+          REDIS_URL: `redis://${redis.host}:${redis.port}`,
+        };
+        delete env.NODE_OPTIONS;
+        try {
+          const { stdout } = await run(process.execPath, [file], {
+            cwd: dir,
+            env,
+            timeout: BLOCK_TIMEOUT_MS,
+          });
+          if (process.env.DOCS_SHOW_OUTPUT) console.log(`${b.readme}:${b.line}\n${stdout}`);
+        } catch (err) {
+          const e = err as { code?: number; signal?: string; stdout?: string; stderr?: string };
+          throw new Error(
+            `${b.readme}:${b.line} failed (exit ${e.code ?? e.signal}; a block must end on its own within ${BLOCK_TIMEOUT_MS} ms):\n${e.stdout ?? ''}${e.stderr ?? ''}`,
+          );
+        } finally {
+          await memcached.close();
+        }
+      },
+      BLOCK_TIMEOUT_MS + 10_000,
+    );
   }
 });
