@@ -9,7 +9,15 @@
 //   node scripts/build.mjs @memkit/core apps/hello-world   only these (and what they need)
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { ROOT, workspaceProjects } from './workspace.mjs';
@@ -175,4 +183,51 @@ async function main() {
   console.log(`build: ${rebuilt} of ${projects.length} rebuilt in ${seconds}s`);
 }
 
-await main();
+/**
+ * One build at a time in a checkout: tests that build first (docs, tarballs) may start together.
+ * A lock left by a process that died is taken over.
+ */
+async function withLock(work) {
+  const lock = join(ROOT, 'node_modules', '.cache', 'memkit-build.lock');
+  mkdirSync(join(lock, '..'), { recursive: true });
+  const deadline = Date.now() + 15 * 60_000;
+  let told = false;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      let holder = Number.NaN;
+      try {
+        holder = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+      } catch {
+        // being written or removed
+      }
+      let alive = true;
+      if (Number.isInteger(holder) && holder > 0) {
+        try {
+          process.kill(holder, 0);
+        } catch {
+          alive = false;
+        }
+      }
+      if (!alive) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`build: ${lock} held by ${holder} for too long`);
+      if (!told) console.log(`build: waiting for the build running as pid ${holder}`);
+      told = true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    await work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+await withLock(main);
