@@ -16,10 +16,6 @@ for (const p of publicPackages()) {
 console.log(`docs: TypeDoc over ${entryPoints.length} entry points → docs/api/`);
 execFileSync(
   join(ROOT, 'node_modules', '.bin', 'typedoc'),
-  [
-    '--options',
-    join(ROOT, 'typedoc.json'),
-    ...entryPoints.flatMap((e) => ['--entryPoints', e]),
-  ],
+  ['--options', join(ROOT, 'typedoc.json'), ...entryPoints.flatMap((e) => ['--entryPoints', e])],
   { cwd: ROOT, stdio: 'inherit' },
 );
