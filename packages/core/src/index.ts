@@ -89,7 +89,7 @@ export { MAX_RELATIVE_TTL_SECONDS, toExptime } from './exptime.js';
 // --- logging ---
 export type { Logger } from './logger.js';
 // --- metrics (prom-client is an optional peer dependency, loaded by collectMetrics) ---
-export type { MetricsCollector, ServerSummary } from './metrics/index.js';
+export type { MetricsCollector, MetricsRegistry, ServerSummary } from './metrics/index.js';
 export { collectMetrics, summarizeServerStats, summarizeStats } from './metrics/index.js';
 // --- option checks shared by every package ---
 export type { IntegerBounds, StringConstraints } from './options/option-checks.js';

@@ -311,13 +311,17 @@ function stderrLogger(verbosity: number): ServerLogger {
 }
 
 function packageVersion(): string {
-  try {
-    const require = createRequire(import.meta.url);
-    const pkg = require('../../package.json') as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
+  const require = createRequire(import.meta.url);
+  // src/cli/ and dist/cli/ sit two levels down, a bundler's shared chunk in dist/ one.
+  for (const path of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = require(path) as { name?: string; version?: string };
+      if (pkg.name === '@memkit/core' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level
+    }
   }
+  return '0.0.0';
 }
 
 /**

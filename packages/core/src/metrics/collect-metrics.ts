@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type * as PromClient from 'prom-client';
-import type { Registry } from 'prom-client';
 import { type CommandEvent, commandChannel } from '../client/command-channel.js';
 import type { MemcachedClient, ServerStats } from '../client/index.js';
 import { MemcachedError } from '../errors.js';
@@ -11,6 +10,18 @@ import { COMMAND_STATS, SERVER_METRICS } from './server-metric-specs.js';
 export interface MetricsCollector {
   /** Unregisters every metric it added and stops measuring the client. Idempotent. */
   close(): void;
+}
+
+/**
+ * The part of a prom-client `Registry` the collector uses. Structural, so the published types of
+ * `@memkit/core` never name prom-client: it is an optional peer dependency, and a consumer
+ * type-checking with `skipLibCheck: false` must not need it installed.
+ */
+export interface MetricsRegistry {
+  /** Adds a metric; prom-client's metric constructors call it for each of their `registers`. */
+  registerMetric(metric: object): void;
+  /** Removes the metric named `name`. */
+  removeSingleMetric(name: string): void;
 }
 
 /** Latency buckets in seconds: memcached answers in tens of microseconds to a few ms. */
@@ -58,9 +69,14 @@ interface Scrape {
  * collectMetrics(client, registry);
  * app.get('/metrics', async (_req, res) => res.type(registry.contentType).send(await registry.metrics()));
  */
-export function collectMetrics(client: MemcachedClient, registry: Registry): MetricsCollector {
+export function collectMetrics(
+  client: MemcachedClient,
+  registry: MetricsRegistry,
+): MetricsCollector {
   const prom = loadPromClient();
-  const registers = [registry];
+  // A caller's registry is a prom-client Registry (the only thing that has registerMetric);
+  // typed structurally above so the declaration never imports prom-client.
+  const registers = [registry as PromClient.Registry];
   const ejected = new Set<string>();
   // Servers seen answering or failing, so a server that stops answering reports up 0.
   const known = new Set<string>();
