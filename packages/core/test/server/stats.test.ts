@@ -137,7 +137,7 @@ describe('binding_protocol', () => {
       [undefined, 'auto-negotiate'],
       ['auto', 'auto-negotiate'],
       ['ascii', 'ascii'],
-      ['binary', 'binary'],
+      // 'binary' refuses text: binary.test.ts reads it through a binary STAT.
     ] as const) {
       const server = await startServer(bindingProtocol === undefined ? {} : { bindingProtocol });
       try {
