@@ -275,6 +275,9 @@ async function exerciseWebApp(file: string, module: string): Promise<void> {
 
     const login = await fetch(`${base}/login`, { method: 'POST' });
     expect(login.status).toBe(200);
+    // express-session sends the head before the store has saved and ends the body once it has:
+    // a browser's next request comes after the response, so this one waits for the body too.
+    expect(await login.json()).toEqual({ ok: true });
     const cookie = login.headers.get('set-cookie')?.split(';')[0];
     expect(cookie).toBeDefined();
     const me = await fetch(`${base}/me`, { headers: { cookie: cookie! } });
