@@ -1,7 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BACKENDS, type TestMemcached } from '../../../test/support/memcached-backends.js';
-import type { ResponseCacheLogger, ResponseCacheOptions } from '../src/index.js';
-import { ADAPTERS, type AppEnv, type RouteSpec, type TestApp } from './support/apps.js';
+import { MemcachedClient } from '@memkit/core';
+import { expect, it, vi } from 'vitest';
+import { describeMatrix } from '../../../test/support/http-matrix.js';
+import type { ResponseCacheLogger } from '../src/index.js';
+import {
+  type AppEnv,
+  type CacheOptions,
+  cacheApp,
+  type RouteSpec,
+  type TestApp,
+} from './support/matrix-apps.js';
 
 /** A promise released by the test, so "the handler is still running" needs no sleeping. */
 function gate(): { wait: Promise<void>; open: () => void } {
@@ -13,41 +20,22 @@ function gate(): { wait: Promise<void>; open: () => void } {
 }
 
 // Time and faults need the in-process server's clock and hang controls.
-const inProcess = BACKENDS.find((b) => b.name === 'in-process server');
-if (inProcess === undefined) throw new Error('in-process backend missing');
-
-for (const adapter of ADAPTERS) {
-  describe(`stale serving, expiry and failures: ${adapter.name} on the in-process server`, () => {
-    let mc: TestMemcached;
-    const open: TestApp[] = [];
-    let n = 0;
-    beforeAll(async () => {
-      mc = await inProcess.start();
-    });
-    afterAll(async () => {
-      await mc?.stop();
-    });
-    afterEach(async () => {
-      mc.resume?.();
-      await Promise.all(open.splice(0).map((a) => a.close()));
-    });
-    const app = async (
+describeMatrix(
+  'stale serving, expiry and failures',
+  (cell) => {
+    const app = (
       routes: RouteSpec[],
-      options: Omit<ResponseCacheOptions, 'client' | 'servers'> = {},
+      options: CacheOptions = {},
       clientOptions: { timeoutMs?: number; failureLimit?: number } = {},
       env: AppEnv = {},
-    ): Promise<TestApp> => {
-      const a = await adapter.create(
-        mc.address,
+    ): Promise<TestApp> =>
+      cacheApp(
+        cell,
         routes,
-        { keyPrefix: `s${++n}:`, ...options },
-        clientOptions,
-        env,
+        { keyPrefix: cell.prefix('s'), ...options },
+        { client: clientOptions, ...env },
       );
-      open.push(a);
-      return a;
-    };
-    const advance = (s: number): void => mc.advanceClock?.(s);
+    const advance = (s: number): void => cell.storage().advanceClock?.(s);
 
     it('expires an entry at its max-age and counts Age on the server clock', async () => {
       let calls = 0;
@@ -187,7 +175,7 @@ for (const adapter of ADAPTERS) {
         { timeoutMs: 150, failureLimit: 1000 },
       );
       await a.request('GET', '/up');
-      mc.hang?.();
+      cell.storage().hang?.();
       for (let i = 0; i < 3; i++) {
         const r = await a.request('GET', '/up');
         expect(r.status).toBe(200);
@@ -196,7 +184,7 @@ for (const adapter of ADAPTERS) {
       }
       expect(warnings.filter((w) => w.includes('unavailable'))).toHaveLength(1);
       expect(a.cache.stats().errors).toBeGreaterThanOrEqual(3);
-      mc.resume?.();
+      cell.storage().resume?.();
       await vi.waitFor(
         async () => expect((await a.request('GET', '/up')).headers['x-cache']).toBe('HIT'),
         { timeout: 10_000, interval: 100 },
@@ -205,15 +193,17 @@ for (const adapter of ADAPTERS) {
     });
 
     it('answers from the handler when memcached is not there at all', async () => {
-      const dead = await adapter.create(
-        '127.0.0.1:1',
+      const client = new MemcachedClient('127.0.0.1:1', { timeoutMs: 200 });
+      cell.onCleanup(() => client.close());
+      const dead = await cacheApp(
+        cell,
         [{ path: '/x', handler: () => ({ body: 'still here' }) }],
         {},
-        { timeoutMs: 200 },
+        { storage: { client } },
       );
-      open.push(dead);
       const r = await dead.request('GET', '/x');
       expect([r.status, r.text, r.headers['x-cache']]).toEqual([200, 'still here', 'MISS']);
     });
-  });
-}
+  },
+  { backends: ['in-process memcached'] },
+);
