@@ -4,36 +4,12 @@ import fastifySession from '@fastify/session';
 import session from 'express-session';
 import { expect, it, vi } from 'vitest';
 import { describeMatrix } from '../../../test/support/http-matrix.js';
-import {
-  type AppEnv,
-  type CacheOptions,
-  cacheApp,
-  type RouteSpec,
-  type TestApp,
-} from './support/matrix-apps.js';
-
-/** A promise released by the test, so "the handler is still running" needs no sleeping. */
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { wait, open };
-}
+import { cacheApps, gate, type RouteSpec } from './support/matrix-apps.js';
 
 // One conformance suite for the HTTP rules, run for each adapter (Express 4, Express 5,
 // Fastify) on each store (in-process memcached, real memcached, real Redis).
 describeMatrix('HTTP caching rules', (cell) => {
-  // A run id keeps repeated runs apart on a long-lived store without flushing it.
-  const run = randomBytes(4).toString('hex');
-  // Each app gets its own client (as each instance of a fleet does) and, unless the test
-  // shares one, its own key prefix, so tests never see each other's entries.
-  const app = (
-    routes: RouteSpec[],
-    options: CacheOptions = {},
-    env: AppEnv = {},
-  ): Promise<TestApp> =>
-    cacheApp(cell, routes, { keyPrefix: cell.prefix(`t${run}`), ...options }, env);
+  const app = cacheApps(cell);
   const counting = (make: (i: number) => RouteSpec['handler']) => {
     const state = { calls: 0 };
     const handler: RouteSpec['handler'] = (req) => make(++state.calls)(req);
@@ -331,7 +307,7 @@ describeMatrix('HTTP caching rules', (cell) => {
       cache: { tags: (req) => [`user:${req.params?.id}`] },
       handler,
     };
-    const keyPrefix = cell.prefix(`shared-tags${run}`);
+    const keyPrefix = cell.prefix('shared-tags');
     const a = await app([route], { keyPrefix });
     const b = await app([route], { keyPrefix });
     await a.request('GET', '/api/users/42');
@@ -510,7 +486,7 @@ describeMatrix('HTTP caching rules', (cell) => {
     const a = await app([
       { path: '/pub', handler: pub.handler },
       { path: '/opt', cache: { shareCookieRequests: true }, handler: opt.handler },
-      { path: '/keyed', cache: { key: () => `keyed-${run}` }, handler: keyed.handler },
+      { path: '/keyed', cache: { key: () => 'keyed' }, handler: keyed.handler },
     ]);
     for (const path of ['/pub', '/opt', '/keyed']) {
       await a.request('GET', path, { cookie: 'sid=alice' });

@@ -2,39 +2,13 @@ import { MemcachedClient } from '@memkit/core';
 import { expect, it, vi } from 'vitest';
 import { describeMatrix } from '../../../test/support/http-matrix.js';
 import type { ResponseCacheLogger } from '../src/index.js';
-import {
-  type AppEnv,
-  type CacheOptions,
-  cacheApp,
-  type RouteSpec,
-  type TestApp,
-} from './support/matrix-apps.js';
-
-/** A promise released by the test, so "the handler is still running" needs no sleeping. */
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { wait, open };
-}
+import { cacheApp, cacheApps, gate, type RouteSpec } from './support/matrix-apps.js';
 
 // Time and faults need the in-process server's clock and hang controls.
 describeMatrix(
   'stale serving, expiry and failures',
   (cell) => {
-    const app = (
-      routes: RouteSpec[],
-      options: CacheOptions = {},
-      clientOptions: { timeoutMs?: number; failureLimit?: number } = {},
-      env: AppEnv = {},
-    ): Promise<TestApp> =>
-      cacheApp(
-        cell,
-        routes,
-        { keyPrefix: cell.prefix('s'), ...options },
-        { client: clientOptions, ...env },
-      );
+    const app = cacheApps(cell);
     const advance = (s: number): void => cell.storage().advanceClock?.(s);
 
     it('expires an entry at its max-age and counts Age on the server clock', async () => {
@@ -115,7 +89,6 @@ describeMatrix(
           },
         ],
         {},
-        {},
         // Only the loopback proxy is trusted: a request that lost its socket address would
         // have no trusted hop and no client address at all.
         { trustProxy: 'loopback' },
@@ -172,7 +145,7 @@ describeMatrix(
       const a = await app(
         [{ path: '/up', handler: () => ({ body: `v${++calls}` }) }],
         { logger },
-        { timeoutMs: 150, failureLimit: 1000 },
+        { client: { timeoutMs: 150, failureLimit: 1000 } },
       );
       await a.request('GET', '/up');
       cell.storage().hang?.();

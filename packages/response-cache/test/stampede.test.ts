@@ -1,29 +1,31 @@
 import { expect, it, vi } from 'vitest';
 import { describeMatrix } from '../../../test/support/http-matrix.js';
-import { cacheApp, type RouteSpec } from './support/matrix-apps.js';
+import { cacheApp, gate, type HandlerResult, type RouteSpec } from './support/matrix-apps.js';
 
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { wait, open };
+/**
+ * A route whose first call is held until `release.open()`; `answer` gets the call's number.
+ * `calls()` says how many calls reached the handler.
+ */
+function heldRoute(path: string, answer: (call: number) => HandlerResult) {
+  let calls = 0;
+  const release = gate();
+  const route: RouteSpec = {
+    path,
+    handler: async () => {
+      const call = ++calls;
+      if (call === 1) await release.wait;
+      return answer(call);
+    },
+  };
+  return { route, release, calls: () => calls };
 }
 
 // The cross-instance lock is the backend's (memcached's mg N/W/Z, Redis's script), so it is
 // proven on every store.
 describeMatrix('stampede protection', (cell) => {
   it('runs the handler once for 200 concurrent requests on two instances', async () => {
-    let calls = 0;
-    const release = gate();
-    const route: RouteSpec = {
-      path: '/cold',
-      handler: async () => {
-        calls++;
-        await release.wait;
-        return { body: 'expensive' };
-      },
-    };
+    // Only the first call is held: a second one would mean the lock let it through.
+    const { route, release, calls } = heldRoute('/cold', () => ({ body: 'expensive' }));
     const options = { keyPrefix: cell.prefix('stampede'), lockWaitMs: 30_000 };
     // A generous client timeout: on a loaded machine a 500 ms timeout would (rightly) fail
     // open and run the handler, which is not what this test is about.
@@ -41,25 +43,15 @@ describeMatrix('stampede protection', (cell) => {
     release.open();
     const responses = await Promise.all(pending);
     expect(a.cache.stats().errors + b.cache.stats().errors).toBe(0);
-    expect(calls).toBe(1);
+    expect(calls()).toBe(1);
     expect(responses.every((r) => r.status === 200 && r.text === 'expensive')).toBe(true);
     expect(responses.filter((r) => r.headers['x-cache'] === 'MISS')).toHaveLength(1);
   });
 
   it('hands the regeneration to a waiter when the winner cannot store', async () => {
-    let calls = 0;
-    const release = gate();
-    const route: RouteSpec = {
-      path: '/private-first',
-      handler: async () => {
-        const call = ++calls;
-        if (call === 1) {
-          await release.wait;
-          return { headers: { 'cache-control': 'private' }, body: 'mine' };
-        }
-        return { body: 'shared' };
-      },
-    };
+    const { route, release, calls } = heldRoute('/private-first', (call) =>
+      call === 1 ? { headers: { 'cache-control': 'private' }, body: 'mine' } : { body: 'shared' },
+    );
     const a = await cacheApp(
       cell,
       [route],
@@ -67,7 +59,7 @@ describeMatrix('stampede protection', (cell) => {
       { client: { timeoutMs: 10_000 } },
     );
     const first = a.request('GET', '/private-first');
-    await vi.waitFor(() => expect(calls).toBe(1), { timeout: 10_000, interval: 10 });
+    await vi.waitFor(() => expect(calls()).toBe(1), { timeout: 10_000, interval: 10 });
     const second = a.request('GET', '/private-first');
     await vi.waitFor(() => expect(a.cache.stats().requests).toBe(2), {
       timeout: 10_000,
@@ -77,6 +69,6 @@ describeMatrix('stampede protection', (cell) => {
     expect((await first).text).toBe('mine');
     // The private answer is never shared: the waiter gets its own.
     expect((await second).text).toBe('shared');
-    expect(calls).toBe(2);
+    expect(calls()).toBe(2);
   });
 });

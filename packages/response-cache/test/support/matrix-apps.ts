@@ -76,7 +76,9 @@ export type CacheOptions = Omit<ResponseCacheOptions, 'client' | 'servers' | 'ba
 
 /**
  * Builds `routes` on the cell's framework behind the response cache: `cacheResponse` per route
- * on Express, the `memcachedCache` plugin with `config.cache` on Fastify.
+ * on Express, the `memcachedCache` plugin with `config.cache` on Fastify. Each app gets its own
+ * client (as each instance of a fleet does) and, unless `options` names one, its own key
+ * prefix, so tests never see each other's entries.
  */
 export async function cacheApp(
   cell: MatrixCell,
@@ -85,6 +87,7 @@ export async function cacheApp(
   env: AppEnv = {},
 ): Promise<TestApp> {
   const storage = env.storage ?? cell.connect(env.client);
+  options = { keyPrefix: cell.prefix('rc'), ...options };
   const serve = { cookies: false };
   if (cell.framework.kind === 'express') {
     const cache = new ResponseCache({ ...options, ...storage });
@@ -105,15 +108,7 @@ export async function cacheApp(
       url: spec.path,
       config: spec.cache === undefined ? {} : { cache: spec.cache },
       handler: async (req, reply) => {
-        const r = await spec.handler({
-          method: req.method,
-          url: req.url,
-          headers: req.headers,
-          params: req.params as Record<string, string>,
-          protocol: req.protocol,
-          hostname: req.hostname,
-          ip: req.ip,
-        });
+        const r = await spec.handler(handlerRequest(req, req.url));
         reply.code(r.status ?? 200);
         for (const [k, v] of Object.entries(r.headers ?? {})) reply.header(k, v);
         return r.body;
@@ -133,15 +128,7 @@ function expressRoute(app: AnyExpress, spec: RouteSpec, cache: ResponseCache): v
     const register = method === 'GET' ? app.get.bind(app) : app.post.bind(app);
     register(spec.path, ...middleware, async (req, res, next) => {
       try {
-        const r = await spec.handler({
-          method: req.method,
-          url: req.originalUrl,
-          headers: req.headers,
-          params: req.params as Record<string, string>,
-          protocol: req.protocol,
-          hostname: req.hostname ?? '',
-          ip: req.ip,
-        });
+        const r = await spec.handler(handlerRequest(req, req.originalUrl));
         res.status(r.status ?? 200);
         for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
         if (r.via === 'write') {
@@ -159,4 +146,40 @@ function expressRoute(app: AnyExpress, spec: RouteSpec, cache: ResponseCache): v
       }
     });
   }
+}
+
+/** What both frameworks' requests tell a handler; `url` is the raw target each one routed. */
+function handlerRequest(
+  req: Omit<HandlerRequest, 'url' | 'params' | 'hostname'> & {
+    params: unknown;
+    hostname: string | undefined;
+  },
+  url: string,
+): HandlerRequest {
+  const { method, headers, protocol, hostname, ip } = req;
+  return {
+    method,
+    url,
+    headers,
+    params: req.params as Record<string, string>,
+    protocol,
+    hostname: hostname ?? '',
+    ip,
+  };
+}
+
+/** The cell's `cacheApp`, for suites that build many apps. */
+export function cacheApps(
+  cell: MatrixCell,
+): (routes: RouteSpec[], options?: CacheOptions, env?: AppEnv) => Promise<TestApp> {
+  return (routes, options, env) => cacheApp(cell, routes, options, env);
+}
+
+/** A promise released by the test, so "the handler is still running" needs no sleeping. */
+export function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
 }
