@@ -7,6 +7,8 @@ import { startRealRedis } from './redis.js';
 /** One started backend with the fault and clock controls it offers. */
 export interface TestCacheBackend {
   backend: CacheBackend;
+  /** The memcached server's `host:port`, for more clients of it (memcached backends only). */
+  address: string | undefined;
   /** Moves expiry time forward (in-process memcached only). */
   advanceClock: ((seconds: number) => void) | undefined;
   /** Stops answering while keeping connections open, until `resume()` (not on ioredis-mock). */
@@ -44,6 +46,7 @@ export const CACHE_BACKENDS: CacheBackendFactory[] = [
       const client = new MemcachedClient(server.address, { timeoutMs: options.timeoutMs ?? 500 });
       return {
         backend: new MemcachedBackend(client),
+        address: server.address,
         advanceClock: (s) => server.advanceClock(s),
         hang: () => server.hang(),
         resume: () => server.resume(),
@@ -64,6 +67,7 @@ export const CACHE_BACKENDS: CacheBackendFactory[] = [
       const client = new MemcachedClient(real.address, { timeoutMs: options.timeoutMs ?? 500 });
       return {
         backend: new MemcachedBackend(client),
+        address: real.address,
         advanceClock: undefined,
         hang: () => suspend(real.process.pid),
         resume: () => real.process.kill('SIGCONT'),
@@ -85,6 +89,7 @@ export const CACHE_BACKENDS: CacheBackendFactory[] = [
       const redis = new RedisMock({ port: mockPort++ });
       return {
         backend: new RedisBackend(redis, { timeoutMs: options.timeoutMs ?? 500 }),
+        address: undefined,
         advanceClock: undefined,
         hang: undefined,
         resume: undefined,
@@ -103,6 +108,7 @@ export const CACHE_BACKENDS: CacheBackendFactory[] = [
       const real = await startRealRedis();
       return {
         backend: new RedisBackend(real.redis, { timeoutMs: options.timeoutMs ?? 500 }),
+        address: undefined,
         advanceClock: undefined,
         hang: () => suspend(real.pid),
         resume: () => process.kill(real.pid, 'SIGCONT'),

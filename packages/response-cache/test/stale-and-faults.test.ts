@@ -1,53 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BACKENDS, type TestMemcached } from '../../../test/support/memcached-backends.js';
-import type { ResponseCacheLogger, ResponseCacheOptions } from '../src/index.js';
-import { ADAPTERS, type AppEnv, type RouteSpec, type TestApp } from './support/apps.js';
-
-/** A promise released by the test, so "the handler is still running" needs no sleeping. */
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { wait, open };
-}
+import { MemcachedClient } from '@memkit/core';
+import { expect, it, vi } from 'vitest';
+import { describeMatrix } from '../../../test/support/http-matrix.js';
+import type { ResponseCacheLogger } from '../src/index.js';
+import { cacheApp, cacheApps, gate, type RouteSpec } from './support/matrix-apps.js';
 
 // Time and faults need the in-process server's clock and hang controls.
-const inProcess = BACKENDS.find((b) => b.name === 'in-process server');
-if (inProcess === undefined) throw new Error('in-process backend missing');
-
-for (const adapter of ADAPTERS) {
-  describe(`stale serving, expiry and failures: ${adapter.name} on the in-process server`, () => {
-    let mc: TestMemcached;
-    const open: TestApp[] = [];
-    let n = 0;
-    beforeAll(async () => {
-      mc = await inProcess.start();
-    });
-    afterAll(async () => {
-      await mc?.stop();
-    });
-    afterEach(async () => {
-      mc.resume?.();
-      await Promise.all(open.splice(0).map((a) => a.close()));
-    });
-    const app = async (
-      routes: RouteSpec[],
-      options: Omit<ResponseCacheOptions, 'client' | 'servers'> = {},
-      clientOptions: { timeoutMs?: number; failureLimit?: number } = {},
-      env: AppEnv = {},
-    ): Promise<TestApp> => {
-      const a = await adapter.create(
-        mc.address,
-        routes,
-        { keyPrefix: `s${++n}:`, ...options },
-        clientOptions,
-        env,
-      );
-      open.push(a);
-      return a;
-    };
-    const advance = (s: number): void => mc.advanceClock?.(s);
+describeMatrix(
+  'stale serving, expiry and failures',
+  (cell) => {
+    const app = cacheApps(cell);
+    const advance = (s: number): void => cell.storage().advanceClock?.(s);
 
     it('expires an entry at its max-age and counts Age on the server clock', async () => {
       let calls = 0;
@@ -127,7 +89,6 @@ for (const adapter of ADAPTERS) {
           },
         ],
         {},
-        {},
         // Only the loopback proxy is trusted: a request that lost its socket address would
         // have no trusted hop and no client address at all.
         { trustProxy: 'loopback' },
@@ -184,10 +145,10 @@ for (const adapter of ADAPTERS) {
       const a = await app(
         [{ path: '/up', handler: () => ({ body: `v${++calls}` }) }],
         { logger },
-        { timeoutMs: 150, failureLimit: 1000 },
+        { client: { timeoutMs: 150, failureLimit: 1000 } },
       );
       await a.request('GET', '/up');
-      mc.hang?.();
+      cell.storage().hang?.();
       for (let i = 0; i < 3; i++) {
         const r = await a.request('GET', '/up');
         expect(r.status).toBe(200);
@@ -196,7 +157,7 @@ for (const adapter of ADAPTERS) {
       }
       expect(warnings.filter((w) => w.includes('unavailable'))).toHaveLength(1);
       expect(a.cache.stats().errors).toBeGreaterThanOrEqual(3);
-      mc.resume?.();
+      cell.storage().resume?.();
       await vi.waitFor(
         async () => expect((await a.request('GET', '/up')).headers['x-cache']).toBe('HIT'),
         { timeout: 10_000, interval: 100 },
@@ -205,15 +166,17 @@ for (const adapter of ADAPTERS) {
     });
 
     it('answers from the handler when memcached is not there at all', async () => {
-      const dead = await adapter.create(
-        '127.0.0.1:1',
+      const client = new MemcachedClient('127.0.0.1:1', { timeoutMs: 200 });
+      cell.onCleanup(() => client.close());
+      const dead = await cacheApp(
+        cell,
         [{ path: '/x', handler: () => ({ body: 'still here' }) }],
         {},
-        { timeoutMs: 200 },
+        { storage: { client } },
       );
-      open.push(dead);
       const r = await dead.request('GET', '/x');
       expect([r.status, r.text, r.headers['x-cache']]).toEqual([200, 'still here', 'MISS']);
     });
-  });
-}
+  },
+  { backends: ['in-process memcached'] },
+);
