@@ -13,7 +13,13 @@ import {
   positiveIntegerOption,
   stringOption,
 } from '../options/option-checks.js';
-import type { CompressionOptions, Serializer, SerializerName } from './codec.js';
+import {
+  ALGORITHMS,
+  type CompressionOptions,
+  SERIALIZER_NAMES,
+  type Serializer,
+  type SerializerName,
+} from './codec.js';
 import { parseServerList, type ServerList } from './server-list.js';
 
 /** The client's logger: core's one {@link Logger} type, under the name it had first. */
@@ -199,15 +205,6 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
   });
 }
 
-const SERIALIZER_NAMES: readonly SerializerName[] = [
-  'json',
-  'pymemcache',
-  'memcached',
-  'memcache-client',
-  'string',
-  'buffer',
-];
-
 function serializerOption(value: unknown): SerializerName | Serializer {
   if (typeof value === 'string' && (SERIALIZER_NAMES as readonly string[]).includes(value)) {
     return value as SerializerName;
@@ -237,7 +234,7 @@ function compressOption(value: unknown): CompressionOptions | false {
   const c = checkOptionKeys(value as CompressionOptions, COMPRESS_KEYS, 'compress.');
   nonNegativeIntegerOption('compress.threshold', c.threshold);
   if (c.algorithm !== undefined) {
-    enumOption('compress.algorithm', c.algorithm, ['deflate', 'gzip', 'brotli']);
+    enumOption('compress.algorithm', c.algorithm, ALGORITHMS);
   }
   return c;
 }
