@@ -91,6 +91,7 @@ export type { Logger } from './logger.js';
 // --- metrics (prom-client is an optional peer dependency, loaded by collectMetrics) ---
 export type { MetricsCollector, MetricsRegistry, ServerSummary } from './metrics/index.js';
 export { collectMetrics, summarizeServerStats, summarizeStats } from './metrics/index.js';
+export { fastifyPluginOptions } from './options/fastify-plugin-options.js';
 // --- option checks shared by every package ---
 export type { IntegerBounds, StringConstraints } from './options/option-checks.js';
 export {

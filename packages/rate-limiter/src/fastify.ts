@@ -1,4 +1,4 @@
-import { MemcachedClient, resolveBackend } from '@memkit/core';
+import { fastifyPluginOptions, MemcachedClient, resolveBackend } from '@memkit/core';
 import type {
   FastifyPluginAsync,
   FastifyReply,
@@ -50,9 +50,6 @@ const charges = new WeakMap<
   { policy: HttpRateLimitPolicy<FastifyRequest>; charge: Charge }
 >();
 
-// Options Fastify itself reads from `register()`; they are not ours to validate.
-const REGISTER_KEYS = new Set(['prefix', 'logLevel', 'logSerializers']);
-
 const plugin: FastifyPluginAsync<FastifyRateLimitOptions> = async (fastify, options) => {
   if (fastify.hasDecorator('rateLimiter')) {
     // A second registration would add a second set of hooks: every request counted twice.
@@ -60,8 +57,8 @@ const plugin: FastifyPluginAsync<FastifyRateLimitOptions> = async (fastify, opti
       '@memkit/rate-limiter is already registered on this instance (rateLimiter exists); use per-route config.rateLimit for other limits.',
     );
   }
-  const engineOptions: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) if (!REGISTER_KEYS.has(k)) engineOptions[k] = v;
+  // Fastify's own register() options are left out; `prefix` is refused (storage is `keyPrefix`).
+  const engineOptions = fastifyPluginOptions(options, '@memkit/rate-limiter');
   const given = engineOptions as unknown as FastifyRateLimitOptions;
   // One storage for the global limit and every route's. An app that already has a client
   // (`app.memcached`, decorated by another memkit plugin) shares it; one created from `servers`

@@ -87,6 +87,28 @@ describe('rateLimit (Fastify plugin)', () => {
     }
   });
 
+  it("refuses `prefix` (Fastify's route prefix) with a pointer to keyPrefix, never drops it", async () => {
+    const app = Fastify();
+    await expect(
+      app
+        .register(rateLimit, { limit: 2, windowSeconds: 60, client, prefix: 'rl:' } as never)
+        .ready(),
+    ).rejects.toMatchObject({
+      code: 'ERR_MEMCACHED_INVALID_OPTION',
+      option: 'prefix',
+      message:
+        'Invalid option "prefix": Fastify reserves it for route prefixes; the storage prefix of @memkit/rate-limiter is "keyPrefix".',
+    });
+    await app.close();
+    // Fastify's own register() options stay accepted.
+    const logged = await appWith({ logLevel: 'warn' } as never);
+    try {
+      expect((await logged.inject('/')).statusCode).toBe(200);
+    } finally {
+      await logged.close();
+    }
+  });
+
   it('decorates the instance with the engine', async () => {
     const app = await appWith({});
     try {

@@ -1,5 +1,5 @@
 import type { TLSSocket } from 'node:tls';
-import { booleanOption, MemcachedClient, MemcachedInvalidOptionError } from '@memkit/core';
+import { booleanOption, fastifyPluginOptions, MemcachedClient } from '@memkit/core';
 import type {
   FastifyPluginAsync,
   FastifyReply,
@@ -44,9 +44,6 @@ interface RequestState {
 // Per-request state in a WeakMap: no declaration merging on FastifyRequest, collected with it.
 const states = new WeakMap<FastifyRequest, RequestState>();
 
-// Options Fastify itself reads from `register()`; they are not ours to validate.
-const REGISTER_KEYS = new Set(['logLevel', 'logSerializers']);
-
 function appendHook<H>(existing: H | H[] | undefined, hook: H): H[] {
   return existing === undefined
     ? [hook]
@@ -62,18 +59,12 @@ const plugin: FastifyPluginAsync<MemcachedCacheOptions> = async (app, options) =
       '@memkit/response-cache is already registered on this instance (responseCache exists); use per-route config.cache for other settings.',
     );
   }
-  if ((options as { prefix?: unknown }).prefix !== undefined) {
-    // Fastify reserves `prefix` for route prefixes (and it does nothing to a fastify-plugin):
-    // someone passing it meant the storage prefix, which must not be dropped without a word.
-    throw new MemcachedInvalidOptionError(
-      'prefix',
-      'Invalid option "prefix": Fastify reserves it for route prefixes; the storage prefix of @memkit/response-cache is "keyPrefix".',
-    );
-  }
-  const { global: globalOption = true, ...rest } = options;
+  // Fastify's own register() options are left out; `prefix` is refused (storage is `keyPrefix`).
+  const { global: globalOption = true, ...engineOptions } = fastifyPluginOptions(
+    options,
+    '@memkit/response-cache',
+  );
   const global = booleanOption('global', globalOption);
-  const engineOptions: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(rest)) if (!REGISTER_KEYS.has(k)) engineOptions[k] = v;
   // An app that already has a client (another memkit plugin's `app.memcached`) shares it when
   // this plugin was given no storage of its own; it is then not ours to close.
   const appClient = app.hasDecorator('memcached')

@@ -160,8 +160,23 @@ describe('adapter wiring', () => {
     const other = Fastify();
     await expect(
       other.register(memcachedCache, { client, prefix: 'rc2:' } as never).ready(),
-    ).rejects.toMatchObject({ code: 'ERR_MEMCACHED_INVALID_OPTION', option: 'prefix' });
+    ).rejects.toMatchObject({
+      code: 'ERR_MEMCACHED_INVALID_OPTION',
+      option: 'prefix',
+      message:
+        'Invalid option "prefix": Fastify reserves it for route prefixes; the storage prefix of @memkit/response-cache is "keyPrefix".',
+    });
     await other.close();
+    // Fastify's own register() options are Fastify's: accepted, not refused as unknown.
+    const logged = Fastify();
+    await logged.register(memcachedCache, {
+      client,
+      keyPrefix: 'kp-log:',
+      logLevel: 'warn',
+    } as never);
+    await logged.ready();
+    expect(logged.responseCache.options.keyPrefix).toBe('kp-log:');
+    await logged.close();
     await client.close();
   });
 

@@ -1,4 +1,4 @@
-import { MemcachedClient } from '@memkit/core';
+import { fastifyPluginOptions, MemcachedClient } from '@memkit/core';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { MemcachedStore } from './memcached-store.js';
@@ -14,9 +14,6 @@ declare module 'fastify' {
   }
 }
 
-// Options Fastify itself reads from `register()`; they are not ours to validate.
-const REGISTER_KEYS = new Set(['prefix', 'logLevel', 'logSerializers']);
-
 const plugin: FastifyPluginAsync<MemcachedSessionStorePluginOptions> = async (
   fastify: FastifyInstance,
   options,
@@ -26,8 +23,8 @@ const plugin: FastifyPluginAsync<MemcachedSessionStorePluginOptions> = async (
       '@memkit/session-store is already registered on this instance (memcachedSessionStore exists).',
     );
   }
-  const storeOptions: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) if (!REGISTER_KEYS.has(k)) storeOptions[k] = v;
+  // Fastify's own register() options are left out; `prefix` is refused (storage is `keyPrefix`).
+  const storeOptions = fastifyPluginOptions(options, '@memkit/session-store');
   // An app that already has a client (`app.memcached`, from another memkit plugin) shares it
   // when no client/servers/backend was given; it stays the app's.
   const appClient = fastify.hasDecorator('memcached')

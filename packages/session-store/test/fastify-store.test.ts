@@ -1,9 +1,38 @@
 import { MemcachedClient } from '@memkit/core';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { MemcachedStoreOptions } from '../src/index.js';
+import { type MemcachedStoreOptions, memcachedSessionStore } from '../src/index.js';
 import { type Backend, backends, barrier, countOps } from './support/backends.js';
 import { fastifyApp, sessionCookie } from './support/fastify-app.js';
+
+describe('memcachedSessionStore options', () => {
+  it("refuses `prefix` (Fastify's route prefix) with a pointer to keyPrefix, never drops it", async () => {
+    const app = Fastify();
+    await expect(
+      app
+        .register(memcachedSessionStore, { servers: '127.0.0.1:1', prefix: 'sess:' } as never)
+        .ready(),
+    ).rejects.toMatchObject({
+      code: 'ERR_MEMCACHED_INVALID_OPTION',
+      option: 'prefix',
+      message:
+        'Invalid option "prefix": Fastify reserves it for route prefixes; the storage prefix of @memkit/session-store is "keyPrefix".',
+    });
+    // Refused before a store (and its client) existed.
+    expect(app.hasDecorator('memcachedSessionStore')).toBe(false);
+    await app.close();
+    // Fastify's own register() options stay accepted.
+    const logged = Fastify();
+    await logged.register(memcachedSessionStore, {
+      servers: '127.0.0.1:1',
+      keyPrefix: 'sess-log:',
+      logLevel: 'warn',
+    } as never);
+    await logged.ready();
+    expect(logged.memcachedSessionStore.options.keyPrefix).toBe('sess-log:');
+    await logged.close();
+  });
+});
 
 for (const b of backends) {
   describe.skipIf(!b.enabled)(`MemcachedStore with @fastify/session (${b.name})`, () => {

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { MemcachedError } from '../errors.js';
+import { MemcachedError, MemcachedInvalidOptionError } from '../errors.js';
 import type { ConnectionSettings } from './connection.js';
 import { LineRequest } from './in-flight.js';
 import { KetamaRing, type RingNode } from './ketama.js';
@@ -87,7 +87,10 @@ export class Cluster implements NodeListener {
 
   private make(a: ServerAddress, isGutter: boolean): ServerNode {
     if (this.byId.has(a.id)) {
-      throw new RangeError(`Invalid option "gutter": ${a.id} is also a main server.`);
+      throw new MemcachedInvalidOptionError(
+        'gutter',
+        `Invalid option "gutter": expected servers apart from the main ones, got ${a.id}, which is also a main server.`,
+      );
     }
     const node = new ServerNode(a, this.settings, this.options.poolSize, this, isGutter);
     this.byId.set(a.id, node);

@@ -37,7 +37,8 @@ export const CODEC_FLAGS_MASK = 0xff;
 export const COMPRESSION_FLAGS_MASK = 0x60;
 
 const COMPRESSION_SHIFT = 5;
-const ALGORITHMS = ['deflate', 'gzip', 'brotli'] as const;
+/** The compression algorithms, in the order of their flag values (1, 2, 3). */
+export const ALGORITHMS = ['deflate', 'gzip', 'brotli'] as const;
 
 /**
  * Name of a built-in serializer: `json` (memkit's, keeps the JS type), the flag conventions of
@@ -45,7 +46,12 @@ const ALGORITHMS = ['deflate', 'gzip', 'brotli'] as const;
  */
 export type SerializerName = FlagConvention | 'string' | 'buffer';
 
-const SERIALIZER_NAMES: readonly SerializerName[] = [...FLAG_CONVENTIONS, 'string', 'buffer'];
+/** Every {@link SerializerName}, for the option checks. */
+export const SERIALIZER_NAMES: readonly SerializerName[] = [
+  ...FLAG_CONVENTIONS,
+  'string',
+  'buffer',
+];
 
 /** Turns values into bytes plus flags and back. Must leave flag bits 5-6 (0x60) clear. */
 export interface Serializer {

@@ -60,7 +60,8 @@ export class MemcachedClient extends ClientBase {
   /**
    * @param servers `"host:port"`, `"host:port weight"`, a list of those or of `{ host, port,
    *   weight }`; defaults to `MEMCACHED_SERVERS` (comma-separated), else `127.0.0.1:11211`.
-   * @throws RangeError on bad servers or options.
+   * @throws RangeError on a malformed server list; MemcachedInvalidOptionError
+   *   (`ERR_MEMCACHED_INVALID_OPTION`) on an unknown or bad option, naming it.
    */
   constructor(servers?: ServerList, options: ClientOptions = {}) {
     super(servers, options);

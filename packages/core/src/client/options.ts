@@ -1,7 +1,26 @@
 import type { ConnectionOptions } from 'node:tls';
+import { MemcachedInvalidOptionError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { CompressionOptions, Serializer, SerializerName } from './codec.js';
-import type { ServerList } from './server-list.js';
+import {
+  booleanOption,
+  checkOptionKeys,
+  describeOptionValue,
+  enumOption,
+  integerOption,
+  invalidOption,
+  loggerOption,
+  nonNegativeIntegerOption,
+  positiveIntegerOption,
+  stringOption,
+} from '../options/option-checks.js';
+import {
+  ALGORITHMS,
+  type CompressionOptions,
+  SERIALIZER_NAMES,
+  type Serializer,
+  type SerializerName,
+} from './codec.js';
+import { parseServerList, type ServerList } from './server-list.js';
 
 /** The client's logger: core's one {@link Logger} type, under the name it had first. */
 export type MemcachedLogger = Logger;
@@ -157,126 +176,156 @@ const KNOWN_KEYS: Record<keyof ClientOptions, true> = {
 
 /**
  * Applies defaults, validates and freezes client options.
- * @throws RangeError on an unknown option or a bad value, naming both.
+ * @throws MemcachedInvalidOptionError (`ERR_MEMCACHED_INVALID_OPTION`) on an unknown option or a
+ * bad value, naming the option (dotted when nested, e.g. `discovery.port`) and what was expected.
  */
 export function resolveClientOptions(options: ClientOptions = {}): ResolvedClientOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new RangeError(`Invalid options: expected an object, got ${String(options)}.`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!(key in KNOWN_KEYS)) {
-      throw new RangeError(
-        `Invalid option "${key}": unknown option. Known options: ${Object.keys(KNOWN_KEYS).join(', ')}.`,
-      );
-    }
-  }
-  const o = options;
+  const o = checkOptionKeys(options, KNOWN_KEYS);
   const d = DEFAULT_CLIENT_OPTIONS;
-  const serializer = o.serializer ?? d.serializer;
-  if (
-    typeof serializer === 'string'
-      ? !['json', 'pymemcache', 'memcached', 'memcache-client', 'string', 'buffer'].includes(
-          serializer,
-        )
-      : typeof serializer?.serialize !== 'function' || typeof serializer.deserialize !== 'function'
-  ) {
-    throw new RangeError(
-      `Invalid option "serializer": expected 'json', 'pymemcache', 'memcached', 'memcache-client', 'string', 'buffer' or { serialize, deserialize }, got ${String(serializer)}.`,
-    );
-  }
-  const compress = o.compress ?? d.compress;
-  if (compress !== false) {
-    if (typeof compress !== 'object' || compress === null) {
-      throw new RangeError(
-        `Invalid option "compress": expected false or { threshold, algorithm? }, got ${String(compress)}.`,
-      );
-    }
-    nonNegativeInteger('compress.threshold', compress.threshold);
-  }
-  const tls = o.tls === true ? {} : o.tls === false || o.tls === undefined ? undefined : o.tls;
-  if (tls !== undefined && typeof tls !== 'object') {
-    throw new RangeError(
-      `Invalid option "tls": expected a boolean or tls.ConnectionOptions, got ${String(o.tls)}.`,
-    );
-  }
-  const logger = o.logger;
-  if (logger !== undefined && (typeof logger !== 'object' || typeof logger.warn !== 'function')) {
-    throw new RangeError('Invalid option "logger": expected a pino-compatible logger.');
-  }
   return Object.freeze({
-    poolSize: positiveInteger('poolSize', o.poolSize ?? d.poolSize),
-    timeoutMs: positiveInteger('timeoutMs', o.timeoutMs ?? d.timeoutMs),
-    connectTimeoutMs: positiveInteger('connectTimeoutMs', o.connectTimeoutMs ?? d.connectTimeoutMs),
-    failureLimit: positiveInteger('failureLimit', o.failureLimit ?? d.failureLimit),
-    retryDelayMs: positiveInteger('retryDelayMs', o.retryDelayMs ?? d.retryDelayMs),
-    remove: bool('remove', o.remove ?? d.remove),
-    gutter: o.gutter,
-    gutterTtl: positiveInteger('gutterTtl', o.gutterTtl ?? d.gutterTtl),
-    hashLongKeys: bool('hashLongKeys', o.hashLongKeys ?? d.hashLongKeys),
-    serializer,
-    compress,
-    maxValueSize: positiveInteger('maxValueSize', o.maxValueSize ?? d.maxValueSize),
-    tls,
-    logger,
+    poolSize: positiveIntegerOption('poolSize', o.poolSize ?? d.poolSize),
+    timeoutMs: positiveIntegerOption('timeoutMs', o.timeoutMs ?? d.timeoutMs),
+    connectTimeoutMs: positiveIntegerOption(
+      'connectTimeoutMs',
+      o.connectTimeoutMs ?? d.connectTimeoutMs,
+    ),
+    failureLimit: positiveIntegerOption('failureLimit', o.failureLimit ?? d.failureLimit),
+    retryDelayMs: positiveIntegerOption('retryDelayMs', o.retryDelayMs ?? d.retryDelayMs),
+    remove: booleanOption('remove', o.remove ?? d.remove),
+    gutter: gutterOption(o.gutter),
+    gutterTtl: positiveIntegerOption('gutterTtl', o.gutterTtl ?? d.gutterTtl),
+    hashLongKeys: booleanOption('hashLongKeys', o.hashLongKeys ?? d.hashLongKeys),
+    serializer: serializerOption(o.serializer ?? d.serializer),
+    compress: compressOption(o.compress ?? d.compress),
+    maxValueSize: positiveIntegerOption('maxValueSize', o.maxValueSize ?? d.maxValueSize),
+    tls: tlsOption(o.tls),
+    logger: loggerOption('logger', o.logger),
     auth: credentials(o.auth),
     discovery: o.discovery === undefined ? undefined : resolveDiscovery(o.discovery),
   });
 }
 
+function serializerOption(value: unknown): SerializerName | Serializer {
+  if (typeof value === 'string' && (SERIALIZER_NAMES as readonly string[]).includes(value)) {
+    return value as SerializerName;
+  }
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<Serializer>).serialize === 'function' &&
+    typeof (value as Partial<Serializer>).deserialize === 'function'
+  ) {
+    return value as Serializer;
+  }
+  throw invalidOption(
+    'serializer',
+    `one of ${SERIALIZER_NAMES.map((n) => `'${n}'`).join(', ')} or an object with serialize() and deserialize()`,
+    value,
+  );
+}
+
+const COMPRESS_KEYS: Record<keyof CompressionOptions, true> = { threshold: true, algorithm: true };
+
+function compressOption(value: unknown): CompressionOptions | false {
+  if (value === false) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidOption('compress', 'false or { threshold, algorithm? }', value);
+  }
+  const c = checkOptionKeys(value as CompressionOptions, COMPRESS_KEYS, 'compress.');
+  nonNegativeIntegerOption('compress.threshold', c.threshold);
+  if (c.algorithm !== undefined) {
+    enumOption('compress.algorithm', c.algorithm, ALGORITHMS);
+  }
+  return c;
+}
+
+function tlsOption(value: unknown): ConnectionOptions | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidOption('tls', 'a boolean or tls.ConnectionOptions', value);
+  }
+  return value as ConnectionOptions;
+}
+
+// Parsed here, not first when the client builds its pool, so a bad entry is named `gutter`.
+function gutterOption(value: ServerList | undefined): ServerList | undefined {
+  if (value === undefined) return undefined;
+  try {
+    parseServerList(value, {});
+  } catch (error) {
+    throw new MemcachedInvalidOptionError(
+      'gutter',
+      `Invalid option "gutter": expected "host:port", a comma-separated list or an array of servers, got ${describeOptionValue(value)} (${error instanceof Error ? error.message : String(error)}).`,
+      { cause: error },
+    );
+  }
+  return value;
+}
+
 const DEFAULT_DISCOVERY_INTERVAL_MS = 60_000;
 
-function resolveDiscovery(d: DiscoveryOptions): ResolvedDiscovery {
-  if (d === null || typeof d !== 'object') {
-    throw new RangeError(
-      `Invalid option "discovery": expected { elasticache } or { dns }, got ${String(d)}.`,
+const DISCOVERY_KEYS: Record<keyof ElastiCacheDiscovery | keyof DnsDiscovery, true> = {
+  elasticache: true,
+  dns: true,
+  port: true,
+  srv: true,
+  dnsServers: true,
+  intervalMs: true,
+};
+
+function resolveDiscovery(value: DiscoveryOptions): ResolvedDiscovery {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidOption('discovery', '{ elasticache } or { dns }', value);
+  }
+  const d = checkOptionKeys(
+    value as Partial<ElastiCacheDiscovery & DnsDiscovery>,
+    DISCOVERY_KEYS,
+    'discovery.',
+  );
+  const e = d.elasticache;
+  const dns = d.dns;
+  if ((e === undefined) === (dns === undefined)) {
+    throw new MemcachedInvalidOptionError(
+      'discovery',
+      `Invalid option "discovery": expected exactly one of "elasticache" (a configuration endpoint) and "dns" (a name to resolve), got ${e === undefined ? 'neither' : 'both'}.`,
     );
   }
-  const known = ['elasticache', 'dns', 'port', 'srv', 'dnsServers', 'intervalMs'];
-  for (const key of Object.keys(d)) {
-    if (!known.includes(key)) {
-      throw new RangeError(
-        `Invalid option "discovery.${key}": unknown option. Known options: ${known.join(', ')}.`,
-      );
+  if (e !== undefined) {
+    stringOption('discovery.elasticache', e, {
+      pattern: /^\S+:\d+$/,
+      expected: 'a configuration endpoint "host:port"',
+    });
+    // port, srv and dnsServers steer a DNS lookup; given with `elasticache` they would be ignored.
+    for (const key of ['port', 'srv', 'dnsServers'] as const) {
+      if (d[key] !== undefined) {
+        throw new MemcachedInvalidOptionError(
+          `discovery.${key}`,
+          `Invalid option "discovery.${key}": it applies to DNS discovery ({ dns }) only, not with "elasticache".`,
+        );
+      }
     }
   }
-  const e = 'elasticache' in d ? d.elasticache : undefined;
-  const dns = 'dns' in d ? d.dns : undefined;
-  if ((e === undefined) === (dns === undefined)) {
-    throw new RangeError(
-      'Invalid option "discovery": expected exactly one of "elasticache" and "dns".',
-    );
+  if (dns !== undefined) {
+    stringOption('discovery.dns', dns, {
+      pattern: /^\S+$/,
+      expected: 'a host name without whitespace',
+    });
   }
-  if (e !== undefined && (typeof e !== 'string' || !/^\S+:\d+$/.test(e))) {
-    throw new RangeError(
-      `Invalid option "discovery.elasticache": expected "host:port", got ${JSON.stringify(e)}.`,
-    );
-  }
-  if (dns !== undefined && (typeof dns !== 'string' || dns.trim() === '')) {
-    throw new RangeError(
-      `Invalid option "discovery.dns": expected a host name, got ${JSON.stringify(dns)}.`,
-    );
-  }
-  const dnsOptions: Partial<DnsDiscovery> = dns === undefined ? {} : (d as DnsDiscovery);
-  const port = dnsOptions.port ?? 11211;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new RangeError(
-      `Invalid option "discovery.port": expected an integer 1..65535, got ${String(port)}.`,
-    );
-  }
-  const servers = dnsOptions.dnsServers;
+  const servers = d.dnsServers;
   if (
     servers !== undefined &&
-    (!Array.isArray(servers) || servers.some((s) => typeof s !== 'string'))
+    (!Array.isArray(servers) || servers.some((s) => typeof s !== 'string' || s.trim() === ''))
   ) {
-    throw new RangeError('Invalid option "discovery.dnsServers": expected a list of "ip[:port]".');
+    throw invalidOption('discovery.dnsServers', 'a list of "ip" or "ip:port" strings', servers);
   }
   return Object.freeze({
     elasticache: e,
     dns,
-    port,
-    srv: bool('discovery.srv', dnsOptions.srv ?? false),
+    port: integerOption('discovery.port', d.port ?? 11211, { min: 1, max: 65535 }),
+    srv: booleanOption('discovery.srv', d.srv ?? false),
     dnsServers: servers === undefined ? undefined : Object.freeze([...servers]),
-    intervalMs: positiveInteger(
+    intervalMs: positiveIntegerOption(
       'discovery.intervalMs',
       d.intervalMs ?? DEFAULT_DISCOVERY_INTERVAL_MS,
     ),
@@ -286,45 +335,25 @@ function resolveDiscovery(d: DiscoveryOptions): ResolvedDiscovery {
 // memcached reads the token as `<user> <password>` split on spaces: neither may hold one, nor
 // a control byte that would end the line.
 const TOKEN = /^[^\s\x00-\x1f\x7f]+$/;
+const AUTH_KEYS: Record<keyof ClientCredentials, true> = { username: true, password: true };
 
 function credentials(auth: ClientCredentials | undefined): ClientCredentials | undefined {
   if (auth === undefined) return undefined;
-  if (
-    typeof auth !== 'object' ||
-    auth === null ||
-    typeof auth.username !== 'string' ||
-    typeof auth.password !== 'string' ||
-    !TOKEN.test(auth.username) ||
-    !TOKEN.test(auth.password)
-  ) {
-    throw new RangeError(
-      'Invalid option "auth": expected { username, password }, each non-empty without spaces or control characters.',
+  if (typeof auth !== 'object' || auth === null || Array.isArray(auth)) {
+    throw invalidOption('auth', '{ username, password }', auth);
+  }
+  const a = checkOptionKeys(auth, AUTH_KEYS, 'auth.');
+  const token = {
+    pattern: TOKEN,
+    expected: 'a non-empty string without spaces or control characters',
+  };
+  const username = stringOption('auth.username', a.username, token);
+  // The password is never echoed into the message: it may land in logs.
+  if (typeof a.password !== 'string' || !TOKEN.test(a.password)) {
+    throw new MemcachedInvalidOptionError(
+      'auth.password',
+      `Invalid option "auth.password": expected ${token.expected}.`,
     );
   }
-  return Object.freeze({ username: auth.username, password: auth.password });
-}
-
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `Invalid option "${name}": expected a positive integer, got ${String(value)}.`,
-    );
-  }
-  return value;
-}
-
-function nonNegativeInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new RangeError(
-      `Invalid option "${name}": expected a non-negative integer, got ${String(value)}.`,
-    );
-  }
-  return value;
-}
-
-function bool(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') {
-    throw new RangeError(`Invalid option "${name}": expected a boolean, got ${String(value)}.`);
-  }
-  return value;
+  return Object.freeze({ username, password: a.password });
 }

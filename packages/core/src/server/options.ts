@@ -1,5 +1,14 @@
 import type { SecureContextOptions } from 'node:tls';
+import { MemcachedInvalidOptionError } from '../errors.js';
+import {
+  booleanOption,
+  checkOptionKeys,
+  enumOption,
+  integerOption,
+  invalidOption,
+} from '../options/option-checks.js';
 import type { ServerCredentials } from './auth/credentials.js';
+import { ClusterConfig } from './cluster-config.js';
 
 export type { ServerCredentials } from './auth/credentials.js';
 
@@ -121,19 +130,11 @@ const KNOWN: Record<keyof ServerOptions, true> = {
 };
 
 function fail(name: string, expected: string, got: unknown): never {
-  const shown = typeof got === 'string' ? JSON.stringify(got) : String(got);
-  throw new RangeError(`Invalid option "${name}": expected ${expected}, got ${shown}.`);
+  throw invalidOption(name, expected, got);
 }
 
 function int(name: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    fail(name, `an integer from ${min} to ${max}`, v);
-  return v;
-}
-
-function bool(name: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') fail(name, 'a boolean', v);
-  return v;
+  return integerOption(name, v, { min, max });
 }
 
 function credentials(
@@ -142,7 +143,7 @@ function credentials(
 ): readonly ServerCredentials[] | undefined {
   if (v === undefined) return undefined;
   const list = Array.isArray(v) ? v : [v as ServerCredentials];
-  if (list.length === 0) fail(name, 'credentials { username, password } or a non-empty list', '[]');
+  if (list.length === 0) fail(name, 'credentials { username, password } or a non-empty list', v);
   for (const c of list) {
     if (
       typeof c !== 'object' ||
@@ -151,7 +152,11 @@ function credentials(
       typeof c.password !== 'string' ||
       c.username.length === 0
     )
-      fail(name, '{ username: non-empty string, password: string }', JSON.stringify(c));
+      // Never the value itself: it holds a password.
+      throw new MemcachedInvalidOptionError(
+        name,
+        `Invalid option "${name}": expected { username: non-empty string, password: string } for every entry.`,
+      );
   }
   return Object.freeze(
     list.map((c) => Object.freeze({ username: c.username, password: c.password })),
@@ -163,11 +168,15 @@ function bindingProtocol(
   sasl: readonly ServerCredentials[] | undefined,
   asciiAuth: readonly ServerCredentials[] | undefined,
 ): BindingProtocol {
-  const b = o.bindingProtocol;
-  if (b !== undefined && b !== 'auto' && b !== 'ascii' && b !== 'binary')
-    fail('bindingProtocol', "'auto', 'ascii' or 'binary'", b);
+  const b =
+    o.bindingProtocol === undefined
+      ? undefined
+      : enumOption('bindingProtocol', o.bindingProtocol, ['auto', 'ascii', 'binary']);
   if (sasl !== undefined && asciiAuth !== undefined)
-    fail('sasl', 'not both sasl (binary only) and asciiAuth (text only)', 'both');
+    throw new MemcachedInvalidOptionError(
+      'sasl',
+      'Invalid option "sasl": expected either sasl (binary protocol only) or asciiAuth (text protocol only), not both.',
+    );
   // memcached: SASL needs the binary protocol, ASCII auth the text one; either is implied.
   if (sasl !== undefined) {
     if (b !== undefined && b !== 'binary')
@@ -182,16 +191,29 @@ function bindingProtocol(
   return b ?? 'auto';
 }
 
+// Checked here, with the rest, so a bad node fails startServer() before anything listens.
+function clusterConfig(v: readonly string[] | undefined): readonly string[] | undefined {
+  if (v === undefined) return undefined;
+  try {
+    new ClusterConfig(v);
+  } catch (error) {
+    throw new MemcachedInvalidOptionError(
+      'clusterConfig',
+      error instanceof Error ? error.message : String(error),
+      { cause: error },
+    );
+  }
+  return [...v];
+}
+
 /**
  * Applies defaults and validates.
- * @throws RangeError naming the option when a value is out of range or the key is unknown.
+ * @throws MemcachedInvalidOptionError (`ERR_MEMCACHED_INVALID_OPTION`) naming the option and
+ * what was expected, when a value is out of range or the key is unknown.
  */
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
-  for (const key of Object.keys(options)) {
-    if (!(key in KNOWN)) fail(key, `one of ${Object.keys(KNOWN).join(', ')}`, 'an unknown option');
-  }
+  const o = checkOptionKeys(options, KNOWN);
   const d = DEFAULT_SERVER_OPTIONS;
-  const o = options;
   const memoryLimitMb =
     o.memoryLimitMb === undefined
       ? d.memoryLimitMb
@@ -231,8 +253,9 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
         ? d.maxConnections
         : int('maxConnections', o.maxConnections, 1, 1 << 20),
     flushEnabled:
-      o.flushEnabled === undefined ? d.flushEnabled : bool('flushEnabled', o.flushEnabled),
-    casEnabled: o.casEnabled === undefined ? d.casEnabled : bool('casEnabled', o.casEnabled),
+      o.flushEnabled === undefined ? d.flushEnabled : booleanOption('flushEnabled', o.flushEnabled),
+    casEnabled:
+      o.casEnabled === undefined ? d.casEnabled : booleanOption('casEnabled', o.casEnabled),
     tls: o.tls,
     logger,
     verbosity: o.verbosity === undefined ? d.verbosity : int('verbosity', o.verbosity, 0, 10),
@@ -240,11 +263,6 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     sasl,
     asciiAuth,
     asciiAuthFile: o.asciiAuthFile,
-    clusterConfig:
-      o.clusterConfig === undefined
-        ? undefined
-        : Array.isArray(o.clusterConfig)
-          ? [...o.clusterConfig]
-          : fail('clusterConfig', 'a list of "host:port"', o.clusterConfig),
+    clusterConfig: clusterConfig(o.clusterConfig),
   });
 }

@@ -174,7 +174,8 @@ function snapshot(state: ServerState): ServerStatsSnapshot {
 /**
  * Starts an in-process memcached server speaking the text and meta protocols, with test
  * controls to simulate hangs, drops, latency and the passage of time.
- * @throws RangeError when an option is invalid.
+ * @throws MemcachedInvalidOptionError (`ERR_MEMCACHED_INVALID_OPTION`, as a rejection) when an
+ *   option is unknown or invalid.
  * @example
  * const server = await startServer();
  * // connect a client to server.address ...

@@ -14,6 +14,7 @@ import {
   type MemcachedServer,
   startServer,
 } from '../../src/index.js';
+import { invalidOptionError } from '../options/expect-invalid-option.js';
 
 const USERS = 'app:s3cret\nops:other\n';
 const good = { username: 'app', password: 's3cret' };
@@ -85,8 +86,21 @@ describe.skipIf(!requireBinary('memcached'))('with memcached 1.6.18 -Y', () => {
   });
 });
 
-test('auth credentials are validated at construction', () => {
+test('auth credentials are validated at construction, naming the field but never the password', () => {
+  const make = (auth: unknown) => () =>
+    new MemcachedClient('127.0.0.1:1', { auth: auth as { username: string; password: string } });
   expect(
-    () => new MemcachedClient('127.0.0.1:1', { auth: { username: 'a b', password: 'x' } }),
-  ).toThrow(/Invalid option "auth"/);
+    invalidOptionError(make({ username: 'a b', password: 'x' }), 'auth.username').message,
+  ).toBe(
+    'Invalid option "auth.username": expected a non-empty string without spaces or control characters, got "a b".',
+  );
+  invalidOptionError(make({ username: '', password: 'x' }), 'auth.username');
+  const e = invalidOptionError(make({ username: 'app', password: 'top secret' }), 'auth.password');
+  expect(e.message).not.toContain('secret');
+  invalidOptionError(make({ username: 'app', password: 5 }), 'auth.password');
+  invalidOptionError(make('app:secret'), 'auth');
+  invalidOptionError(
+    make({ username: 'app', password: 'x', mechanism: 'PLAIN' }),
+    'auth.mechanism',
+  );
 });

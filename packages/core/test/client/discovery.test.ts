@@ -9,6 +9,7 @@ import {
   startServer,
   type TopologyEvent,
 } from '../../src/index.js';
+import { invalidOptionError } from '../options/expect-invalid-option.js';
 import { startFakeDns } from './support/fake-dns.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -231,19 +232,38 @@ describe('discovery failures', () => {
     expect(await client.get('still')).toBe('works');
   });
 
-  test('bad discovery options are refused at construction', () => {
-    for (const discovery of [
-      {},
-      { elasticache: 'a:1', dns: 'x' },
-      { elasticache: 'no-port' },
-      { dns: 'x', intervalMs: 0 },
-      { dns: 'x', port: 70000 },
-      { dns: 'x', surprise: true },
-    ]) {
-      expect(
+  test('bad discovery options are refused at construction, named with their dotted path', () => {
+    const cases: [unknown, string, string][] = [
+      [{}, 'discovery', 'exactly one of "elasticache"'],
+      [{ elasticache: 'a:1', dns: 'x' }, 'discovery', 'got both'],
+      ['a:1', 'discovery', 'expected { elasticache } or { dns }, got "a:1"'],
+      [
+        { elasticache: 'no-port' },
+        'discovery.elasticache',
+        'expected a configuration endpoint "host:port", got "no-port"',
+      ],
+      [{ elasticache: 'a:1', port: 11212 }, 'discovery.port', 'DNS discovery ({ dns }) only'],
+      [{ dns: 'x', intervalMs: 0 }, 'discovery.intervalMs', 'expected a positive integer, got 0'],
+      [
+        { dns: 'x', port: 70000 },
+        'discovery.port',
+        'expected an integer from 1 to 65535, got 70000',
+      ],
+      [{ dns: 'x', srv: 'yes' }, 'discovery.srv', 'expected a boolean'],
+      [{ dns: ' ' }, 'discovery.dns', 'expected a host name without whitespace'],
+      [{ dns: 'x', dnsServers: '10.0.0.2' }, 'discovery.dnsServers', 'a list of "ip" or "ip:port"'],
+      [
+        { dns: 'x', surprise: true },
+        'discovery.surprise',
+        'unknown option. Known options: elasticache, dns',
+      ],
+    ];
+    for (const [discovery, option, expected] of cases) {
+      const e = invalidOptionError(
         () => new MemcachedClient(undefined, { discovery: discovery as never }),
-        JSON.stringify(discovery),
-      ).toThrow(RangeError);
+        option,
+      );
+      expect(e.message, JSON.stringify(discovery)).toContain(expected);
     }
   });
 });

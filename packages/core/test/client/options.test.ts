@@ -2,9 +2,11 @@ import { describe, expect, test } from 'vitest';
 import {
   DEFAULT_CLIENT_OPTIONS,
   MemcachedClient,
+  MemcachedInvalidOptionError,
   parseServerList,
   resolveClientOptions,
 } from '../../src/index.js';
+import { invalidOptionError } from '../options/expect-invalid-option.js';
 
 describe('server lists', () => {
   test('accepts "host:port", "host:port weight", arrays, objects and comma-separated strings', () => {
@@ -87,7 +89,75 @@ describe('client options', () => {
     expect(() => resolveClientOptions({ timeout: 5 } as never)).toThrow(/"timeout": unknown/);
     expect(() => resolveClientOptions({ serializer: 'xml' as never })).toThrow(/serializer/);
     expect(() => resolveClientOptions({ compress: { threshold: -1 } })).toThrow(/threshold/);
-    expect(() => new MemcachedClient('a:1', { failureLimit: 0 })).toThrow(RangeError);
+    expect(() => new MemcachedClient('a:1', { failureLimit: 0 })).toThrow(
+      MemcachedInvalidOptionError,
+    );
     expect(() => new MemcachedClient('a:1', { gutter: 'a:1' })).toThrow(/gutter/);
+  });
+
+  test('every bad option is ERR_MEMCACHED_INVALID_OPTION naming it and what was expected', () => {
+    const r = (options: unknown) => () => resolveClientOptions(options as never);
+    expect(invalidOptionError(r({ timeoutMs: -1 }), 'timeoutMs').message).toBe(
+      'Invalid option "timeoutMs": expected a positive integer, got -1.',
+    );
+    expect(invalidOptionError(r({ poolSize: 1.5 }), 'poolSize').message).toContain(
+      'expected a positive integer, got 1.5',
+    );
+    expect(invalidOptionError(r({ remove: 'yes' }), 'remove').message).toBe(
+      'Invalid option "remove": expected a boolean, got "yes".',
+    );
+    expect(invalidOptionError(r({ timeout: 5 }), 'timeout').message).toMatch(
+      /unknown option\. Known options: poolSize, timeoutMs, .*discovery\.$/,
+    );
+    expect(invalidOptionError(r(null), 'options').message).toContain('expected an object');
+    expect(invalidOptionError(r({ serializer: 'xml' }), 'serializer').message).toBe(
+      `Invalid option "serializer": expected one of 'json', 'pymemcache', 'memcached', 'memcache-client', 'string', 'buffer' or an object with serialize() and deserialize(), got "xml".`,
+    );
+    invalidOptionError(r({ serializer: { serialize() {} } }), 'serializer');
+    expect(invalidOptionError(r({ compress: true }), 'compress').message).toContain(
+      'expected false or { threshold, algorithm? }, got true',
+    );
+    expect(
+      invalidOptionError(r({ compress: { threshold: -1 } }), 'compress.threshold').message,
+    ).toBe('Invalid option "compress.threshold": expected a non-negative integer, got -1.');
+    expect(
+      invalidOptionError(r({ compress: { threshold: 0, algorithm: 'lz4' } }), 'compress.algorithm')
+        .message,
+    ).toContain(`expected one of 'deflate', 'gzip' or 'brotli', got "lz4"`);
+    // A misspelt nested key is refused too, not dropped.
+    invalidOptionError(r({ compress: { treshold: 10 } }), 'compress.treshold');
+    expect(invalidOptionError(r({ tls: 'yes' }), 'tls').message).toContain(
+      'expected a boolean or tls.ConnectionOptions',
+    );
+    expect(invalidOptionError(r({ logger: {} }), 'logger').message).toContain('warn()');
+    expect(invalidOptionError(r({ maxValueSize: 0 }), 'maxValueSize').message).toContain(
+      'a positive integer',
+    );
+  });
+
+  test('a bad gutter is named "gutter", not "servers"', () => {
+    const e = invalidOptionError(() => resolveClientOptions({ gutter: 'spare:0' }), 'gutter');
+    expect(e.message).toContain('"spare:0"');
+    expect(e.cause).toBeInstanceOf(RangeError);
+    expect(
+      invalidOptionError(() => new MemcachedClient('a:1', { gutter: 'a:1' }), 'gutter').message,
+    ).toContain('a:1, which is also a main server');
+  });
+
+  test('good values pass, nested ones frozen or kept as given', () => {
+    const serializer = {
+      serialize: () => ({ data: Buffer.alloc(0), flags: 0 }),
+      deserialize: () => 1,
+    };
+    const o = resolveClientOptions({
+      serializer,
+      compress: { threshold: 0, algorithm: 'brotli' },
+      gutter: 'spare:11211',
+      tls: false,
+    });
+    expect(o.serializer).toBe(serializer);
+    expect(o.compress).toEqual({ threshold: 0, algorithm: 'brotli' });
+    expect(o.gutter).toBe('spare:11211');
+    expect(o.tls).toBeUndefined();
   });
 });

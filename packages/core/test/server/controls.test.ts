@@ -80,10 +80,13 @@ describe('test controls', () => {
 });
 
 describe('options', () => {
-  it('rejects invalid options with a RangeError naming the option', async () => {
+  it('rejects invalid options with ERR_MEMCACHED_INVALID_OPTION naming the option', async () => {
     await expect(startServer({ memoryLimitMb: 0 })).rejects.toThrow(/"memoryLimitMb"/);
     await expect(startServer({ port: 70000 })).rejects.toThrow(/"port"/);
-    await expect(startServer({ maxConnections: -1 })).rejects.toThrow(RangeError);
+    await expect(startServer({ maxConnections: -1 })).rejects.toMatchObject({
+      code: 'ERR_MEMCACHED_INVALID_OPTION',
+      option: 'maxConnections',
+    });
     await expect(startServer({ bogus: 1 } as never)).rejects.toThrow(/"bogus"/);
   });
 
