@@ -10,7 +10,8 @@
 //    peak while filling, are printed against -m. The target is growth <= 2 x -m plus a fixed
 //    overhead (FIXED_MB).
 //
-// Env: BENCH_SETS (default 100000), BENCH_MB (-m, default 64), BENCH_ONLY=evict|rss.
+// Env: BENCH_SETS (default 100000), BENCH_MB (-m, default 64), BENCH_ONLY=evict|rss,
+// BENCH_MEMKIT_BIN=<path to a memkit-server.js> to measure another build.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -18,7 +19,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = join(root, 'packages', 'core', 'bin', 'memkit-server.js');
+// BENCH_MEMKIT_BIN: another build's bin, to compare two versions against the same memcached.
+const bin =
+  process.env.BENCH_MEMKIT_BIN ?? join(root, 'packages', 'core', 'bin', 'memkit-server.js');
 const SETS = Number(process.env.BENCH_SETS ?? 100_000);
 const MB = Number(process.env.BENCH_MB ?? 64);
 const ONLY = process.env.BENCH_ONLY;
