@@ -1,5 +1,5 @@
-import { type DiscoveryOptions, parseServerList, resolveClientOptions } from '@memkit/core';
 import { isIP } from 'node:net';
+import { type DiscoveryOptions, parseServerList, resolveClientOptions } from '@memkit/core';
 import { ConfigError } from './config-error.js';
 
 /** What the demo reads from its environment. */
@@ -92,8 +92,7 @@ function discovery(env: Env): DiscoveryOptions | undefined {
   const kind = raw.slice(0, colon);
   const target = raw.slice(colon + 1);
   if (target === '') throw bad(`nothing after "${kind}:"`);
-  const intervalMs =
-    integer(env, 'MEMCACHED_DISCOVERY_INTERVAL_SECONDS', 60, 1, 86_400) * 1000;
+  const intervalMs = integer(env, 'MEMCACHED_DISCOVERY_INTERVAL_SECONDS', 60, 1, 86_400) * 1000;
   let options: DiscoveryOptions;
   if (kind === 'elasticache') {
     let parsed: ReturnType<typeof parseServerList>;

@@ -87,11 +87,16 @@ describe('demo-api configuration', () => {
     expect(readDemoConfig({ MEMCACHED_SERVERS: 'a:1, b:2' }).servers).toEqual(['a:1', 'b:2']);
   });
 
-  it('MEMCACHED_DISCOVERY: dns:, srv: and elasticache: become the client\'s discovery option', () => {
+  it("MEMCACHED_DISCOVERY: dns:, srv: and elasticache: become the client's discovery option", () => {
     expect(
-      readDemoConfig({ MEMCACHED_DISCOVERY: 'dns:memcached-headless.default.svc.cluster.local:11311' })
-        .discovery,
-    ).toEqual({ dns: 'memcached-headless.default.svc.cluster.local', port: 11311, intervalMs: 60_000 });
+      readDemoConfig({
+        MEMCACHED_DISCOVERY: 'dns:memcached-headless.default.svc.cluster.local:11311',
+      }).discovery,
+    ).toEqual({
+      dns: 'memcached-headless.default.svc.cluster.local',
+      port: 11311,
+      intervalMs: 60_000,
+    });
     expect(readDemoConfig({ MEMCACHED_DISCOVERY: 'dns:memcached' }).discovery).toEqual({
       dns: 'memcached',
       port: 11211,
