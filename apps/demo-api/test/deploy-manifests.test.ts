@@ -137,8 +137,6 @@ describe('deploy/k8s', () => {
     const deployment = find('Deployment', 'demo-api');
     const service = find('Service', 'demo-api');
     const hpa = find('HorizontalPodAutoscaler', 'demo-api');
-    const sts = find('StatefulSet', 'memcached');
-    const headless = find('Service', 'memcached');
     const container = deployment.spec.template.spec.containers[0];
     const env = expandedEnv(container.env, 'default');
     expect(env.NODE_ENV).toBe('production');
