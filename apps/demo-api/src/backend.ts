@@ -51,7 +51,11 @@ export async function startBackend(config: BackendConfig = {}, logger?: Logger):
     // One line per failed round (one per interval); the last good fleet stays in use.
     client.on('error', (err) => {
       if (err.code === 'ERR_MEMCACHED_DISCOVERY') {
-        logger?.warn({ code: err.code, err }, 'memcached discovery failed; keeping the last fleet');
+        // The reason, not a stack: a failed round is an outage, not a bug.
+        logger?.warn(
+          { code: err.code, reason: err.message },
+          'memcached discovery failed; keeping the last fleet',
+        );
       }
     });
     try {
@@ -60,10 +64,7 @@ export async function startBackend(config: BackendConfig = {}, logger?: Logger):
       // Not fatal: memcached may start after the demo (a fresh Kubernetes namespace). The client
       // keeps asking every interval; requests meanwhile are 503s, never a crash.
       const code = err instanceof MemcachedError ? err.code : 'ERR_INTERNAL';
-      logger?.warn(
-        { code, err },
-        'memcached discovery found no fleet yet; answering 503 until it does',
-      );
+      logger?.warn({ code }, 'memcached discovery found no fleet yet; answering 503 until it does');
     }
   } else if (servers !== undefined && servers.length > 0) {
     source = 'MEMCACHED_SERVERS';
