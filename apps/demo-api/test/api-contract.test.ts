@@ -365,6 +365,27 @@ describe.each(FRAMEWORKS)('the demo API contract on $name', (framework) => {
     });
   });
 
+  it('MEMCACHED_DISCOVERY with no endpoint answering: starts, says so, and answers 503 until it finds a fleet', async () => {
+    const gone = await startServer();
+    const address = gone.address;
+    await gone.close();
+    const started = await startWith(framework, { MEMCACHED_DISCOVERY: `elasticache:${address}` });
+    try {
+      expect(started.banner[1]).toMatch(/: none yet$/);
+      expect(started.logs).toContainEqual(
+        expect.objectContaining({
+          level: 40,
+          code: 'ERR_MEMCACHED_DISCOVERY',
+          msg: 'memcached discovery failed; keeping the last fleet',
+        }),
+      );
+      const res = await request(started.demo.url).post('/api/sessions').send(ADMIN).expect(503);
+      expect(res.body).toEqual({ error: 'Cache unavailable', code: 'ERR_MEMCACHED_NO_SERVERS' });
+    } finally {
+      await started.demo.close();
+    }
+  });
+
   describe('TRUST_PROXY (the client behind an ingress)', () => {
     const loginFrom = (url: string, ip: string, i: number) =>
       request(url)
