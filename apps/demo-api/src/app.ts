@@ -34,6 +34,11 @@ export interface DemoAppOptions {
   loginGuard: LoginGuard;
   logger: Logger;
   failures: FailureLog;
+  /**
+   * Express `trust proxy` (`TRUST_PROXY`): a hop count or the proxies' addresses, so the per-IP
+   * limits see the client behind an ingress. Never `true`. @default X-Forwarded-For ignored
+   */
+  trustProxy?: number | string[] | undefined;
 }
 
 declare module 'express-session' {
@@ -64,6 +69,7 @@ export function createApp(options: DemoAppOptions): { app: Express; sessions: Se
   const sessions = new SessionManager({ client, ttl: SESSION_TTL_SECONDS });
   const app = express();
   app.disable('x-powered-by');
+  if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
   app.use(
     pinoHttp({
       logger: options.logger,

@@ -48,7 +48,10 @@ export async function createRuntime(
     level: config.logLevel,
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
-  const backend = await startBackend(config.servers);
+  const backend = await startBackend(
+    { servers: config.servers, discovery: config.discovery },
+    logger,
+  );
   const registry = new Registry();
   let metrics: MetricsCollector | undefined;
   try {
@@ -57,7 +60,8 @@ export async function createRuntime(
     await backend.close();
     throw err;
   }
-  const sampler = new StatsSampler(backend.servers, {
+  // A function, so the dashboard follows the fleet when discovery changes it.
+  const sampler = new StatsSampler(() => backend.servers, {
     registry,
     ...(options.sampleIntervalMs === undefined ? {} : { intervalMs: options.sampleIntervalMs }),
   });
@@ -89,12 +93,17 @@ export async function createRuntime(
 export function banner(name: string, url: string, runtime: DemoRuntime): string[] {
   const { backend, admin, config } = runtime;
   const where =
-    backend.embedded === undefined
-      ? `using memcached at ${backend.servers.join(', ')} (MEMCACHED_SERVERS)`
-      : `no MEMCACHED_SERVERS set: started the in-process memcached on ${backend.embedded.address}`;
+    backend.embedded !== undefined
+      ? `no MEMCACHED_SERVERS set: started the in-process memcached on ${backend.embedded.address}`
+      : backend.source === 'MEMCACHED_DISCOVERY'
+        ? `using the memcached fleet found by MEMCACHED_DISCOVERY=${config.discoverySource}: ${backend.servers.join(', ') || 'none yet'}`
+        : `using memcached at ${backend.servers.join(', ')} (MEMCACHED_SERVERS)`;
   // A chosen token is not echoed into logs; a generated one must be, or nobody could use it.
   const token = admin.generated ? admin.token : '$ADMIN_TOKEN';
   const lines = [`${name} listening on ${url}`, where];
+  if (config.trustProxy !== undefined) {
+    lines.push(`client IPs from X-Forwarded-For behind TRUST_PROXY=${String(config.trustProxy)}`);
+  }
   if (config.sessionSecretIsDefault) {
     lines.push('SESSION_SECRET not set: using the demo secret (refused when NODE_ENV=production)');
   }

@@ -60,6 +60,7 @@ export async function startDemo(
     loginGuard: runtime.loginGuard,
     logger: runtime.logger,
     failures: runtime.failures,
+    trustProxy: config.trustProxy,
   });
   const server = createServer(app);
   try {

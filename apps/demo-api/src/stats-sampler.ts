@@ -101,8 +101,8 @@ interface Previous {
  * reads.
  */
 export class StatsSampler {
-  readonly #servers: readonly string[];
-  readonly #probes: Map<string, MemcachedClient>;
+  readonly #servers: () => readonly string[];
+  readonly #probes = new Map<string, MemcachedClient>();
   readonly #registry: Registry | undefined;
   readonly #keep: number;
   readonly #samples: StatsSample[] = [];
@@ -110,25 +110,17 @@ export class StatsSampler {
   #previous: Previous | undefined;
   #running: Promise<void> | undefined;
 
+  /**
+   * @param servers the servers to read, or a function giving them at each sample (a fleet that
+   *   discovery changes: a new server gets a row, a removed one loses it and its connection).
+   */
   constructor(
-    servers: readonly string[],
+    servers: readonly string[] | (() => readonly string[]),
     options: { intervalMs?: number; keep?: number; registry?: Registry } = {},
   ) {
-    this.#servers = servers;
+    const fixed = typeof servers === 'function' ? undefined : [...servers];
+    this.#servers = typeof servers === 'function' ? servers : () => fixed as string[];
     this.#registry = options.registry;
-    // Short bounds: a hung server must not hold a sample past the next one.
-    this.#probes = new Map(
-      servers.map((s) => [
-        s,
-        // Never ejected: each sample asks again and reports the real error, not "no servers".
-        new MemcachedClient(s, {
-          timeoutMs: 400,
-          connectTimeoutMs: 400,
-          failureLimit: 1_000_000_000,
-          retryDelayMs: 1000,
-        }),
-      ]),
-    );
     this.#keep = options.keep ?? 300;
     const intervalMs = options.intervalMs ?? 1000;
     this.#timer = setInterval(() => {
@@ -153,10 +145,38 @@ export class StatsSampler {
     return this.#running;
   }
 
+  /** One probe per server now in the fleet; those of servers that left are closed. */
+  #probesFor(servers: readonly string[]): Promise<void> {
+    const gone: Promise<void>[] = [];
+    for (const [server, probe] of this.#probes) {
+      if (!servers.includes(server)) {
+        this.#probes.delete(server);
+        gone.push(probe.close());
+      }
+    }
+    for (const server of servers) {
+      if (this.#probes.has(server)) continue;
+      // Short bounds: a hung server must not hold a sample past the next one. Never ejected:
+      // each sample asks again and reports the real error, not "no servers".
+      this.#probes.set(
+        server,
+        new MemcachedClient(server, {
+          timeoutMs: 400,
+          connectTimeoutMs: 400,
+          failureLimit: 1_000_000_000,
+          retryDelayMs: 1000,
+        }),
+      );
+    }
+    return Promise.all(gone).then(() => undefined);
+  }
+
   async #read(): Promise<void> {
     const t = Date.now();
+    const fleet = [...this.#servers()];
+    await this.#probesFor(fleet);
     const reads = await Promise.all(
-      this.#servers.map(async (server): Promise<[string, Stats | string]> => {
+      fleet.map(async (server): Promise<[string, Stats | string]> => {
         try {
           const all = await this.#probes.get(server)!.stats();
           return [server, Object.values(all)[0] ?? {}];

@@ -1,9 +1,20 @@
 // The one suite of the contract in apps/API.md, run against the Express and the Fastify demo.
+import { MemcachedClient, type MemcachedServer, startServer } from '@memkit/core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAMEWORKS, type Started, startHungServer, startWith } from './support/demos.js';
 
 const ADMIN = { username: 'admin', password: 'password' };
+
+/** Items a server holds, read over its own connection. */
+async function itemsOn(server: MemcachedServer): Promise<number> {
+  const probe = new MemcachedClient(server.address);
+  try {
+    return Number(Object.values(await probe.stats())[0]!.curr_items);
+  } finally {
+    await probe.close();
+  }
+}
 
 function setCookies(res: request.Response): string[] {
   const raw = res.headers['set-cookie'] as unknown;
@@ -301,6 +312,124 @@ describe.each(FRAMEWORKS)('the demo API contract on $name', (framework) => {
           expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
           expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(900);
         }
+      } finally {
+        await started.demo.close();
+      }
+    });
+  });
+
+  describe('MEMCACHED_DISCOVERY=elasticache:<endpoint>', () => {
+    const nodes: MemcachedServer[] = [];
+    let endpoint: MemcachedServer;
+    let started: Started;
+    let url: string;
+    beforeAll(async () => {
+      nodes.push(await startServer(), await startServer());
+      // The in-process server plays the ElastiCache configuration endpoint.
+      endpoint = await startServer({ clusterConfig: nodes.map((n) => n.address) });
+      started = await startWith(framework, {
+        MEMCACHED_DISCOVERY: `elasticache:${endpoint.address}`,
+      });
+      url = started.demo.url;
+    });
+    afterAll(async () => {
+      await started?.demo.close();
+      await Promise.all([endpoint, ...nodes].map((s) => s?.close()));
+    });
+
+    it('says where the fleet came from and which nodes it found', () => {
+      expect(started.banner[1]).toBe(
+        `using the memcached fleet found by MEMCACHED_DISCOVERY=elasticache:${endpoint.address}: ${nodes.map((n) => n.address).join(', ')}`,
+      );
+    });
+
+    it('serves a cached route and a login from the discovered nodes, never the endpoint', async () => {
+      const before = started.demo.lookups();
+      for (const id of [1, 2, 3, 4]) {
+        expect((await request(url).get(`/api/users/${id}`).expect(200)).headers['x-cache']).toBe(
+          'MISS',
+        );
+        expect((await request(url).get(`/api/users/${id}`).expect(200)).headers['x-cache']).toBe(
+          'HIT',
+        );
+      }
+      expect(started.demo.lookups() - before).toBe(4);
+      const login = await request(url).post('/login').send(ADMIN).expect(200);
+      const sent = setCookies(login)[0]!.split(';')[0]!;
+      const me = await request(url).get('/me').set('cookie', sent).expect(200);
+      expect(me.body.user).toMatchObject({ name: 'Ada Lovelace' });
+      const stored = await Promise.all(nodes.map(itemsOn));
+      // 4 cached users, a session and the login counters, spread over the two nodes.
+      expect(stored[0]! + stored[1]!).toBeGreaterThanOrEqual(6);
+      expect(await itemsOn(endpoint)).toBe(0);
+    });
+  });
+
+  it('MEMCACHED_DISCOVERY with no endpoint answering: starts, says so, and answers 503 until it finds a fleet', async () => {
+    const gone = await startServer();
+    const address = gone.address;
+    await gone.close();
+    const started = await startWith(framework, { MEMCACHED_DISCOVERY: `elasticache:${address}` });
+    try {
+      expect(started.banner[1]).toMatch(/: none yet$/);
+      expect(started.logs).toContainEqual(
+        expect.objectContaining({
+          level: 40,
+          code: 'ERR_MEMCACHED_DISCOVERY',
+          msg: 'memcached discovery failed; keeping the last fleet',
+        }),
+      );
+      const res = await request(started.demo.url).post('/api/sessions').send(ADMIN).expect(503);
+      expect(res.body).toEqual({ error: 'Cache unavailable', code: 'ERR_MEMCACHED_NO_SERVERS' });
+    } finally {
+      await started.demo.close();
+    }
+  });
+
+  describe('TRUST_PROXY (the client behind an ingress)', () => {
+    const loginFrom = (url: string, ip: string, i: number) =>
+      request(url)
+        .post('/login')
+        .set('x-forwarded-for', ip)
+        .send({ username: `user${i}`, password: 'guess' });
+
+    it('TRUST_PROXY=1: two X-Forwarded-For clients get separate login and /api/ limits', async () => {
+      const started = await startWith(framework, {
+        TRUST_PROXY: '1',
+        LOGIN_LIMIT_MAX: '2',
+        RATE_LIMIT_MAX: '5',
+      });
+      const { url } = started.demo;
+      try {
+        expect(started.banner.join('\n')).toContain('X-Forwarded-For behind TRUST_PROXY=1');
+        await loginFrom(url, '203.0.113.1', 0).expect(401);
+        await loginFrom(url, '203.0.113.1', 1).expect(401);
+        await loginFrom(url, '203.0.113.1', 2).expect(429);
+        // Another client behind the same proxy is not held back by the first one.
+        await loginFrom(url, '203.0.113.2', 3).expect(401);
+        // Only the hop next to the proxy counts: a forged leftmost entry changes nothing.
+        await loginFrom(url, '198.51.100.7, 203.0.113.1', 4).expect(429);
+        const a = await request(url).get('/api/users/1').set('x-forwarded-for', '203.0.113.1');
+        const b = await request(url).get('/api/users/1').set('x-forwarded-for', '203.0.113.2');
+        expect(a.headers['x-ratelimit-remaining']).toBe('4');
+        expect(b.headers['x-ratelimit-remaining']).toBe('4');
+      } finally {
+        await started.demo.close();
+      }
+    });
+
+    it('without TRUST_PROXY, X-Forwarded-For is ignored: a spoofed header cannot dodge a limit', async () => {
+      const started = await startWith(framework, { LOGIN_LIMIT_MAX: '2', RATE_LIMIT_MAX: '5' });
+      const { url } = started.demo;
+      try {
+        await loginFrom(url, '203.0.113.1', 0).expect(401);
+        await loginFrom(url, '203.0.113.2', 1).expect(401);
+        await loginFrom(url, '203.0.113.3', 2).expect(429);
+        await request(url).post('/login').send(ADMIN).expect(429);
+        const a = await request(url).get('/api/users/1').set('x-forwarded-for', '203.0.113.1');
+        const b = await request(url).get('/api/users/1').set('x-forwarded-for', '203.0.113.2');
+        expect(a.headers['x-ratelimit-remaining']).toBe('4');
+        expect(b.headers['x-ratelimit-remaining']).toBe('3');
       } finally {
         await started.demo.close();
       }

@@ -87,6 +87,76 @@ describe('demo-api configuration', () => {
     expect(readDemoConfig({ MEMCACHED_SERVERS: 'a:1, b:2' }).servers).toEqual(['a:1', 'b:2']);
   });
 
+  it("MEMCACHED_DISCOVERY: dns:, srv: and elasticache: become the client's discovery option", () => {
+    expect(
+      readDemoConfig({
+        MEMCACHED_DISCOVERY: 'dns:memcached-headless.default.svc.cluster.local:11311',
+      }).discovery,
+    ).toEqual({
+      dns: 'memcached-headless.default.svc.cluster.local',
+      port: 11311,
+      intervalMs: 60_000,
+    });
+    expect(readDemoConfig({ MEMCACHED_DISCOVERY: 'dns:memcached' }).discovery).toEqual({
+      dns: 'memcached',
+      port: 11211,
+      intervalMs: 60_000,
+    });
+    expect(
+      readDemoConfig({
+        MEMCACHED_DISCOVERY: 'srv:_memcached._tcp.memcached.default.svc.cluster.local',
+        MEMCACHED_DISCOVERY_INTERVAL_SECONDS: '15',
+      }).discovery,
+    ).toEqual({
+      dns: '_memcached._tcp.memcached.default.svc.cluster.local',
+      srv: true,
+      intervalMs: 15_000,
+    });
+    expect(
+      readDemoConfig({ MEMCACHED_DISCOVERY: 'elasticache:cfg.abc.cache.amazonaws.com:11211' })
+        .discovery,
+    ).toEqual({ elasticache: 'cfg.abc.cache.amazonaws.com:11211', intervalMs: 60_000 });
+    expect(readDemoConfig({}).discovery).toBeUndefined();
+  });
+
+  it.each([
+    ['consul:memcached', 'unknown kind "consul"'],
+    ['memcached.local', 'no "dns:", "srv:" or "elasticache:" in front'],
+    ['dns:', 'nothing after "dns:"'],
+    ['dns:memcached:0', 'port 0 is not 1-65535'],
+    ['dns:memcached:99999', 'port 99999 is not 1-65535'],
+    ['dns:http://memcached', '"http://memcached" is not a DNS name'],
+    ['srv:_memcached._tcp.memcached:11211', 'SRV records carry their own ports: give no port'],
+    ['elasticache:cfg.example.com', 'the endpoint must be one host:port with a port 1-65535'],
+    ['elasticache:a:1,b:2', 'the endpoint must be one host:port with a port 1-65535'],
+  ])('MEMCACHED_DISCOVERY=%s is refused in one line naming the forms', (value, why) => {
+    expect(() => readDemoConfig({ MEMCACHED_DISCOVERY: value })).toThrow(
+      new ConfigError(
+        `MEMCACHED_DISCOVERY=${value} is not valid: ${why}; expected dns:<name>[:port] (A/AAAA records, e.g. dns:memcached-headless.default.svc.cluster.local:11211), srv:<name> (SRV records) or elasticache:<host>:<port> (a configuration endpoint)`,
+      ),
+    );
+  });
+
+  it('TRUST_PROXY: a hop count or proxy addresses; true is refused, unset or 0 ignores X-Forwarded-For', () => {
+    expect(readDemoConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(readDemoConfig({ TRUST_PROXY: '10.0.0.0/8, loopback,fd00::/8' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      'loopback',
+      'fd00::/8',
+    ]);
+    for (const off of [{}, { TRUST_PROXY: '' }, { TRUST_PROXY: '0' }, { TRUST_PROXY: 'false' }]) {
+      expect(readDemoConfig(off).trustProxy).toBeUndefined();
+    }
+    expect(() => readDemoConfig({ TRUST_PROXY: 'true' })).toThrow(
+      /^TRUST_PROXY=true is refused: it trusts every X-Forwarded-For hop/,
+    );
+    for (const bad of ['10.0.0.0/33', 'proxy.local', '1.2.3.4/8/9', '-1', '1,']) {
+      expect(() => readDemoConfig({ TRUST_PROXY: bad }), bad).toThrow(
+        new RegExp(`^TRUST_PROXY=${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not valid`),
+      );
+    }
+  });
+
   it('main prints one line: a setting exits 78, anything else 1 with its first line only', () => {
     expect(
       describeStartError('demo-api', new ConfigError('port 3000 is in use; set PORT')),

@@ -38,7 +38,14 @@ function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DEMO_DB_LATENCY_MS: '1', ...extra };
-  for (const name of ['MEMCACHED_SERVERS', 'NODE_ENV', 'SESSION_SECRET', 'ADMIN_TOKEN']) {
+  for (const name of [
+    'MEMCACHED_SERVERS',
+    'MEMCACHED_DISCOVERY',
+    'TRUST_PROXY',
+    'NODE_ENV',
+    'SESSION_SECRET',
+    'ADMIN_TOKEN',
+  ]) {
     if (!(name in extra)) delete env[name];
   }
   return env;
@@ -117,6 +124,14 @@ for (const [app, name] of [
       [
         { MEMCACHED_SERVERS: 'foo:bar' },
         'MEMCACHED_SERVERS=foo:bar is not valid: expected comma-separated host:port entries with ports 1-65535, e.g. 10.0.0.1:11211,10.0.0.2:11211',
+      ],
+      [
+        { MEMCACHED_DISCOVERY: 'consul:memcached' },
+        'MEMCACHED_DISCOVERY=consul:memcached is not valid: unknown kind "consul"; expected dns:<name>[:port] (A/AAAA records, e.g. dns:memcached-headless.default.svc.cluster.local:11211), srv:<name> (SRV records) or elasticache:<host>:<port> (a configuration endpoint)',
+      ],
+      [
+        { TRUST_PROXY: 'true' },
+        'TRUST_PROXY=true is refused: it trusts every X-Forwarded-For hop, so any client could pick its own IP and dodge the per-IP limits; set the number of proxies in front (e.g. TRUST_PROXY=1) or their addresses (e.g. TRUST_PROXY=10.0.0.0/8)',
       ],
       [
         { NODE_ENV: 'production' },

@@ -23,11 +23,22 @@ async function memkitServerAccepts(flags: string[]): Promise<boolean> {
   }
 }
 
-/** Plain values of a container's env; secret references are checked on their own. */
-function envOf(list: { name: string; value?: string }[]): Record<string, string> {
-  return Object.fromEntries(
-    list.filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]),
-  );
+/**
+ * A container's env as Kubernetes gives it to the process: `$(NAME)` expands to a variable
+ * defined earlier in the list, `metadata.namespace` is `namespace`; secrets are left out.
+ */
+function expandedEnv(
+  list: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[],
+  namespace: string,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of list) {
+    if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = namespace;
+    if (e.value !== undefined) {
+      env[e.name] = e.value.replace(/\$\((\w+)\)/g, (ref, name: string) => env[name] ?? ref);
+    }
+  }
+  return env;
 }
 
 describe('deploy/docker-compose.yml', () => {
@@ -126,10 +137,8 @@ describe('deploy/k8s', () => {
     const deployment = find('Deployment', 'demo-api');
     const service = find('Service', 'demo-api');
     const hpa = find('HorizontalPodAutoscaler', 'demo-api');
-    const sts = find('StatefulSet', 'memcached');
-    const headless = find('Service', 'memcached');
     const container = deployment.spec.template.spec.containers[0];
-    const env = envOf(container.env);
+    const env = expandedEnv(container.env, 'default');
     expect(env.NODE_ENV).toBe('production');
     const config = readDemoConfig({ ...env, SESSION_SECRET: 'x'.repeat(32) });
     expect(container.ports[0].containerPort).toBe(config.port);
@@ -137,17 +146,35 @@ describe('deploy/k8s', () => {
     expect(container.readinessProbe.tcpSocket.port).toBe(config.port);
     expect(env.HOST).toBe('0.0.0.0');
     expect(container.command).toEqual(['node', 'apps/demo-api/dist/main.js']);
-    // Every StatefulSet pod by its stable DNS name, on the headless Service's port.
-    const expected = Array.from(
-      { length: sts.spec.replicas },
-      (_, i) =>
-        `${sts.metadata.name}-${i}.${headless.metadata.name}:${headless.spec.ports[0].port}`,
-    );
-    expect(env.MEMCACHED_SERVERS!.split(',')).toEqual(expected);
+    // No fixed list: the fleet is discovered, so scaling the StatefulSet changes nothing here.
+    expect(env.MEMCACHED_SERVERS).toBeUndefined();
     expect(service.spec.selector).toEqual(deployment.spec.template.metadata.labels);
     expect(service.spec.ports[0].targetPort).toBe(config.port);
     expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'demo-api' });
     expect(hpa.spec.minReplicas).toBeLessThanOrEqual(hpa.spec.maxReplicas);
+  });
+
+  it("demo-api discovers the StatefulSet's pods from the headless Service's SRV records, in its own namespace", () => {
+    const container = find('Deployment', 'demo-api').spec.template.spec.containers[0];
+    const headless = find('Service', 'memcached');
+    const port = headless.spec.ports[0];
+    expect(port.protocol ?? 'TCP').toBe('TCP');
+    // Only ready pods are published, so a starting or failing memcached never joins the ring.
+    expect(headless.spec.publishNotReadyAddresses ?? false).toBe(false);
+    for (const namespace of ['default', 'shop']) {
+      const env = expandedEnv(container.env, namespace);
+      const config = readDemoConfig({ ...env, SESSION_SECRET: 'x'.repeat(32) });
+      // The name Kubernetes DNS gives the SRV records of a named port of a headless Service.
+      expect(config.discovery).toMatchObject({
+        dns: `_${port.name}._tcp.${headless.metadata.name}.${namespace}.svc.cluster.local`,
+        srv: true,
+      });
+      expect(config.servers).toBeUndefined();
+    }
+    // Referenced after it is defined, or Kubernetes leaves "$(POD_NAMESPACE)" as it is.
+    const names = container.env.map((e: { name: string }) => e.name);
+    expect(names.indexOf('POD_NAMESPACE')).toBeLessThan(names.indexOf('MEMCACHED_DISCOVERY'));
+    expect(container.env.find((e: { name: string }) => e.name === 'TRUST_PROXY')).toBeUndefined();
   });
 
   it('demo-api: SESSION_SECRET and ADMIN_TOKEN come from the "demo-api" Secret', () => {

@@ -72,4 +72,50 @@ describe('StatsSampler', () => {
       metrics.close();
     }
   });
+
+  it('given the fleet as a function, follows it: a discovered server gets a row, a removed one loses it', async () => {
+    const a = await startServer();
+    const b = await startServer();
+    servers.push(a, b);
+    const fleet = [a.address];
+    const sampler = new StatsSampler(() => fleet, { intervalMs: 60_000 });
+    try {
+      await sampler.sample();
+      expect(
+        sampler
+          .samples()
+          .at(-1)!
+          .servers.map((s) => s.server),
+      ).toEqual([a.address]);
+      fleet.push(b.address);
+      await sampler.sample();
+      expect(
+        sampler
+          .samples()
+          .at(-1)!
+          .servers.map((s) => [s.server, s.up]),
+      ).toEqual([
+        [a.address, true],
+        [b.address, true],
+      ]);
+      fleet.splice(0, 1);
+      await sampler.sample();
+      expect(
+        sampler
+          .samples()
+          .at(-1)!
+          .servers.map((s) => s.server),
+      ).toEqual([b.address]);
+      // The probe connection to the server that left is closed (only b's remains, plus ours).
+      const client = new MemcachedClient(a.address);
+      clients.push(client);
+      await expect
+        .poll(async () => Number(Object.values(await client.stats())[0]!.curr_connections), {
+          timeout: 2000,
+        })
+        .toBe(1);
+    } finally {
+      await sampler.stop();
+    }
+  });
 });

@@ -53,11 +53,28 @@ export interface FastifyDemoOptions {
   /** Becomes Fastify's own logger. */
   logger: Logger;
   failures: FailureLog;
+  /**
+   * Fastify `trustProxy` (`TRUST_PROXY`): a hop count or the proxies' addresses, so the per-IP
+   * limits see the client behind an ingress. Never `true`. @default X-Forwarded-For ignored
+   */
+  trustProxy?: number | string[] | undefined;
 }
 
 interface Credentials {
   username?: unknown;
   password?: unknown;
+}
+
+/**
+ * `TRUST_PROXY` as Fastify takes it. A hop count becomes Express's rule (trust the `n` hops
+ * nearest the socket) as a function: Fastify 5.12 turns a bare number into "trust nothing".
+ */
+function fastifyTrustProxy(
+  trust: number | string[] | undefined,
+): false | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === undefined) return false;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return trust;
 }
 
 /**
@@ -73,6 +90,7 @@ export async function createFastifyApp(options: FastifyDemoOptions): Promise<Fas
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: (req) => requestIdOf(req.headers['x-request-id']),
     bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: fastifyTrustProxy(options.trustProxy),
   }) as unknown as FastifyInstance;
   const sessions = new SessionManager<{ user: User }>({ client, ttl: SESSION_TTL_SECONDS });
   app.addHook('onClose', async () => {

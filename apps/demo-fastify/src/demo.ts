@@ -50,6 +50,7 @@ export async function startFastifyDemo(
       loginGuard: runtime.loginGuard,
       logger: runtime.logger,
       failures: runtime.failures,
+      trustProxy: config.trustProxy,
     });
     try {
       await app.listen({ port: config.port, host: config.host });
