@@ -36,6 +36,18 @@ export function keyOrigin(protocol: string | undefined, host: string | undefined
   return `${(protocol ?? 'http').toLowerCase()}://${(host ?? '').toLowerCase()}`;
 }
 
+// RFC 3986 authority characters without userinfo's `@`: a Host with `/`, `?`, `#`, `\\` or
+// spaces is no host, and in a key it would read as part of the path.
+const HOST_CHARS = /^[A-Za-z0-9._~!$&'()*+,;=:%[\]-]*$/;
+
+/**
+ * Whether a resolved host can go into a default key. `Host: app.test/page` on `GET /x` would
+ * otherwise produce the key of `GET /page/x` on `app.test`, and store `/x`'s page there.
+ */
+export function keyableHost(host: string | undefined): boolean {
+  return host === undefined || HOST_CHARS.test(host);
+}
+
 /**
  * The default primary key: origin, raw target and the values of the `keyHeaders` (each on its
  * own line, so no value can imitate another part).

@@ -412,6 +412,17 @@ describeMatrix('HTTP caching rules', (cell) => {
     expect(state.calls).toBe(3);
   });
 
+  it("a Host carrying a path never lands on another URL's entry: /x with Host app.test/page is not /page/x", async () => {
+    const a = await app([
+      { path: '/x', handler: () => ({ body: 'attacker page' }) },
+      { path: '/page/x', handler: () => ({ body: 'victim page' }) },
+    ]);
+    await a.request('GET', '/x', { host: 'app.test/page' });
+    await a.request('GET', '/x', { host: 'app.test/page' });
+    const victim = await a.request('GET', '/page/x');
+    expect([victim.status, victim.text]).toEqual([200, 'victim page']);
+  });
+
   it('with trust proxy, keys on X-Forwarded-Proto and -Host as the framework resolves them: a 301 built for http never reaches https', async () => {
     const { state, handler } = counting(
       () => (req) =>
