@@ -353,6 +353,32 @@ describeMatrix('HTTP caching rules', (cell) => {
     expect((await s.request('GET', '/q?a=2&b=1')).headers['x-cache']).toBe('HIT');
   });
 
+  it('with sortQuery, repeated parameters keep their order: ?t=b&t=a never answers ?t=a&t=b', async () => {
+    const s = await app(
+      [
+        {
+          path: '/q',
+          handler: (req) => ({
+            body: new URL(req.url, 'http://x').searchParams.getAll('t').join(','),
+          }),
+        },
+      ],
+      { sortQuery: true },
+    );
+    for (const [poison, victim] of [
+      ['/q?t=b&t=a', '/q?t=a&t=b'],
+      ['/q?%74=d&t=c', '/q?t=c&%74=d'],
+    ]) {
+      const stored = await s.request('GET', poison);
+      expect((await s.request('GET', poison)).headers['x-cache'], poison).toBe('HIT');
+      const r = await s.request('GET', victim);
+      expect(r.text, victim).toBe(stored.text.split(',').reverse().join(','));
+    }
+    // Different names still share one key in either order.
+    await s.request('GET', '/q?x=1&t=e');
+    expect((await s.request('GET', '/q?t=e&x=1')).headers['x-cache']).toBe('HIT');
+  });
+
   it('uses a custom key function', async () => {
     const a = await app([
       {
