@@ -365,10 +365,11 @@ describeMatrix('HTTP caching rules', (cell) => {
       ],
       { sortQuery: true },
     );
-    for (const [poison, victim] of [
+    const pairs: [string, string][] = [
       ['/q?t=b&t=a', '/q?t=a&t=b'],
       ['/q?%74=d&t=c', '/q?t=c&%74=d'],
-    ]) {
+    ];
+    for (const [poison, victim] of pairs) {
       const stored = await s.request('GET', poison);
       expect((await s.request('GET', poison)).headers['x-cache'], poison).toBe('HIT');
       const r = await s.request('GET', victim);
