@@ -445,7 +445,8 @@ describeMatrix('HTTP caching rules', (cell) => {
       { path: '/page/x', handler: () => ({ body: 'victim page' }) },
     ]);
     await a.request('GET', '/x', { host: 'app.test/page' });
-    await a.request('GET', '/x', { host: 'app.test/page' });
+    const attack = await a.request('GET', '/x', { host: 'app.test/page' });
+    expect(attack.headers['cache-status']).toBe('memkit; fwd=bypass; detail=host');
     const victim = await a.request('GET', '/page/x');
     expect([victim.status, victim.text]).toEqual([200, 'victim page']);
   });
