@@ -108,7 +108,7 @@ export class ResponseCache {
     this.#resolved = resolveBackend(o);
     this.backend = this.#resolved.backend;
     this.#store = new EntryStore(this.backend);
-    this.#origins = new OriginIndex(this.#store, o.keyPrefix);
+    this.#origins = new OriginIndex(this.#store, o.keyPrefix, (p) => this.#invalidation.primary(p));
     this.#invalidation = new Invalidation(this.#store, this.#origins, o);
     this.#memo = new EntryMemo(this.#store, o.keyPrefix);
     this.#deps = {

@@ -750,6 +750,17 @@ describeMatrix('HTTP caching rules', (cell) => {
     expect(seen).toEqual(['203.0.113.7', '198.51.100.9']);
   });
 
+  it('invalidating a path still reaches its real host after a client stored it under 64 other Host values', async () => {
+    const { handler } = counting((i) => () => ({ body: `news v${i}` }));
+    const a = await app([{ path: '/news', handler }]);
+    expect((await a.request('GET', '/news')).text).toBe('news v1');
+    // Any Host reaches the app, so anyone can add entries (and origins) for the same path.
+    for (let i = 0; i < 64; i++) await a.request('GET', '/news', { host: `h${i}.example` });
+    await a.cache.invalidate('/news');
+    const after = await a.request('GET', '/news');
+    expect([after.text, after.headers['x-cache']]).toEqual(['news v66', 'MISS']);
+  });
+
   it('invalidates a path on every host it was stored under; an absolute URL on its own host only', async () => {
     const a = await app([{ path: '/inv', handler: (req) => ({ body: `for ${req.hostname}` }) }]);
     await a.request('GET', '/inv', { host: 'a.example' });
