@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MemcachedClient } from '@memkit/core';
-import { RateLimiter, type RateLimiterLogger } from '@memkit/rate-limiter';
+import { ipRateLimitKey, RateLimiter, type RateLimiterLogger } from '@memkit/rate-limiter';
 
 /** The verdict on one login attempt. */
 export interface LoginVerdict {
@@ -38,7 +38,9 @@ export class LoginGuard {
 
   /** Counts one attempt from `ip` for `username` (anything but a string counts by IP only). */
   async attempt(ip: string, username: unknown): Promise<LoginVerdict> {
-    const checks = [this.#byIp.consume(ip)];
+    // By the client's /56 for IPv6, as the API limiter keys it: one customer's many addresses
+    // are one client.
+    const checks = [this.#byIp.consume(ipRateLimitKey(ip))];
     if (typeof username === 'string' && username !== '') {
       // Hashed: a username may hold anything, a memcached key may not.
       const key = createHash('sha256').update(username.trim().toLowerCase()).digest('hex');

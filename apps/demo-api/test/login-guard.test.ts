@@ -43,6 +43,23 @@ describe('LoginGuard', () => {
       await guard.close();
     }
   });
+
+  it('counts an IPv6 client by its /56, so rotating through its own addresses gains nothing', async () => {
+    const guard = new LoginGuard(client, { limit: 2, windowSeconds: 900 });
+    try {
+      expect((await guard.attempt('2001:db8:1:1::1', undefined)).allowed).toBe(true);
+      expect((await guard.attempt('2001:DB8:1:1:0:0:0:2', undefined)).allowed).toBe(true);
+      expect((await guard.attempt('2001:db8:1:2::dead', undefined)).allowed).toBe(false);
+      // An IPv4 client seen through a dual-stack socket is the same client as plain IPv4.
+      expect((await guard.attempt('10.8.0.1', undefined)).allowed).toBe(true);
+      expect((await guard.attempt('::ffff:10.8.0.1', undefined)).allowed).toBe(true);
+      expect((await guard.attempt('10.8.0.1', undefined)).allowed).toBe(false);
+      // Another customer's /56 has its own count.
+      expect((await guard.attempt('2001:db8:2::1', undefined)).allowed).toBe(true);
+    } finally {
+      await guard.close();
+    }
+  });
 });
 
 describe('FailureLog', () => {

@@ -3,6 +3,7 @@ export type { ExpressRateLimiterOptions, RateLimitMiddleware } from './express.j
 export { rateLimiter } from './express.js';
 export type { FastifyRateLimitOptions, RouteRateLimitOptions } from './fastify.js';
 export { rateLimit } from './fastify.js';
+export { ipRateLimitKey } from './ip-key.js';
 export type {
   MemcachedRateLimitStoreOptions,
   StoreHitInfo,

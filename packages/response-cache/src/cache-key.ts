@@ -8,7 +8,7 @@ const MAX_HASHES = 10_000;
  * The request target as it goes into a key: exactly what the router saw. Nothing is decoded or
  * resolved: a WHATWG-normalised copy would file `/page/%2e%2e` (routed with `name=".."`) under
  * `/`, and `/page\victim` or `/page/x/../other` under another route's URL, letting anyone poison
- * those pages. With `sortQuery`, the query's `&`-separated parts are sorted as raw strings.
+ * those pages. With `sortQuery`, the query's `&`-separated parts are sorted by parameter name, stably.
  */
 export function keyTarget(url: string, sortQuery = false): string {
   if (!sortQuery) return url;
@@ -18,8 +18,29 @@ export function keyTarget(url: string, sortQuery = false): string {
     .slice(q + 1)
     .split('&')
     .filter((p) => p !== '');
-  parts.sort();
+  // By name only, and stably: repeated parameters (`t=b&t=a`, or `%74=b&t=a`, which parsers
+  // decode to the same name) are an ordered list to the handler, so their order stays.
+  const names = new Map<string, string>();
+  for (const p of parts) names.set(p, paramName(p));
+  parts.sort((x, y) => {
+    const a = names.get(x) as string;
+    const b = names.get(y) as string;
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
   return parts.length === 0 ? url.slice(0, q) : `${url.slice(0, q)}?${parts.join('&')}`;
+}
+
+/** A query part's parameter name as parsers see it: decoded, up to `[` (qs's `a[]` is `a`). */
+function paramName(part: string): string {
+  const eq = part.indexOf('=');
+  let name = (eq === -1 ? part : part.slice(0, eq)).replace(/\+/g, ' ');
+  try {
+    name = decodeURIComponent(name);
+  } catch {
+    // Malformed escapes stay raw, as qs and querystring leave them.
+  }
+  const bracket = name.indexOf('[');
+  return bracket === -1 ? name : name.slice(0, bracket);
 }
 
 /** The path of a request target (no query), raw. */
@@ -34,6 +55,18 @@ export function targetPath(url: string): string {
  */
 export function keyOrigin(protocol: string | undefined, host: string | undefined): string {
   return `${(protocol ?? 'http').toLowerCase()}://${(host ?? '').toLowerCase()}`;
+}
+
+// RFC 3986 authority characters without userinfo's `@`: a Host with `/`, `?`, `#`, `\\` or
+// spaces is no host, and in a key it would read as part of the path.
+const HOST_CHARS = /^[A-Za-z0-9._~!$&'()*+,;=:%[\]-]*$/;
+
+/**
+ * Whether a resolved host can go into a default key. `Host: app.test/page` on `GET /x` would
+ * otherwise produce the key of `GET /page/x` on `app.test`, and store `/x`'s page there.
+ */
+export function keyableHost(host: string | undefined): boolean {
+  return host === undefined || HOST_CHARS.test(host);
 }
 
 /**

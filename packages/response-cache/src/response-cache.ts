@@ -12,10 +12,10 @@ import {
   REVALIDATE_HEADER,
   type ResponseCacheStats,
 } from './cache-decision.js';
-import { keyTarget, memcachedKey, variantKey } from './cache-key.js';
+import { keyableHost, keyTarget, memcachedKey, variantKey } from './cache-key.js';
 import { personalised, type RequestMode, requestMode } from './cache-policy.js';
 import type { ForwardReason } from './cache-status.js';
-import type { CacheRequest } from './http-types.js';
+import { type CacheRequest, headerString } from './http-types.js';
 import type { DecodedItem, VaryPointer } from './internal/entry-codec.js';
 import { EntryMemo } from './internal/entry-memo.js';
 import { EntryStore, type FetchedItem } from './internal/entry-store.js';
@@ -108,7 +108,7 @@ export class ResponseCache {
     this.#resolved = resolveBackend(o);
     this.backend = this.#resolved.backend;
     this.#store = new EntryStore(this.backend);
-    this.#origins = new OriginIndex(this.#store, o.keyPrefix);
+    this.#origins = new OriginIndex(this.#store, o.keyPrefix, (p) => this.#invalidation.primary(p));
     this.#invalidation = new Invalidation(this.#store, this.#origins, o);
     this.#memo = new EntryMemo(this.#store, o.keyPrefix);
     this.#deps = {
@@ -188,6 +188,11 @@ export class ResponseCache {
     if (mode.kind === 'bypass') {
       this.#stats.bypassed++;
       return this.#forward(this.#context(req, route, undefined), false, 'bypass', mode.reason);
+    }
+    if (route.key === undefined && !keyableHost(req.host ?? headerString(req.headers, 'host'))) {
+      // Not a host: keyed, it would alias another URL's entry (see keyableHost).
+      this.#stats.bypassed++;
+      return this.#forward(this.#context(req, route, undefined), false, 'bypass', 'host');
     }
     const personal =
       route.shareCookieRequests || route.key !== undefined ? undefined : personalised(req);

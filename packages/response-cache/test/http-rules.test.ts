@@ -353,6 +353,33 @@ describeMatrix('HTTP caching rules', (cell) => {
     expect((await s.request('GET', '/q?a=2&b=1')).headers['x-cache']).toBe('HIT');
   });
 
+  it('with sortQuery, repeated parameters keep their order: ?t=b&t=a never answers ?t=a&t=b', async () => {
+    const s = await app(
+      [
+        {
+          path: '/q',
+          handler: (req) => ({
+            body: new URL(req.url, 'http://x').searchParams.getAll('t').join(','),
+          }),
+        },
+      ],
+      { sortQuery: true },
+    );
+    const pairs: [string, string][] = [
+      ['/q?t=b&t=a', '/q?t=a&t=b'],
+      ['/q?%74=d&t=c', '/q?t=c&%74=d'],
+    ];
+    for (const [poison, victim] of pairs) {
+      const stored = await s.request('GET', poison);
+      expect((await s.request('GET', poison)).headers['x-cache'], poison).toBe('HIT');
+      const r = await s.request('GET', victim);
+      expect(r.text, victim).toBe(stored.text.split(',').reverse().join(','));
+    }
+    // Different names still share one key in either order.
+    await s.request('GET', '/q?x=1&t=e');
+    expect((await s.request('GET', '/q?t=e&x=1')).headers['x-cache']).toBe('HIT');
+  });
+
   it('uses a custom key function', async () => {
     const a = await app([
       {
@@ -410,6 +437,18 @@ describeMatrix('HTTP caching rules', (cell) => {
     const port = await a.request('GET', '/h', { host: 'good.example:8080' });
     expect(port.headers['x-cache']).toBe('MISS');
     expect(state.calls).toBe(3);
+  });
+
+  it("a Host carrying a path never lands on another URL's entry: /x with Host app.test/page is not /page/x", async () => {
+    const a = await app([
+      { path: '/x', handler: () => ({ body: 'attacker page' }) },
+      { path: '/page/x', handler: () => ({ body: 'victim page' }) },
+    ]);
+    await a.request('GET', '/x', { host: 'app.test/page' });
+    const attack = await a.request('GET', '/x', { host: 'app.test/page' });
+    expect(attack.headers['cache-status']).toBe('memkit; fwd=bypass; detail=host');
+    const victim = await a.request('GET', '/page/x');
+    expect([victim.status, victim.text]).toEqual([200, 'victim page']);
   });
 
   it('with trust proxy, keys on X-Forwarded-Proto and -Host as the framework resolves them: a 301 built for http never reaches https', async () => {
@@ -709,6 +748,17 @@ describeMatrix('HTTP caching rules', (cell) => {
     );
     await vi.waitFor(() => expect(seen).toHaveLength(2), { timeout: 10_000, interval: 20 });
     expect(seen).toEqual(['203.0.113.7', '198.51.100.9']);
+  });
+
+  it('invalidating a path still reaches its real host after a client stored it under 64 other Host values', async () => {
+    const { handler } = counting((i) => () => ({ body: `news v${i}` }));
+    const a = await app([{ path: '/news', handler }]);
+    expect((await a.request('GET', '/news')).text).toBe('news v1');
+    // Any Host reaches the app, so anyone can add entries (and origins) for the same path.
+    for (let i = 0; i < 64; i++) await a.request('GET', '/news', { host: `h${i}.example` });
+    await a.cache.invalidate('/news');
+    const after = await a.request('GET', '/news');
+    expect([after.text, after.headers['x-cache']]).toEqual(['news v66', 'MISS']);
   });
 
   it('invalidates a path on every host it was stored under; an absolute URL on its own host only', async () => {

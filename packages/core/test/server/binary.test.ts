@@ -129,6 +129,17 @@ describe('binary protocol', () => {
     expect(await text.request('get k\r\n', 'END\r\n')).toBe('END\r\n');
   });
 
+  it("answers a key over 250 bytes with EINVAL, but closes silently once header and key outgrow memcached's 16 KB read buffer", async () => {
+    const [, c] = await setup();
+    c.send(bin(OP.GET, { key: 'k'.repeat(16_360) }));
+    const reply = packets(await c.untilClosed());
+    expect(reply.map((p) => [p.status, p.value])).toEqual([[0x04, 'Invalid arguments']]);
+    const big = await RawClient.open(servers[0]!.port);
+    clients.push(big);
+    big.send(bin(OP.GET, { key: 'k'.repeat(16_361) }));
+    expect(await big.untilClosed()).toBe('');
+  });
+
   it('reports the protocol in stats settings', async () => {
     const [, c] = await setup({ bindingProtocol: 'binary' });
     const replies = await exchange(c, bin(OP.STAT, { key: 'settings' }));

@@ -16,7 +16,7 @@ export class Invalidation {
   /** See {@link ResponseCache.invalidate}. */
   async invalidate(urlOrKey: string): Promise<boolean> {
     const absolute = /^https?:\/\/[^/?#]*/i.exec(urlOrKey);
-    if (absolute === null && !urlOrKey.startsWith('/')) return this.#primary(urlOrKey);
+    if (absolute === null && !urlOrKey.startsWith('/')) return this.primary(urlOrKey);
     const origin = absolute === null ? undefined : absolute[0].toLowerCase();
     const target = keyTarget(
       absolute === null ? urlOrKey : urlOrKey.slice(absolute[0].length) || '/',
@@ -36,7 +36,7 @@ export class Invalidation {
       // A route's custom key may look like a path: it is its own primary key.
       primaries.add(urlOrKey);
     }
-    const found = await Promise.all([...primaries].map((p) => this.#primary(p)));
+    const found = await Promise.all([...primaries].map((p) => this.primary(p)));
     return found.includes(true);
   }
 
@@ -61,7 +61,7 @@ export class Invalidation {
   }
 
   /** Marks one primary key's entry stale; a Vary pointer or pass marker is deleted. */
-  async #primary(primary: string): Promise<boolean> {
+  async primary(primary: string): Promise<boolean> {
     const k0 = memcachedKey(this.options.keyPrefix, 'e', primary);
     const item = await this.store.fetch(k0, undefined, undefined);
     if (item === null) return false;

@@ -1,4 +1,5 @@
 import type { CommandContext } from '../command.js';
+import { READ_BUFFER_SIZE } from '../line-rules.js';
 import { dispatch } from './dispatch.js';
 import {
   decodeHeader,
@@ -125,6 +126,13 @@ export class BinarySession {
       const extrasLength = buf[pos + 4] as number;
       const keyLength = buf.readUInt16BE(pos + 2);
       const headEnd = pos + HEADER_SIZE + extrasLength + keyLength;
+      if (headEnd - pos > READ_BUFFER_SIZE && end - pos >= READ_BUFFER_SIZE) {
+        // memcached reads header, extras and key into its 16 KB read buffer; when they do not
+        // fit, the full buffer reads as end of stream and the connection closes, no reply.
+        this.state = STATE_CLOSED;
+        this.conn.abort();
+        return end;
+      }
       if (headEnd > end) break;
       if (this.conn.outputBackedUp()) break;
       const header = decodeHeader(buf, pos);
