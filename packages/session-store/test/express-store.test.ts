@@ -110,7 +110,8 @@ for (const b of backends) {
         const bob = await loggedIn(s, 'bob');
         const read = (await s.get(ada)) as SessionData & { cart: string[] };
         await s.get(bob);
-        await s.set(ada, { ...read, cart: ['pear'] });
+        const changed = { ...read, cart: ['pear'] };
+        await s.set(ada, changed);
         expect(await s.get(ada)).toMatchObject({ user: 'ada', cart: ['pear'] });
       });
     });

@@ -2,8 +2,8 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import {
-  MemcachedStore,
   type MemcachedSessionStorePluginOptions,
+  MemcachedStore,
   memcachedSessionStore,
 } from '../../src/index.js';
 
