@@ -40,15 +40,22 @@ export class MemcachedStore extends Store {
   // Exact per request under express-session (keyed by the request's Session object, see
   // createSession); @fastify/session copies what `get` returns, so it falls back to `#bySid`.
   readonly #byObject = new WeakMap<object, SessionVersion>();
-  readonly #bySid = new VersionLedger();
+  readonly #bySid: VersionLedger;
 
   /**
    * @param defaultClient used, not owned, when none of `client`/`servers`/`backend` is given
    * (the Fastify plugin passes `app.memcached`).
+   * @param internal not part of the API: `ledgerEntries` bounds the per-process memory of reads
+   * (default 10,000), for tests that need a read to be forgotten.
    * @throws MemcachedInvalidOptionError on a bad option.
    */
-  constructor(options: MemcachedStoreOptions = {}, defaultClient?: MemcachedClient) {
+  constructor(
+    options: MemcachedStoreOptions = {},
+    defaultClient?: MemcachedClient,
+    internal: { ledgerEntries?: number } = {},
+  ) {
     super();
+    this.#bySid = new VersionLedger(internal.ledgerEntries);
     this.options = resolveMemcachedStoreOptions(options);
     this.#storage = resolveBackend(this.options, { defaultClient });
     this.backend = this.#storage.backend;
@@ -106,8 +113,9 @@ export class MemcachedStore extends Store {
   }
 
   /**
-   * Deletes a session. Final: a request that read it before and saves afterwards writes with
-   * that read's CAS token, finds it gone and is dropped (the ledger entry is kept for that).
+   * Destroys a session. Final: it leaves a tombstone, so a request that read it before and saves
+   * afterwards is dropped, whether it still carries that read's CAS token or the read was
+   * forgotten (the ledger entry is kept; a forgotten read writes with `add` and finds the tombstone).
    */
   override destroy(sid: string, callback?: Callback<void>): Promise<void> {
     return settle(this.#engine.destroy(sid), callback);

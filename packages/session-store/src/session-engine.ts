@@ -1,6 +1,12 @@
 import type { BackendItem, CacheBackend } from '@memkit/core';
 import { SessionConflictError } from './errors.js';
-import { decodeEnvelope, encodeEnvelope, generationIsLive } from './internal/envelope.js';
+import {
+  decodeEnvelope,
+  encodeEnvelope,
+  encodeTombstone,
+  generationIsLive,
+  isTombstone,
+} from './internal/envelope.js';
 import { sessionFingerprint } from './internal/fingerprint.js';
 import { sessionRef } from './internal/session-ref.js';
 import { sessionTtl, touchIsDue } from './internal/session-ttl.js';
@@ -37,6 +43,9 @@ export type SaveOutcome = SessionVersion | undefined;
 
 /** Bound on re-read-and-write rounds of a last-writer-wins save (`cas: false`) that keeps racing. */
 const LAST_WRITER_ROUNDS = 8;
+
+/** How long a logout's tombstone lives when the store's `ttl` is a function: the default `ttl`, one day. */
+const TOMBSTONE_FALLBACK_TTL = 86_400;
 
 /**
  * The framework-free rules of the session store: TTLs, touch throttling, unmodified detection,
@@ -80,7 +89,7 @@ export class SessionEngine {
       ]);
       this.#generation = { value: generation, readAtMs: nowMs };
     }
-    if (item === null) return null;
+    if (item === null || isTombstone(item.value)) return null;
     const decoded = this.#decode(sid, item);
     if (decoded === null) return null;
     if (!generationIsLive(decoded.generation, generation)) return null;
@@ -107,10 +116,13 @@ export class SessionEngine {
   /**
    * Stores a session. Unmodified since `version` → only a (throttled) touch. A session that was
    * read is written with the CAS token of that read, so a session that vanished since (logout in
-   * another request, `clear()`, expiry) is never resurrected: the write finds it gone (memcached
-   * `NF`) and is dropped, at no extra round trip. A session changed by another request since the
-   * read is, with `cas` off, re-read and overwritten (last writer wins, still never over a
-   * logout); with `cas` on, merged or refused (see {@link SessionConflictError}).
+   * another request, `clear()`, expiry) is never resurrected: the write finds it gone or
+   * destroyed and is dropped. A write whose read is unknown (a new session, or a read this
+   * process no longer remembers) is an `add`: a new id is stored in one round trip, a destroyed
+   * one finds its tombstone and is dropped, a live one is overwritten through its CAS token. A
+   * session changed by another request since the read is, with `cas` off, re-read and
+   * overwritten (last writer wins, still never over a logout); with `cas` on, merged or refused
+   * (see {@link SessionConflictError}).
    * @throws MemcachedValueTooLargeError when the session is over the client's `maxValueSize`;
    * nothing is sent and the stored session is kept.
    */
@@ -122,15 +134,26 @@ export class SessionEngine {
     const key = this.key(sid);
     const generation = version?.generation ?? (await this.#currentGeneration()) ?? 0;
     const ttl = sessionTtl(session, this.#options.ttl);
-    if (version?.cas === undefined) {
-      // Never read (a new session): nothing to resurrect.
-      const r = await this.#backend.set(key, this.#encode(generation, session), ttl);
-      return this.#version(r.cas, generation, fingerprint, ttl);
+    let expected = version?.cas;
+    for (let attempt = 0; expected === undefined; attempt++) {
+      // A plain set here would bring back a session destroyed after a read we lost track of.
+      const added = await this.#backend.set(key, this.#encode(generation, session), ttl, {
+        mode: 'add',
+      });
+      if (added.status === 'stored') return this.#version(added.cas, generation, fingerprint, ttl);
+      const item = await this.#backend.get(key);
+      if (item !== null && isTombstone(item.value)) return undefined;
+      if (item !== null) expected = item.cas;
+      else if (attempt >= LAST_WRITER_ROUNDS) {
+        throw new SessionConflictError(
+          sessionRef(sid),
+          `The session kept appearing and vanishing under ${attempt + 1} write attempts; giving up.`,
+        );
+      }
     }
 
     const cas = this.#options.cas;
     let mine = session;
-    let expected = version.cas;
     const rounds = cas === undefined ? LAST_WRITER_ROUNDS : cas.retries;
     for (let attempt = 0; ; attempt++) {
       const result = await this.#backend.set(key, this.#encode(generation, mine), ttl, {
@@ -140,6 +163,9 @@ export class SessionEngine {
         return this.#version(result.cas, generation, sessionFingerprint(mine), ttl);
       }
       if (result.status === 'not_found') return undefined;
+      // Changed since the read: a logout (tombstone) drops the write before any conflict rule.
+      const item = await this.#backend.get(key);
+      if (item === null || isTombstone(item.value)) return undefined;
       if (cas !== undefined && cas.merge === undefined) {
         throw new SessionConflictError(
           sessionRef(sid),
@@ -152,9 +178,8 @@ export class SessionEngine {
           `The session kept changing under ${attempt + 1} write attempts; giving up${cas === undefined ? '' : ` (cas.retries: ${cas.retries})`}.`,
         );
       }
-      const item = await this.#backend.get(key);
-      const current = item === null ? null : this.#decode(sid, item);
-      if (item === null || current === null) return undefined;
+      const current = this.#decode(sid, item);
+      if (current === null) return undefined;
       if (cas?.merge !== undefined) mine = cas.merge(current.session, mine);
       expected = item.cas;
     }
@@ -174,9 +199,15 @@ export class SessionEngine {
     return { ...version, expiresAtMs: nowMs + ttl * 1000 };
   }
 
-  /** Deletes a session; deleting a missing one succeeds. */
+  /**
+   * Ends a session for good: its item is replaced by a tombstone that reads as missing and that
+   * a later write of a copy read before the logout finds and respects, even when that write no
+   * longer knows its read's CAS token. The tombstone lives as long as a session would (`ttl`).
+   * Destroying a missing session succeeds.
+   */
   async destroy(sid: string): Promise<void> {
-    await this.#backend.delete(this.key(sid));
+    const ttl = typeof this.#options.ttl === 'number' ? this.#options.ttl : TOMBSTONE_FALLBACK_TTL;
+    await this.#backend.set(this.key(sid), encodeTombstone(), ttl);
   }
 
   /** Retires every session of this prefix at once by moving the namespace generation on. */

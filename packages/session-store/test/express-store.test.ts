@@ -63,6 +63,59 @@ for (const b of backends) {
       expect((await agent.get('/me')).body.user).toBeNull();
     });
 
+    describe('logout is final even when the read was forgotten (ledger of 1 read)', () => {
+      // A ledger of one read stands for 10,000 other sessions read while a request is in flight;
+      // a copy of the session (not the object `get` returned) is what a framework without
+      // per-request tracking hands back, so only the ledger could know its read.
+      function forgetful(): MemcachedStore {
+        n += 1;
+        const s = new MemcachedStore({ client, keyPrefix: `tf${n}-${Date.now()}:` }, undefined, {
+          ledgerEntries: 1,
+        });
+        stores.push(s);
+        return s;
+      }
+      async function loggedIn(s: MemcachedStore, user: string): Promise<string> {
+        const { body } = await request(expressApp(s)).post(`/login/${user}`).expect(200);
+        return body.id as string;
+      }
+
+      it('a stale copy saved after destroy does not bring the session back', async () => {
+        const s = forgetful();
+        const ada = await loggedIn(s, 'ada');
+        const bob = await loggedIn(s, 'bob');
+        const read = (await s.get(ada)) as SessionData & { cart: string[] };
+        const stale = { ...read, cart: ['apple'] };
+        await s.destroy(ada);
+        await s.get(bob); // pushes ada's read out of the ledger
+        await s.set(ada, stale);
+        expect(await s.get(ada)).toBeNull();
+        const raw = await s.backend.get(s.options.keyPrefix + ada);
+        expect(raw?.value.toString() ?? 'absent').toMatch(/^(m1:destroyed|absent)$/);
+      });
+
+      it('after a destroy, a brand-new session with another id is stored', async () => {
+        const s = forgetful();
+        const ada = await loggedIn(s, 'ada');
+        await s.destroy(ada);
+        const agent = request.agent(expressApp(s));
+        const { body } = await agent.post('/login/ada').expect(200);
+        expect(body.id).not.toBe(ada);
+        expect((await agent.get('/me').expect(200)).body).toMatchObject({ user: 'ada', cart: [] });
+      });
+
+      it('a save whose read was forgotten still overwrites a live session (last writer wins)', async () => {
+        const s = forgetful();
+        const ada = await loggedIn(s, 'ada');
+        const bob = await loggedIn(s, 'bob');
+        const read = (await s.get(ada)) as SessionData & { cart: string[] };
+        await s.get(bob);
+        const changed = { ...read, cart: ['pear'] };
+        await s.set(ada, changed);
+        expect(await s.get(ada)).toMatchObject({ user: 'ada', cart: ['pear'] });
+      });
+    });
+
     it('regenerate moves the data to a new id and deletes the old one', async () => {
       const s = store();
       const agent = request.agent(expressApp(s));

@@ -1,7 +1,7 @@
 import { MemcachedClient } from '@memkit/core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type MemcachedStoreOptions, memcachedSessionStore } from '../src/index.js';
+import { MemcachedStore, type MemcachedStoreOptions, memcachedSessionStore } from '../src/index.js';
 import { type Backend, backends, barrier, countOps } from './support/backends.js';
 import { fastifyApp, sessionCookie } from './support/fastify-app.js';
 
@@ -144,6 +144,77 @@ for (const b of backends) {
       expect(replies.map((r) => r.statusCode)).toEqual([200, 200]);
       const me = await a.inject({ url: '/me', headers: { cookie } });
       expect(me.json().cart.sort()).toEqual(['apple', 'pear']);
+    });
+
+    describe('logout is final even when the read was forgotten (ledger of 1 read)', () => {
+      // A ledger of one read stands for 10,000 other sessions read during a slow request.
+      async function forgetfulApp() {
+        n += 1;
+        let arrived = (): void => {};
+        let open = (): void => {};
+        const inHandler = new Promise<void>((resolve) => {
+          arrived = resolve;
+        });
+        const released = new Promise<void>((resolve) => {
+          open = resolve;
+        });
+        const store = new MemcachedStore(
+          { client, keyPrefix: `ff${n}-${Date.now()}:` },
+          undefined,
+          { ledgerEntries: 1 },
+        );
+        const a = await fastifyApp(store, {}, () => {
+          arrived();
+          return released;
+        });
+        apps.push(a);
+        return { a, store, inHandler, open };
+      }
+      function sidOf(cookie: string): string {
+        return decodeURIComponent(cookie.slice('sessionId='.length)).split('.')[0] ?? '';
+      }
+
+      it('a slow request that read the session before logout does not bring it back', async () => {
+        const { a, store, inHandler, open } = await forgetfulApp();
+        const ada = await login(a, 'ada');
+        const bob = await login(a, 'bob');
+        const slow = a.inject({ method: 'POST', url: '/cart/apple', headers: { cookie: ada } });
+        await inHandler;
+        await a.inject({ method: 'POST', url: '/logout', headers: { cookie: ada } });
+        // Another session's read pushes ada's read out of the ledger.
+        expect((await a.inject({ url: '/me', headers: { cookie: bob } })).json().user).toBe('bob');
+        open();
+        expect((await slow).statusCode).toBe(200);
+        expect((await a.inject({ url: '/me', headers: { cookie: ada } })).json().user).toBeNull();
+        const sid = sidOf(ada);
+        expect(await store.get(sid)).toBeNull();
+        const raw = await store.backend.get(store.options.keyPrefix + sid);
+        expect(raw?.value.toString() ?? 'absent').toMatch(/^(m1:destroyed|absent)$/);
+      });
+
+      it('after a logout, logging in again (a new id) works', async () => {
+        const { a, open } = await forgetfulApp();
+        open();
+        const ada = await login(a, 'ada');
+        await a.inject({ method: 'POST', url: '/logout', headers: { cookie: ada } });
+        const again = await login(a, 'ada');
+        expect(sidOf(again)).not.toBe(sidOf(ada));
+        const me = await a.inject({ url: '/me', headers: { cookie: again } });
+        expect(me.json()).toEqual({ user: 'ada', cart: [] });
+      });
+
+      it('a change whose read was forgotten still overwrites a live session (last writer wins)', async () => {
+        const { a, inHandler, open } = await forgetfulApp();
+        const ada = await login(a, 'ada');
+        const bob = await login(a, 'bob');
+        const slow = a.inject({ method: 'POST', url: '/cart/pear', headers: { cookie: ada } });
+        await inHandler;
+        await a.inject({ url: '/me', headers: { cookie: bob } });
+        open();
+        expect((await slow).statusCode).toBe(200);
+        const me = await a.inject({ url: '/me', headers: { cookie: ada } });
+        expect(me.json()).toEqual({ user: 'ada', cart: ['pear'] });
+      });
     });
 
     it('memcached hung: the request fails with a timeout error, no hang', async () => {

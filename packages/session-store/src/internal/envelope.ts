@@ -6,6 +6,22 @@
 
 const MAGIC = 'm1:';
 
+/**
+ * What `destroy` leaves behind: a value no session encodes to (no generation digits), so a
+ * write that does not know the session's version can tell "logged out" from "never existed".
+ */
+const TOMBSTONE = 'm1:destroyed';
+
+/** The marker value of a destroyed session. */
+export function encodeTombstone(): string {
+  return TOMBSTONE;
+}
+
+/** Whether a stored value is the marker `destroy` left. */
+export function isTombstone(stored: Buffer): boolean {
+  return stored.length === TOMBSTONE.length && stored.toString('latin1') === TOMBSTONE;
+}
+
 /** Wraps a serialized session with the namespace generation it was written under. */
 export function encodeEnvelope(generation: number, payload: string): string {
   return `${MAGIC}${generation}:${payload}`;

@@ -12,6 +12,12 @@ const MAX_ENTRIES = 10_000;
  */
 export class VersionLedger {
   readonly #entries = new Map<string, { read: SessionVersion; written?: SessionVersion }>();
+  readonly #maxEntries: number;
+
+  /** @param maxEntries bound on remembered reads (lowered by tests to forget reads quickly). */
+  constructor(maxEntries: number = MAX_ENTRIES) {
+    this.#maxEntries = maxEntries;
+  }
 
   /** The version to write `session` against: the last write if it holds the same data, else the last read. */
   get(sid: string, session: object): SessionVersion | undefined {
@@ -27,7 +33,7 @@ export class VersionLedger {
   set(sid: string, version: SessionVersion): void {
     this.#entries.delete(sid);
     this.#entries.set(sid, { read: version });
-    if (this.#entries.size > MAX_ENTRIES) {
+    if (this.#entries.size > this.#maxEntries) {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);
     }

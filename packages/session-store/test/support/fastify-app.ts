@@ -1,7 +1,11 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { type MemcachedSessionStorePluginOptions, memcachedSessionStore } from '../../src/index.js';
+import {
+  type MemcachedSessionStorePluginOptions,
+  MemcachedStore,
+  memcachedSessionStore,
+} from '../../src/index.js';
 
 /** The test app's session fields. A cast instead of augmenting fastify's Session, which is global to the repo's type-check. */
 interface Fields {
@@ -13,18 +17,26 @@ function bag(request: FastifyRequest): Fields {
   return request.session as unknown as Fields;
 }
 
-/** A small Fastify app using the store through the plugin, as the README shows. */
+/**
+ * A small Fastify app using the store through the plugin, as the README shows; given a store
+ * instead of options, it is handed to @fastify/session as is.
+ */
 export async function fastifyApp(
-  options: MemcachedSessionStorePluginOptions,
+  options: MemcachedSessionStorePluginOptions | MemcachedStore,
   sessionOptions: { rolling?: boolean } = {},
   cartBarrier?: () => Promise<void>,
 ): Promise<FastifyInstance> {
   const app = Fastify();
   await app.register(fastifyCookie);
-  await app.register(memcachedSessionStore, options);
+  let store: MemcachedStore;
+  if (options instanceof MemcachedStore) store = options;
+  else {
+    await app.register(memcachedSessionStore, options);
+    store = app.memcachedSessionStore;
+  }
   await app.register(fastifySession, {
     secret: 'a secret that is at least 32 characters long',
-    store: app.memcachedSessionStore,
+    store,
     saveUninitialized: false,
     cookie: { secure: false, maxAge: 3_600_000 },
     ...sessionOptions,
