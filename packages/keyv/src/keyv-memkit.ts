@@ -111,21 +111,33 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
   }
 
   /** The stored data, or `undefined` on a miss. */
-  async get<Value = unknown>(key: string): Promise<KeyvStoredData<Value>> {
-    const storeKey = toStoreKey(key);
-    const value = await this.#run((base) =>
-      this.client.get<KeyvStoredData<Value>>(memcachedKey(base, storeKey)),
+  get<Value = unknown>(key: string): Promise<KeyvStoredData<Value>> {
+    let storeKey: string;
+    try {
+      storeKey = toStoreKey(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#run((base) =>
+      this.client
+        .get<KeyvStoredData<Value>>(memcachedKey(base, storeKey))
+        .then((value) => value ?? undefined),
     );
-    return value ?? undefined;
   }
 
   /** The stored data of every key, in order, `undefined` for misses: one multi-get per server. */
-  async getMany<Value = unknown>(keys: string[]): Promise<Array<KeyvStoredData<Value>>> {
-    const storeKeys = keys.map(toStoreKey);
-    return this.#run(async (base) => {
+  getMany<Value = unknown>(keys: string[]): Promise<Array<KeyvStoredData<Value>>> {
+    let storeKeys: string[];
+    try {
+      storeKeys = keys.map(toStoreKey);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#run((base) => {
       const full = storeKeys.map((key) => memcachedKey(base, key));
-      const hits = await this.client.getMulti<KeyvStoredData<Value>>(full);
-      return full.map((key) => hits.get(key));
+      return this.client
+        .getMulti<KeyvStoredData<Value>>(full)
+        .then((hits) => full.map((key) => hits.get(key)));
     });
   }
 
@@ -133,9 +145,15 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
    * Stores `value` (Keyv's serialized string, or its envelope when Keyv's serialization is off)
    * for `ttl` milliseconds, rounded up to whole seconds; absent or 0 never expires.
    */
-  async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
-    const storeKey = toStoreKey(key);
-    const seconds = ttlSeconds(ttl);
+  set(key: string, value: unknown, ttl?: number): Promise<boolean> {
+    let storeKey: string;
+    let seconds: number;
+    try {
+      storeKey = toStoreKey(key);
+      seconds = ttlSeconds(ttl);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#run((base) =>
       this.client.set(memcachedKey(base, storeKey), value, { ttl: seconds }),
     );
@@ -208,23 +226,40 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
    * a clear() has moved the version meanwhile, `op` runs again under the new one (the write under
    * the retired prefix is unreachable and ages out).
    */
-  async #run<T>(op: (base: string) => Promise<T>): Promise<T> {
+  #run<T>(op: (base: string) => Promise<T>): Promise<T> {
     const versions = this.#versions;
+    const seen = this.#base;
     try {
-      const seen = this.#base;
       if (seen === undefined) {
-        const base = await this.#readBase(versions);
-        if (versions === this.#versions) this.#base = base;
-        return await op(base);
+        return this.#readBase(versions).then((base) => {
+          if (versions === this.#versions) this.#base = base;
+          return op(base).catch(this.#rethrow);
+        }, this.#rethrow);
       }
-      const [current, result] = await Promise.all([this.#readBase(versions), op(seen)]);
-      if (current === seen) return result;
-      if (versions === this.#versions) this.#base = current;
-      return await op(current);
+      // No async frames or Promise.all on this path: one `then` on the version read, which settles
+      // in the same reply batch as `op`'s own request, decides between `op`'s result and a retry.
+      const current = this.#readBase(versions);
+      const result = op(seen);
+      return current.then(
+        (base) => {
+          if (base === seen) return result.catch(this.#rethrow);
+          result.catch(ignore);
+          if (versions === this.#versions) this.#base = base;
+          return op(base).catch(this.#rethrow);
+        },
+        (error: unknown) => {
+          result.catch(ignore);
+          throw this.#failed(error);
+        },
+      );
     } catch (error) {
-      throw this.#failed(error);
+      return Promise.reject(this.#failed(error));
     }
   }
+
+  readonly #rethrow = (error: unknown): never => {
+    throw this.#failed(error);
+  };
 
   #readBase(versions: Namespace): Promise<string> {
     const shared = this.#tickRead;
@@ -243,3 +278,5 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
     return error;
   }
 }
+
+function ignore(): void {}
