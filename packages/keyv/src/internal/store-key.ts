@@ -16,7 +16,19 @@ export function toStoreKey(key: string): string {
   if (typeof key !== 'string') {
     throw new TypeError(`Invalid key: expected a string, got ${typeof key}.`);
   }
-  return NEEDS_ESCAPE.test(key) ? key.replace(ESCAPED, encodeURIComponent) : key;
+  return isPlainAscii(key) || !NEEDS_ESCAPE.test(key)
+    ? key
+    : key.replace(ESCAPED, encodeURIComponent);
+}
+
+// The usual key is printable ASCII without `%`: a char loop decides that far cheaper than the
+// Unicode regex, which only non-ASCII keys (and those that need escaping) still go through.
+function isPlainAscii(key: string): boolean {
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f || c === 0x25) return false;
+  }
+  return true;
 }
 
 /**

@@ -1,0 +1,17 @@
+import { spawn } from 'node:child_process';
+import { KeyvMemkit } from '@memkit/keyv';
+import Keyv from 'keyv';
+const port = 20000 + Math.floor(Math.random()*20000);
+const child = spawn('memcached', ['-l','127.0.0.1','-p',String(port),'-U','0','-u','root'], {stdio:'ignore'});
+await new Promise(r=>setTimeout(r,300));
+const keyv = new Keyv({ store: new KeyvMemkit(`127.0.0.1:${port}`), namespace: 'bench' });
+const VALUE = { id: 42, name: 'Ada Lovelace', roles: ['admin', 'author'], bio: 'x'.repeat(200) };
+const keyOf = (i) => `user:${i % 1000}`;
+for (let i=0;i<1000;i++) await keyv.set(keyOf(i), VALUE, 600000);
+const W = process.env.W, C = Number(process.env.C);
+const ops = { get: (i)=>keyv.get(keyOf(i)), set: (i)=>keyv.set(keyOf(i), VALUE, 600000), many: (i)=>keyv.get(Array.from({length:100},(_,j)=>keyOf(i*100+j))) };
+const op = ops[W];
+const deadline = performance.now()+3000; let done=0, next=0;
+await Promise.all(Array.from({length:C}, async()=>{ while(performance.now()<deadline){ await op(next++); done++; } }));
+console.log(W, C, Math.round(done/3));
+await keyv.disconnect(); child.kill('SIGKILL');
