@@ -71,6 +71,28 @@ for (const backend of BACKENDS) {
       expect(await a.get('k')).toBe('after');
       await processB.close();
     });
+
+    it('is seen by the first getMany, set and delete after it, not only by get', async () => {
+      const processB = new MemcachedClient(server.address);
+      const a = new Keyv({ store: new KeyvMemkit(client), namespace: 'stale' });
+      const b = new Keyv({ store: new KeyvMemkit(processB), namespace: 'stale' });
+      // Each step: b learns the current version, another process clears, b's next call acts.
+      await a.set('k', 'before');
+      expect(await b.get('k')).toBe('before');
+      await a.clear();
+      expect(await b.get(['k', 'other'])).toEqual([undefined, undefined]);
+
+      await a.set('k', 'before');
+      expect(await b.get('k')).toBe('before');
+      await a.clear();
+      await b.set('k', 'after');
+      expect(await a.get('k')).toBe('after');
+
+      expect(await b.get('k')).toBe('after');
+      await a.clear();
+      expect(await b.delete('k')).toBe(false);
+      await processB.close();
+    });
   });
 }
 
