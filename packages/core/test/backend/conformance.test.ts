@@ -4,12 +4,10 @@ import { cacheBackendConformance } from '../../src/testing/index.js';
 
 // One contract, every backend: the exported suite (@memkit/core/testing) on the in-process
 // memcached, a real memcached, ioredis-mock and a real Redis. A backend whose binary is missing
-// is left out outside CI (under CI `available` throws instead).
+// is left out on a developer's machine; under CI `available` throws, so CI can never pass
+// without every backend.
 for (const factory of CACHE_BACKENDS) {
-  if (!factory.available) {
-    vitest.describe.skip(`CacheBackend conformance: ${factory.name} (not installed)`, () => {});
-    continue;
-  }
+  if (!factory.available) continue;
   cacheBackendConformance(vitest, {
     name: factory.name,
     kind: factory.kind,
