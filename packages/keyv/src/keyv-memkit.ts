@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { invalidOption, MemcachedClient, Namespace, type ServerList } from '@memkit/core';
+import { decodeKeyvJson, encodeKeyvJson } from './internal/keyv-json.js';
 import { memcachedKey, toStoreKey } from './internal/store-key.js';
 import { ttlSeconds } from './internal/ttl-seconds.js';
 import {
@@ -49,6 +50,7 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
   readonly client: MemcachedClient;
   readonly #ownsClient: boolean;
   readonly #keyPrefix: string;
+  readonly #keyvJson: boolean;
   readonly #defaultNamespace: string;
   #namespace: string;
   #versions: Namespace;
@@ -81,6 +83,7 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
     this.#ownsClient = resolved.client === undefined;
     this.client = resolved.client ?? new MemcachedClient(resolved.servers, resolved.clientOptions);
     this.#keyPrefix = resolved.keyPrefix;
+    this.#keyvJson = resolved.format === 'keyv-json';
     this.#defaultNamespace = resolved.namespace;
     this.#namespace = resolved.namespace;
     this.#versions = new Namespace(this.client, resolved.keyPrefix + resolved.namespace);
@@ -119,10 +122,8 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
       return Promise.reject(error);
     }
     return this.#run((base) =>
-      this.client
-        .get<KeyvStoredData<Value>>(memcachedKey(base, storeKey))
-        .then((value) => value ?? undefined),
-    );
+      this.client.get(memcachedKey(base, storeKey)).then(this.#decode),
+    ) as Promise<KeyvStoredData<Value>>;
   }
 
   /** The stored data of every key, in order, `undefined` for misses: one multi-get per server. */
@@ -136,9 +137,9 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
     return this.#run((base) => {
       const full = storeKeys.map((key) => memcachedKey(base, key));
       return this.client
-        .getMulti<KeyvStoredData<Value>>(full)
-        .then((hits) => full.map((key) => hits.get(key)));
-    });
+        .getMulti(full)
+        .then((hits) => full.map((key) => this.#decode(hits.get(key))));
+    }) as Promise<Array<KeyvStoredData<Value>>>;
   }
 
   /**
@@ -148,14 +149,17 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
   set(key: string, value: unknown, ttl?: number): Promise<boolean> {
     let storeKey: string;
     let seconds: number;
+    let stored: unknown;
     try {
       storeKey = toStoreKey(key);
       seconds = ttlSeconds(ttl);
+      // Encoded now: the caller may change its object once set() has returned.
+      stored = this.#encode(value);
     } catch (error) {
       return Promise.reject(error);
     }
     return this.#run((base) =>
-      this.client.set(memcachedKey(base, storeKey), value, { ttl: seconds }),
+      this.client.set(memcachedKey(base, storeKey), stored, { ttl: seconds }),
     );
   }
 
@@ -163,7 +167,7 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
   async setMany(entries: KeyvMemkitEntry[]): Promise<boolean[]> {
     const prepared = entries.map((entry) => ({
       key: toStoreKey(entry.key),
-      value: entry.value,
+      value: this.#encode(entry.value),
       ttl: ttlSeconds(entry.ttl),
     }));
     return this.#run((base) =>
@@ -256,6 +260,18 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
       return Promise.reject(this.#failed(error));
     }
   }
+
+  // In 'keyv-json' format every value goes through Keyv's own format, strings too: a string Keyv
+  // serialized itself (its serialization left on) then comes back as that same string.
+  #encode(value: unknown): unknown {
+    return this.#keyvJson ? encodeKeyvJson(value) : value;
+  }
+
+  // A miss is `undefined` to Keyv; memkit's client says `null`.
+  readonly #decode = (value: unknown): unknown => {
+    if (value === null || value === undefined) return undefined;
+    return this.#keyvJson && typeof value === 'string' ? decodeKeyvJson(value) : value;
+  };
 
   readonly #rethrow = (error: unknown): never => {
     throw this.#failed(error);

@@ -21,7 +21,19 @@ export interface KeyvMemkitOptions {
   namespace?: string | undefined;
   /** Prepended to every memcached key, to keep apps sharing a fleet apart. @default '' */
   keyPrefix?: string | undefined;
+  /**
+   * How the store writes the `{ value, expires }` envelope Keyv hands it when Keyv's own
+   * serialization is off. `'codec'`: memkit's codec (the client's serializer); strings Keyv
+   * serialized itself are stored as they are. `'keyv-json'`: every value in Keyv 5's default
+   * JSON format (`@keyv/serialize`) byte for byte, read back without JSON.parse's per-node
+   * reviver; for the speed, Keyv's serialization is off, which `createKeyv()` arranges.
+   * @default 'codec'
+   */
+  format?: KeyvMemkitFormat | undefined;
 }
+
+/** See {@link KeyvMemkitOptions.format}. */
+export type KeyvMemkitFormat = 'codec' | 'keyv-json';
 
 /** {@link KeyvMemkitOptions} after defaults and validation. */
 export interface ResolvedKeyvMemkitOptions {
@@ -30,12 +42,14 @@ export interface ResolvedKeyvMemkitOptions {
   readonly clientOptions: ClientOptions;
   readonly namespace: string;
   readonly keyPrefix: string;
+  readonly format: KeyvMemkitFormat;
 }
 
 /** The defaults applied by {@link resolveKeyvMemkitOptions}. */
 export const DEFAULT_KEYV_MEMKIT_OPTIONS = Object.freeze({
   namespace: 'keyv',
   keyPrefix: '',
+  format: 'codec',
 } as const);
 
 // A Record over every key keeps the unknown-option check in step with the type at compile time.
@@ -45,6 +59,7 @@ const KNOWN_KEYS: Record<keyof KeyvMemkitOptions, true> = {
   clientOptions: true,
   namespace: true,
   keyPrefix: true,
+  format: true,
 };
 
 // Room left in a 250-byte key for the namespace version and Keyv's own key.
@@ -85,12 +100,17 @@ export function resolveKeyvMemkitOptions(options?: KeyvMemkitOptions): ResolvedK
       namespace,
     );
   }
+  const format = o.format ?? d.format;
+  if (format !== 'codec' && format !== 'keyv-json') {
+    throw invalidOption('format', "'codec' or 'keyv-json'", format);
+  }
   return Object.freeze({
     client: o.client,
     servers: o.servers,
     clientOptions: { ...o.clientOptions },
     namespace,
     keyPrefix,
+    format,
   });
 }
 

@@ -1,7 +1,8 @@
 // Keyv's own conformance suite, run against the in-process server and a real memcached, with
 // Keyv 5 and with Keyv 6 (which wraps a v5-style store in its KeyvBridgeAdapter). The suite's
 // iterator tests are not run: memcached cannot list keys, so the store has no iterator (the
-// "iterator absent" behaviour is asserted in keyv-memkit.test.ts).
+// "iterator absent" behaviour is asserted in keyv-memkit.test.ts). Keyv 5 runs it twice: as
+// `new Keyv({ store })` wires it, and as createKeyv does (the store serializing in Keyv's format).
 
 import { keyvApiTests, keyvNamespaceTest, keyvValueTests } from '@keyv/test-suite';
 import { MemcachedClient } from '@memkit/core';
@@ -23,11 +24,30 @@ const keyv6Suite: typeof vitest = {
   }) as typeof it,
 };
 
+// createKeyv's wiring on Keyv 5: Keyv's serialization off and the store writing Keyv's format
+// itself. The suite builds its own Keyv instances, so a subclass applies the wiring to each.
+// (On Keyv 6, whose format differs, createKeyv leaves serialization to Keyv: the plain wiring.)
+class Keyv5StoreSerialized extends Keyv {
+  constructor(store?: unknown, options?: Record<string, unknown>) {
+    super(store as ConstructorParameters<typeof Keyv>[0], {
+      ...options,
+      serialize: undefined,
+      deserialize: undefined,
+    });
+  }
+}
+
 const KEYVS = [
-  { name: 'Keyv 5', Keyv, suite: vitest },
+  { name: 'Keyv 5', Keyv, suite: vitest, format: 'codec' },
   // The suite is typed against Keyv 5's class; Keyv 6 takes the same constructor arguments.
-  { name: 'Keyv 6', Keyv: Keyv6 as unknown as typeof Keyv, suite: keyv6Suite },
-];
+  { name: 'Keyv 6', Keyv: Keyv6 as unknown as typeof Keyv, suite: keyv6Suite, format: 'codec' },
+  {
+    name: 'Keyv 5, createKeyv wiring',
+    Keyv: Keyv5StoreSerialized,
+    suite: vitest,
+    format: 'keyv-json',
+  },
+] as const;
 
 for (const backend of BACKENDS) {
   describe.skipIf(!backend.available)(`@keyv/test-suite on ${backend.name}`, () => {
@@ -43,11 +63,12 @@ for (const backend of BACKENDS) {
     });
     const store = () => new KeyvMemkit(client);
 
-    for (const { name, Keyv: KeyvClass, suite } of KEYVS) {
+    for (const { name, Keyv: KeyvClass, suite, format } of KEYVS) {
       describe(name, () => {
-        keyvApiTests(suite, KeyvClass, store);
-        keyvValueTests(suite, KeyvClass, store);
-        keyvNamespaceTest(suite, KeyvClass, store);
+        const storeOf = () => new KeyvMemkit({ client, format });
+        keyvApiTests(suite, KeyvClass, storeOf);
+        keyvValueTests(suite, KeyvClass, storeOf);
+        keyvNamespaceTest(suite, KeyvClass, storeOf);
       });
     }
 

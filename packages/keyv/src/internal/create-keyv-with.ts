@@ -1,0 +1,52 @@
+import { invalidOption, MemcachedClient, type ServerList } from '@memkit/core';
+import type { Keyv, KeyvOptions } from 'keyv';
+import { KeyvMemkit } from '../keyv-memkit.js';
+import type { KeyvMemkitOptions } from '../options.js';
+
+/** A Keyv class: the installed major's (5 or 6) constructor. */
+export type KeyvClass = new (options: KeyvOptions) => Keyv;
+
+// Keyv 5's serialization options, and Keyv 6's: createKeyv decides how values are serialized.
+const SERIALIZATION_OPTIONS = [
+  'serialize',
+  'deserialize',
+  'compression',
+  'serialization',
+  'encryption',
+];
+
+/**
+ * createKeyv on a given Keyv class. The store writes Keyv 5's format (`@keyv/serialize`); Keyv 6
+ * has its own (BigInt too), so on Keyv 6 serialization stays with Keyv and the store stores its
+ * strings: the plain `new Keyv({ store })` wiring.
+ */
+export function createKeyvWith(
+  KeyvConstructor: KeyvClass,
+  target: MemcachedClient | ServerList | KeyvMemkitOptions | undefined,
+  options: Record<string, unknown>,
+): Keyv {
+  for (const name of SERIALIZATION_OPTIONS) {
+    if (options[name] !== undefined) {
+      throw invalidOption(
+        name,
+        'absent: createKeyv decides the serialization (for your own, use new Keyv({ store: new KeyvMemkit(...) }))',
+        options[name],
+      );
+    }
+  }
+  const storeOptions: KeyvMemkitOptions =
+    target instanceof MemcachedClient
+      ? { client: target }
+      : typeof target === 'string' || Array.isArray(target)
+        ? { servers: target as ServerList }
+        : { ...(target as KeyvMemkitOptions | undefined) };
+  if (storeOptions.format !== undefined) {
+    throw invalidOption('format', 'absent with createKeyv, which chooses it', storeOptions.format);
+  }
+  // Keyv 6 has a `serialization` accessor; Keyv 5 has `serialize`.
+  const keyv5 = !('serialization' in KeyvConstructor.prototype);
+  const store = new KeyvMemkit({ ...storeOptions, format: keyv5 ? 'keyv-json' : 'codec' });
+  // Keyv 5 turns its serialization off with `serialize`/`deserialize` set to undefined.
+  const off = keyv5 ? { serialize: undefined, deserialize: undefined } : {};
+  return new KeyvConstructor({ ...options, ...off, store } as KeyvOptions);
+}
