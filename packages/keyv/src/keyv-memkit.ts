@@ -194,14 +194,31 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
     return deleted.size > 0 && [...deleted.values()].every(Boolean);
   }
 
-  /** Whether the key holds a value. */
-  async has(key: string): Promise<boolean> {
-    return (await this.get(key)) !== undefined;
+  /** Whether the key holds a value; it is not read as Keyv's JSON, so any stored text counts. */
+  has(key: string): Promise<boolean> {
+    let storeKey: string;
+    try {
+      storeKey = toStoreKey(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#run((base) =>
+      this.client.get(memcachedKey(base, storeKey)).then((value) => value !== null),
+    );
   }
 
-  /** Whether each key holds a value: one multi-get per server. */
-  async hasMany(keys: string[]): Promise<boolean[]> {
-    return (await this.getMany(keys)).map((value) => value !== undefined);
+  /** Whether each key holds a value: one multi-get per server, values not read as Keyv's. */
+  hasMany(keys: string[]): Promise<boolean[]> {
+    let storeKeys: string[];
+    try {
+      storeKeys = keys.map(toStoreKey);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#run((base) => {
+      const full = storeKeys.map((key) => memcachedKey(base, key));
+      return this.client.getMulti(full).then((hits) => full.map((key) => hits.has(key)));
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-// The README's NestJS wiring: CacheModule.register({ stores: [...] }) with a Keyv on KeyvMemkit.
+// The README's NestJS wiring: CacheModule.register({ stores: [createKeyv(...)] }).
 // The module is declared by calling Nest's @Module decorator as a function, which is what the
 // README's decorator syntax compiles to.
 import 'reflect-metadata';
@@ -9,7 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Cache } from 'cache-manager';
 import Keyv from 'keyv';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { KeyvMemkit } from '../src/index.js';
+import { createKeyv, KeyvMemkit } from '../src/index.js';
 
 let server: MemcachedServer;
 beforeAll(async () => {
@@ -19,12 +19,12 @@ afterAll(async () => {
   await server.close();
 });
 
-it('CacheModule.register with a KeyvMemkit store caches in memcached', async () => {
+it('CacheModule.register with a createKeyv store caches in memcached', async () => {
   class AppModule {}
   Module({
     imports: [
       CacheModule.register({
-        stores: [new Keyv({ store: new KeyvMemkit(server.address), namespace: 'nest' })],
+        stores: [createKeyv(server.address, { namespace: 'nest' })],
         ttl: 60_000,
       }),
     ],
@@ -34,7 +34,7 @@ it('CacheModule.register with a KeyvMemkit store caches in memcached', async () 
   const cache = app.get<Cache>(CACHE_MANAGER);
   await cache.set('greeting', { hello: 'world' });
   expect(await cache.get('greeting')).toEqual({ hello: 'world' });
-  // It is really in memcached: another client reads it through its own store.
+  // It is really in memcached, in Keyv's format: another client reads it through a plain Keyv.
   const other = new MemcachedClient(server.address);
   const direct = new Keyv({ store: new KeyvMemkit(other), namespace: 'nest' });
   expect(await direct.get('greeting')).toEqual({ hello: 'world' });

@@ -2,7 +2,7 @@ import type { MemcachedClient, ServerList } from '@memkit/core';
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
 import { Keyv as Keyv6 } from 'keyv6';
 import { describe, expectTypeOf, it } from 'vitest';
-import { KeyvMemkit, type KeyvMemkitOptions } from '../src/index.js';
+import { createKeyv, KeyvMemkit, type KeyvMemkitOptions } from '../src/index.js';
 
 describe('KeyvMemkit types', () => {
   it("satisfies Keyv 5's storage adapter contract and both Keyvs take it", () => {
@@ -28,5 +28,22 @@ describe('KeyvMemkit types', () => {
 
   it('has no iterator', () => {
     expectTypeOf<KeyvMemkit>().not.toHaveProperty('iterator');
+  });
+});
+
+describe('createKeyv types', () => {
+  it('returns a Keyv and takes what KeyvMemkit takes, plus Keyv options without serialization', () => {
+    expectTypeOf(createKeyv()).toEqualTypeOf<Keyv<unknown>>();
+    expectTypeOf(createKeyv<{ name: string }>('127.0.0.1:11211')).toEqualTypeOf<
+      Keyv<{ name: string }>
+    >();
+    expectTypeOf<Parameters<typeof createKeyv>[0]>().toEqualTypeOf<
+      MemcachedClient | ServerList | KeyvMemkitOptions | undefined
+    >();
+    createKeyv({ keyPrefix: 'app:' }, { namespace: 'users', ttl: 60_000 });
+    // @ts-expect-error createKeyv chooses the serialization
+    createKeyv(undefined, { serialize: JSON.stringify });
+    // @ts-expect-error and refuses compression, which needs Keyv's serialization
+    createKeyv(undefined, { compression: {} });
   });
 });

@@ -48,5 +48,13 @@ export function createKeyvWith(
   const store = new KeyvMemkit({ ...storeOptions, format: keyv5 ? 'keyv-json' : 'codec' });
   // Keyv 5 turns its serialization off with `serialize`/`deserialize` set to undefined.
   const off = keyv5 ? { serialize: undefined, deserialize: undefined } : {};
-  return new KeyvConstructor({ ...options, ...off, store } as KeyvOptions);
+  // Keyv always hands the store its own namespace ('keyv' by default): a namespace given with
+  // the store options is made Keyv's, so it is the one used.
+  const namespace = options.namespace ?? storeOptions.namespace;
+  return new KeyvConstructor({
+    ...options,
+    ...(namespace === undefined ? {} : { namespace }),
+    ...off,
+    store,
+  } as KeyvOptions);
 }
