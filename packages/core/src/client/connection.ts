@@ -49,12 +49,22 @@ const RESOLVED = Promise.resolve();
  * still shares the write; each turn costs about one percent of a lone get.
  */
 const FLUSH_HOPS = 4;
+/**
+ * The first multi-get of a tick is written as soon as it holds this many keys, not at the tick's
+ * flush: memcached starts on it while the tick is still producing the rest, and answers it in a
+ * read of its own. A hundred callers in lockstep so fall into cohorts, one's reply parsed while
+ * another's request is served, instead of all waiting on one round trip (`pnpm bench:client`,
+ * get at concurrency 100: 1.6x the throughput of one write per tick). Only the first: each early
+ * write is a syscall, and big multi-gets lose more to many writes than they gain.
+ */
+const EARLY_WRITE_KEYS = 50;
 
 /**
  * One socket to one server: requests are pipelined, replies matched to them through a FIFO.
  * Everything enqueued before the flush (a few microtask turns after the first request of a
  * tick) goes out in one write, and those `get`s as one `get`: synchronous calls, and callers
- * resumed by the same socket read, share it.
+ * resumed by the same socket read, share it. The tick's first multi-get is written at once when
+ * it reaches EARLY_WRITE_KEYS keys, with what was queued before it.
  * A request that outlives its deadline destroys the connection: past a lost reply the FIFO can
  * no longer be trusted, so every other request on it fails too rather than risk mis-delivery.
  */
@@ -71,6 +81,8 @@ export class Connection {
   private parts: (string | Buffer)[] = [];
   private batch: GetBatch | undefined;
   private flushScheduled = false;
+  /** This tick's first multi-get has been written early (see EARLY_WRITE_KEYS). */
+  private wroteEarly = false;
   private timer: NodeJS.Timeout | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private endWhenIdle: (() => void) | undefined;
@@ -154,7 +166,14 @@ export class Connection {
     } else {
       batch.add(wireKey, sink);
     }
-    if (batch.keys.length >= MAX_BATCH_KEYS) this.sealBatch();
+    const keys = batch.keys.length;
+    if (keys >= EARLY_WRITE_KEYS && !this.wroteEarly && this.state === 'open') {
+      this.wroteEarly = true;
+      this.sealBatch();
+      this.writeQueued();
+    } else if (keys >= MAX_BATCH_KEYS) {
+      this.sealBatch();
+    }
   }
 
   /** Closes once every request in flight has settled (or timed out). */
@@ -293,12 +312,18 @@ export class Connection {
 
   private flush(): void {
     this.flushScheduled = false;
+    this.wroteEarly = false;
     if (this.batch !== undefined) this.sealBatch();
+    this.writeQueued();
+  }
+
+  /** Writes everything queued so far, in order (a no-op until the socket is open). */
+  private writeQueued(): void {
     if (this.state !== 'open' || this.socket === undefined) return;
     try {
       this.write(this.socket);
     } catch (err) {
-      // Runs as a promise reaction: a throw would surface as an unhandled rejection.
+      // Often runs as a promise reaction: a throw would surface as an unhandled rejection.
       this.close(
         new MemcachedConnectionError(`Writing to ${this.server} failed`, {
           ...this.opts(),

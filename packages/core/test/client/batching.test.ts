@@ -84,6 +84,29 @@ describe('request batching on the wire', () => {
     expect(server.commands).toEqual(['get a b c']);
   });
 
+  test("a tick's first 50 keys are written at once; the rest of the tick follows", async () => {
+    // Written at once, memcached starts on the first 50 while the tick produces the rest, and
+    // answers them in a read of their own: callers in lockstep fall into overlapping cohorts.
+    // Only the first: the rest of the tick shares the flush, in `get`s of up to 100 keys.
+    const keys = Array.from({ length: 300 }, (_, i) => `k${i}`);
+    const values = await Promise.all(keys.map((key) => client.get(key)));
+    expect(values).toEqual(keys);
+    expect(server.commands).toEqual([
+      `get ${keys.slice(0, 50).join(' ')}`,
+      `get ${keys.slice(50, 150).join(' ')}`,
+      `get ${keys.slice(150, 250).join(' ')}`,
+      `get ${keys.slice(250).join(' ')}`,
+    ]);
+    server.commands.length = 0;
+    // One getMulti of 60 keys: its first 50 go at once, the other 10 with the tick's flush.
+    const hits = await client.getMulti(keys.slice(0, 60));
+    expect([...hits.keys()]).toEqual(keys.slice(0, 60));
+    expect(server.commands).toEqual([
+      `get ${keys.slice(0, 50).join(' ')}`,
+      `get ${keys.slice(50, 60).join(' ')}`,
+    ]);
+  });
+
   test('callers resumed by one reply batch their next gets into one multi-get', async () => {
     // Three callers wait on one read; each then asks for another key straight away.
     const caller = async (first: string, second: string) => {
