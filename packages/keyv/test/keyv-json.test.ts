@@ -187,6 +187,15 @@ describe("decodeKeyvJson reads Keyv's format as @keyv/serialize does", () => {
     }
   });
 
+  it("refuses what the format cannot hold with a typed error, as Keyv's writer refuses it", () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const value of [{ value: 10n }, cyclic]) {
+      expect(() => defaultSerialize(value)).toThrow();
+      expect(() => encodeKeyvJson(value)).toThrow(MemcachedSerializationError);
+    }
+  });
+
   it("writes Keyv's own bytes", () => {
     for (let seed = 1; seed <= 500; seed++) {
       const next = random(seed);

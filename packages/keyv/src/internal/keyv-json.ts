@@ -12,9 +12,18 @@ import { MemcachedSerializationError } from '@memkit/core';
 const COLON = 0x3a;
 const BASE64_PREFIX = ':base64:';
 
-/** Keyv's envelope (or any value) in Keyv's default JSON format, exactly as Keyv writes it. */
+/**
+ * Keyv's envelope (or any value) in Keyv's default JSON format, exactly as Keyv writes it.
+ * @throws MemcachedSerializationError on what that format cannot hold (a BigInt, a cycle).
+ */
 export function encodeKeyvJson(envelope: unknown): string {
-  return defaultSerialize(envelope);
+  try {
+    return defaultSerialize(envelope);
+  } catch (error) {
+    throw new MemcachedSerializationError("A value Keyv's JSON format cannot hold.", {
+      cause: error,
+    });
+  }
 }
 
 /**
