@@ -46,8 +46,14 @@ export interface RealMemcached {
   stop(): Promise<void>;
 }
 
-/** Starts Debian's memcached on an ephemeral loopback port and waits until it accepts. */
-export async function startRealMemcached(extraArgs: string[] = []): Promise<RealMemcached> {
+/**
+ * Starts Debian's memcached on an ephemeral loopback port and waits until it accepts. `env` is
+ * added to its environment (SASL_CONF_PATH for -S).
+ */
+export async function startRealMemcached(
+  extraArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<RealMemcached> {
   const host = '127.0.0.1';
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
@@ -56,6 +62,7 @@ export async function startRealMemcached(extraArgs: string[] = []): Promise<Real
       ['-l', host, '-p', String(port), '-U', '0', '-u', 'root', ...extraArgs],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, ...env },
       },
     );
     // 'close' fires after stderr is drained, so the EADDRINUSE message is in by then.

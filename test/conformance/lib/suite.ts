@@ -17,8 +17,13 @@ const SCRIPT_SHOWN = 1500;
 
 async function resetState(t: Target, settings: TargetSettings): Promise<void> {
   // With flush_all disabled (-F) scripts must not depend on earlier state: they use their own keys.
-  // With -Y a connection must authenticate first: such scripts use their own keys too.
-  if (settings.flushEnabled === false || settings.authFile !== undefined) return;
+  // With -Y or -S a connection must authenticate first: such scripts use their own keys too.
+  if (
+    settings.flushEnabled === false ||
+    settings.authFile !== undefined ||
+    settings.sasl !== undefined
+  )
+    return;
   if (settings.protocol === 'binary') {
     // A FLUSH answered by a NOOP: the text flush_all would close a binary-only connection.
     const flush = bin(OP.FLUSH, { extras: u32(0), opaque: 1 }) + bin(OP.NOOP, { opaque: 2 });

@@ -27,6 +27,19 @@ export interface TargetSettings {
   protocol?: 'auto' | 'ascii' | 'binary';
   /** -Y <file> / asciiAuth read from the same file. @default none */
   authFile?: string;
+  /**
+   * -S with a Cyrus sasldb holding this user (see saslConfig) / `sasl` with the same
+   * credentials. @default none
+   */
+  sasl?: SaslSettings;
+}
+
+/** One SASL PLAIN user, and the Cyrus SASL configuration directory that holds it. */
+export interface SaslSettings {
+  username: string;
+  password: string;
+  /** SASL_CONF_PATH for memcached: `memcached.conf` and the sasldb it names. */
+  confDir: string;
 }
 
 /** The settings every conformance file uses unless it needs others. */
@@ -38,18 +51,22 @@ export const DEFAULT_SETTINGS: TargetSettings = {
 
 /** Starts Debian's memcached 1.6.18 with the given settings. */
 export async function startMemcachedTarget(settings = DEFAULT_SETTINGS): Promise<Target> {
-  const mc = await startRealMemcached([
-    '-m',
-    String(settings.memoryLimitMb),
-    '-I',
-    String(settings.maxItemSize),
-    '-c',
-    String(settings.maxConnections),
-    ...(settings.casEnabled === false ? ['-C'] : []),
-    ...(settings.flushEnabled === false ? ['-F'] : []),
-    ...(settings.protocol === undefined ? [] : ['-B', settings.protocol]),
-    ...(settings.authFile === undefined ? [] : ['-Y', settings.authFile]),
-  ]);
+  const mc = await startRealMemcached(
+    [
+      '-m',
+      String(settings.memoryLimitMb),
+      '-I',
+      String(settings.maxItemSize),
+      '-c',
+      String(settings.maxConnections),
+      ...(settings.casEnabled === false ? ['-C'] : []),
+      ...(settings.flushEnabled === false ? ['-F'] : []),
+      ...(settings.protocol === undefined ? [] : ['-B', settings.protocol]),
+      ...(settings.authFile === undefined ? [] : ['-Y', settings.authFile]),
+      ...(settings.sasl === undefined ? [] : ['-S']),
+    ],
+    settings.sasl === undefined ? {} : { SASL_CONF_PATH: settings.sasl.confDir },
+  );
   return { name: 'memcached', port: mc.port, stop: () => mc.stop() };
 }
 
@@ -70,17 +87,23 @@ export async function startMemkitTarget(settings = DEFAULT_SETTINGS): Promise<Ta
     maxConnections: settings.maxConnections,
     casEnabled: settings.casEnabled ?? true,
     flushEnabled: settings.flushEnabled ?? true,
-    ...(settings.authFile === undefined
-      ? { bindingProtocol: settings.protocol ?? 'auto' }
-      : {
-          asciiAuth: parseAuthFile(readFileSync(settings.authFile, 'utf8')),
-          asciiAuthFile: settings.authFile,
-        }),
+    ...(settings.sasl !== undefined
+      ? { sasl: { username: settings.sasl.username, password: settings.sasl.password } }
+      : settings.authFile === undefined
+        ? { bindingProtocol: settings.protocol ?? 'auto' }
+        : {
+            asciiAuth: parseAuthFile(readFileSync(settings.authFile, 'utf8')),
+            asciiAuthFile: settings.authFile,
+          }),
   });
   const port = server.port;
   // startRealMemcached() asks the new memcached for its pid with one `stats`; send the same
   // request here so global byte counters start level.
-  if (settings.protocol !== 'binary' && settings.authFile === undefined)
+  if (
+    settings.protocol !== 'binary' &&
+    settings.authFile === undefined &&
+    settings.sasl === undefined
+  )
     await request(port, 'stats\r\n', 'END\r\n');
   return { name: 'memkit', port, stop: () => server.close() };
 }

@@ -58,6 +58,11 @@ export class BinarySession {
   authenticated = false;
   /** SASL: whether a SASL_AUTH started a conversation a SASL_STEP may continue. */
   saslStarted = false;
+  /**
+   * SASL: Cyrus SASL's `doneflag` on memcached's per-connection sasl_conn: set by a completed
+   * PLAIN exchange, it makes every later step fail until a failed SASL_AUTH clears it.
+   */
+  saslDone = false;
   private state = STATE_HEAD;
   /**
    * The value read so far, as copies of what arrived: memory grows with the bytes a client
