@@ -13,11 +13,11 @@ export type CreateKeyvOptions = Omit<
 >;
 
 /**
- * A Keyv on memcached, wired for speed. On Keyv 5 the store writes Keyv's `{ value, expires }`
- * envelope in Keyv's own JSON format (the bytes `new Keyv({ store })` would store) and reads it
- * back without JSON.parse's per-node reviver, Keyv's own serialization turned off. On Keyv 6
- * (another format) it is the plain `new Keyv({ store: new KeyvMemkit(target) })`. For your own
- * serializer or compression, use that plain wiring.
+ * A Keyv on memcached, wired for speed. On Keyv 5, Keyv writes as ever (the same bytes as
+ * `new Keyv({ store })`) and the store reads Keyv's JSON format itself, without JSON.parse's
+ * per-node reviver; Keyv's `deserialize` is off. On Keyv 6 (another format) it is the plain
+ * `new Keyv({ store: new KeyvMemkit(target) })`. For your own serializer or compression, use
+ * that plain wiring.
  * @param target As for {@link KeyvMemkit}: a client you own, servers, or store options.
  * @param options Keyv's options (`namespace`, `ttl`, `stats`, …).
  * @throws MemcachedInvalidOptionError (`ERR_MEMCACHED_INVALID_OPTION`) on a bad store option, on

@@ -12,7 +12,8 @@ import {
 
 /**
  * What a store read returns, as Keyv 5 types it: Keyv's serialized string (the usual case), or
- * its `{ value, expires }` envelope when Keyv's serialization is off; `undefined` on a miss.
+ * its `{ value, expires }` envelope (Keyv's serialization off, or format `'keyv-json'`);
+ * `undefined` on a miss.
  */
 export type KeyvStoredData<Value> =
   | Value
@@ -278,10 +279,10 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
     }
   }
 
-  // In 'keyv-json' format every value goes through Keyv's own format, strings too: a string Keyv
-  // serialized itself (its serialization left on) then comes back as that same string.
+  // In 'keyv-json' format a string is Keyv's own serialized envelope, stored as it is; anything
+  // else (Keyv's envelope with its serialization off) is written in Keyv's format here.
   #encode(value: unknown): unknown {
-    return this.#keyvJson ? encodeKeyvJson(value) : value;
+    return this.#keyvJson && typeof value !== 'string' ? encodeKeyvJson(value) : value;
   }
 
   // A miss is `undefined` to Keyv; memkit's client says `null`.

@@ -22,12 +22,12 @@ export interface KeyvMemkitOptions {
   /** Prepended to every memcached key, to keep apps sharing a fleet apart. @default '' */
   keyPrefix?: string | undefined;
   /**
-   * How the store writes the `{ value, expires }` envelope Keyv hands it when Keyv's own
-   * serialization is off. `'codec'`: memkit's codec (the client's serializer); strings Keyv
-   * serialized itself are stored as they are. `'keyv-json'`: every value in Keyv 5's default
-   * JSON format (`@keyv/serialize`) byte for byte, read back without JSON.parse's per-node
-   * reviver; for the speed, Keyv's serialization is off, which `createKeyv()` arranges.
-   * @default 'codec'
+   * What the store reads and writes. `'codec'`: Keyv's serialized strings as they are, and
+   * Keyv's `{ value, expires }` envelope (its serialization off) through memkit's codec.
+   * `'keyv-json'`: values are Keyv 5's default JSON format (`@keyv/serialize`), read back by the
+   * store into Keyv's envelope, without JSON.parse's per-node reviver; Keyv's strings are stored
+   * as they are, an envelope is written in that format. Keyv's `deserialize` must then be off
+   * (reads return objects), which `createKeyv()` arranges. @default 'codec'
    */
   format?: KeyvMemkitFormat | undefined;
 }

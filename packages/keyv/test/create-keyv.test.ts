@@ -398,6 +398,48 @@ for (const backend of BACKENDS) {
       );
     });
 
+    it('stores a value as it was when set was called, even if the caller changes it before the set ends', async () => {
+      // Keyv writes as ever: its serializer runs inside set(), so a fire-and-forget set of an
+      // object the caller then mutates stores the object as it was, as on the plain wiring.
+      for (const keyv of [createKeyv(client, { namespace: 'snapshot' }), plain('snapshot-plain')]) {
+        const single = { a: 1 };
+        const pending = keyv.set('one', single);
+        single.a = 2;
+        await pending;
+        const many = { b: 1 };
+        const pendingMany = keyv.setMany([{ key: 'many', value: many }]);
+        many.b = 2;
+        await pendingMany;
+        expect(await keyv.get('one')).toEqual({ a: 1 });
+        expect(await keyv.get('many')).toEqual({ b: 1 });
+      }
+    });
+
+    it('writes as the plain wiring does: its hooks see the serialized value, a BigInt is refused by Keyv', async () => {
+      const seen: Record<string, unknown[]> = { create: [], plain: [] };
+      const ck = createKeyv(client, { namespace: 'parity' });
+      const oracle = plain('parity');
+      ck.hooks.addHandler('postSet', (data: { value: unknown }) => seen.create?.push(data.value));
+      oracle.hooks.addHandler('postSet', (data: { value: unknown }) =>
+        seen.plain?.push(data.value),
+      );
+      await ck.set('k', { n: 1 });
+      await oracle.set('k', { n: 1 });
+      expect(seen.create).toEqual(seen.plain);
+      expect(typeof seen.create?.[0]).toBe('string');
+      const refusal = async (keyv: typeof ck) => {
+        try {
+          await keyv.set('big', 10n);
+          return 'stored';
+        } catch (error) {
+          return (error as Error).constructor.name;
+        }
+      };
+      expect(await refusal(ck)).toBe(await refusal(oracle));
+      expect(typeof ck.serialize).toBe('function');
+      expect(ck.deserialize).toBeUndefined();
+    });
+
     it('wires a Keyv 5 store in keyv-json format on the client given, which it never closes', async () => {
       const ck = createKeyv(client, { namespace: 'wiring' });
       const store = ck.store as KeyvMemkit;

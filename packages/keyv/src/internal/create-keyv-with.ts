@@ -16,9 +16,10 @@ const SERIALIZATION_OPTIONS = [
 ];
 
 /**
- * createKeyv on a given Keyv class. The store writes Keyv 5's format (`@keyv/serialize`); Keyv 6
- * has its own (BigInt too), so on Keyv 6 serialization stays with Keyv and the store stores its
- * strings: the plain `new Keyv({ store })` wiring.
+ * createKeyv on a given Keyv class. On Keyv 5, Keyv keeps writing (its own serializer, called
+ * inside `set`, so a value changed afterwards is stored as it was) and the store reads Keyv's
+ * format itself, Keyv's `deserialize` off. Keyv 6 has a format of its own (BigInt too), so on
+ * Keyv 6 both stay with Keyv: the plain `new Keyv({ store })` wiring.
  */
 export function createKeyvWith(
   KeyvConstructor: KeyvClass,
@@ -46,8 +47,9 @@ export function createKeyvWith(
   // Keyv 6 has a `serialization` accessor; Keyv 5 has `serialize`.
   const keyv5 = !('serialization' in KeyvConstructor.prototype);
   const store = new KeyvMemkit({ ...storeOptions, format: keyv5 ? 'keyv-json' : 'codec' });
-  // Keyv 5 turns its serialization off with `serialize`/`deserialize` set to undefined.
-  const off = keyv5 ? { serialize: undefined, deserialize: undefined } : {};
+  // Without `deserialize`, Keyv 5 takes what the store reads as it is, on every path (getRaw and
+  // getManyRaw included).
+  const off = keyv5 ? { deserialize: undefined } : {};
   // Keyv always hands the store its own namespace ('keyv' by default): a namespace given with
   // the store options is made Keyv's, so it is the one used.
   const namespace = options.namespace ?? storeOptions.namespace;

@@ -11,6 +11,14 @@ import { MemcachedSerializationError } from '@memkit/core';
 
 const COLON = 0x3a;
 const BASE64_PREFIX = ':base64:';
+/**
+ * Deeper values go to `@keyv/serialize` itself: V8's reviver runs out of stack at a depth
+ * (about 2,800 here) this walk would still manage, and then Keyv's reader throws RangeError
+ * where ours would return a value. Well below that, the two agree.
+ */
+const MAX_WALK_DEPTH = 500;
+/** Thrown by the walk past MAX_WALK_DEPTH; never escapes decodeKeyvJson. */
+const TOO_DEEP = Symbol('too deep');
 
 /**
  * Keyv's envelope (or any value) in Keyv's default JSON format, exactly as Keyv writes it.
@@ -39,22 +47,22 @@ export function decodeKeyvJson(text: string): unknown {
     throw new MemcachedSerializationError('A stored Keyv value is not JSON.', { cause: error });
   }
   try {
-    return revive(parsed);
+    return revive(parsed, 0);
   } catch (error) {
-    // Only a nesting deep enough to exhaust the stack gets here: V8's own reviver walks it.
-    if (error instanceof RangeError) return defaultDeserialize(text);
+    if (error === TOO_DEEP) return defaultDeserialize(text);
     throw error;
   }
 }
 
-function revive(value: unknown): unknown {
+function revive(value: unknown, depth: number): unknown {
   if (typeof value === 'string')
     return value.charCodeAt(0) === COLON ? unescapeColon(value) : value;
   if (typeof value !== 'object' || value === null) return value;
+  if (depth > MAX_WALK_DEPTH) throw TOO_DEEP;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      if (needsWalk(item)) value[i] = revive(item);
+      if (needsWalk(item)) value[i] = revive(item, depth + 1);
     }
     return value;
   }
@@ -67,7 +75,7 @@ function revive(value: unknown): unknown {
     if (!needsWalk(item)) continue;
     // An own `__proto__` (JSON.parse makes one) shadows Object.prototype's setter: this
     // assignment writes the property and never sets a prototype.
-    record[key] = revive(item);
+    record[key] = revive(item, depth + 1);
   }
   return record;
 }
