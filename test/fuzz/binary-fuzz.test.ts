@@ -2,15 +2,12 @@ import { type MemcachedServer, startServer } from '@memkit/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bin, normalizeBinaryTranscript, OP, u32, u64 } from '../conformance/lib/binary.js';
-import { open, request } from '../conformance/lib/wire.js';
+import { request } from '../conformance/lib/wire.js';
 import { type RealMemcached, requireBinary, startRealMemcached } from '../support/memcached.js';
+import { play } from './binary-play.js';
 
 const SEED = Number(process.env.MEMKIT_FUZZ_SEED ?? 20261202);
 const RUNS = Number(process.env.MEMKIT_FUZZ_RUNS ?? 150);
-const PROBE_OPAQUE = 0x0f0f0f0f;
-const PROBE = bin(OP.NOOP, { opaque: PROBE_OPAQUE });
-const PROBE_REPLY = `\x81\x0a${'\0'.repeat(10)}${u32(PROBE_OPAQUE)}${'\0'.repeat(8)}`;
-const WAIT_MS = 1500;
 
 const key = fc.constantFrom('a', 'b', 'counter', 'k\r\nx', '\x00\xff');
 const value = fc.constantFrom(
@@ -77,27 +74,6 @@ const request_: fc.Arbitrary<string> = fc.oneof(
 );
 
 const stream = fc.array(request_, { minLength: 1, maxLength: 12 }).map((parts) => parts.join(''));
-
-/** Sends a stream and the probe in one write; returns the transcript once the probe is answered or the connection closes. */
-async function play(port: number, data: string): Promise<string> {
-  const socket = await open(port);
-  let got = '';
-  return new Promise((resolve) => {
-    const finish = (suffix: string) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(got + suffix);
-    };
-    const timer = setTimeout(() => finish('\n[stuck]'), WAIT_MS);
-    socket.on('data', (d: Buffer) => {
-      got += d.toString('latin1');
-      if (got.endsWith(PROBE_REPLY)) finish('');
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => finish('\n[connection closed by server]'));
-    socket.write(Buffer.from(data + PROBE, 'latin1'));
-  });
-}
 
 describe.skipIf(!requireBinary('memcached'))(
   'fuzzing the binary protocol against memcached',
