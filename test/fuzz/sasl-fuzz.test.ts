@@ -61,7 +61,7 @@ describe.skipIf(!requireBinary('memcached') || !requireBinary('saslpasswd2'))(
 
     beforeAll(async () => {
       const sasl = saslConfig(USER, PASSWORD);
-      real = await startRealMemcached(['-S'], { SASL_CONF_PATH: sasl.confDir });
+      real = await startRealMemcached(['-S'], { env: { SASL_CONF_PATH: sasl.confDir } });
       ours = await startServer({
         port: 0,
         host: '127.0.0.1',

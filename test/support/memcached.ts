@@ -46,15 +46,34 @@ export interface RealMemcached {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startRealMemcached}. */
+export interface RealMemcachedOptions {
+  /** Added to its environment (SASL_CONF_PATH for -S). */
+  env?: Record<string, string>;
+  /**
+   * The loopback address to listen on. A test that must see only its own traffic takes one of
+   * its own ({@link privateLoopback}): a client another test left reconnecting to 127.0.0.1 on
+   * a port this server happens to reuse cannot reach it there. @default '127.0.0.1'
+   */
+  host?: string;
+}
+
 /**
- * Starts Debian's memcached on an ephemeral loopback port and waits until it accepts. `env` is
- * added to its environment (SASL_CONF_PATH for -S).
+ * A random address in 127.0.0.0/8 other than 127.0.0.1 (all of it is loopback on Linux), for a
+ * server no other test's stale connection can reach.
  */
+export function privateLoopback(): string {
+  const octet = () => 2 + Math.floor(Math.random() * 250);
+  return `127.${octet()}.${octet()}.${octet()}`;
+}
+
+/** Starts Debian's memcached on an ephemeral loopback port and waits until it accepts. */
 export async function startRealMemcached(
   extraArgs: string[] = [],
-  env: Record<string, string> = {},
+  options: RealMemcachedOptions = {},
 ): Promise<RealMemcached> {
-  const host = '127.0.0.1';
+  const host = options.host ?? '127.0.0.1';
+  const env = options.env ?? {};
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     const child = spawn(

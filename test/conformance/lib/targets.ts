@@ -65,7 +65,7 @@ export async function startMemcachedTarget(settings = DEFAULT_SETTINGS): Promise
       ...(settings.authFile === undefined ? [] : ['-Y', settings.authFile]),
       ...(settings.sasl === undefined ? [] : ['-S']),
     ],
-    settings.sasl === undefined ? {} : { SASL_CONF_PATH: settings.sasl.confDir },
+    settings.sasl === undefined ? {} : { env: { SASL_CONF_PATH: settings.sasl.confDir } },
   );
   return { name: 'memcached', port: mc.port, stop: () => mc.stop() };
 }

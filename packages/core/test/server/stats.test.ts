@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireBinary, startRealMemcached } from '../../../../test/support/memcached.js';
+import {
+  privateLoopback,
+  requireBinary,
+  startRealMemcached,
+} from '../../../../test/support/memcached.js';
 import { type MemcachedServer, startServer } from '../../src/index.js';
 import { RawClient } from './raw-client.js';
 
@@ -87,12 +91,15 @@ describe('stats', () => {
 
 describe.skipIf(!requireBinary('memcached'))('stats against the real memcached 1.6.18', () => {
   it('prints the same names in the same order, and the same item numbers', async () => {
-    const real = await startRealMemcached();
-    const mine = await startServer();
+    // Both on an address of their own: the comparison needs to see this test's traffic only (a
+    // client another test left reconnecting to a port one of these reuses cannot reach them).
+    const host = privateLoopback();
+    const real = await startRealMemcached([], { host });
+    const mine = await startServer({ host, port: 0 });
     try {
       const query = ['stats\r\n', 'stats settings\r\n', 'stats items\r\n', 'stats slabs\r\n'];
       const run = async (port: number) => {
-        const c = await RawClient.open(port);
+        const c = await RawClient.open(port, host);
         c.send(WORKLOAD);
         await c.readUntil('TOUCHED\r\n');
         const out: Array<Array<[string, string]>> = [];
