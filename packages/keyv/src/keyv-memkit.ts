@@ -8,6 +8,7 @@ import {
   type KeyvMemkitOptions,
   type ResolvedKeyvMemkitOptions,
   resolveKeyvMemkitOptions,
+  storeOptionsOf,
 } from './options.js';
 
 /**
@@ -72,13 +73,7 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
    */
   constructor(target?: MemcachedClient | ServerList | KeyvMemkitOptions) {
     super();
-    const options: KeyvMemkitOptions =
-      target instanceof MemcachedClient
-        ? { client: target }
-        : typeof target === 'string' || Array.isArray(target)
-          ? { servers: target as ServerList }
-          : ((target as KeyvMemkitOptions | undefined) ?? {});
-    const resolved = resolveKeyvMemkitOptions(options);
+    const resolved = resolveKeyvMemkitOptions(storeOptionsOf(target));
     // A mutable copy: Keyv's test suite writes to `opts`; the store itself never reads it again.
     this.opts = { ...resolved };
     this.#ownsClient = resolved.client === undefined;
@@ -116,31 +111,14 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
 
   /** The stored data, or `undefined` on a miss. */
   get<Value = unknown>(key: string): Promise<KeyvStoredData<Value>> {
-    let storeKey: string;
-    try {
-      storeKey = toStoreKey(key);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#run((base) =>
-      this.client.get(memcachedKey(base, storeKey)).then(this.#decode),
-    ) as Promise<KeyvStoredData<Value>>;
+    return this.#readOne(key, this.#decode) as Promise<KeyvStoredData<Value>>;
   }
 
   /** The stored data of every key, in order, `undefined` for misses: one multi-get per server. */
   getMany<Value = unknown>(keys: string[]): Promise<Array<KeyvStoredData<Value>>> {
-    let storeKeys: string[];
-    try {
-      storeKeys = keys.map(toStoreKey);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#run((base) => {
-      const full = storeKeys.map((key) => memcachedKey(base, key));
-      return this.client
-        .getMulti(full)
-        .then((hits) => full.map((key) => this.#decode(hits.get(key))));
-    }) as Promise<Array<KeyvStoredData<Value>>>;
+    return this.#readMany(keys, (hits, key) => this.#decode(hits.get(key))) as Promise<
+      Array<KeyvStoredData<Value>>
+    >;
   }
 
   /**
@@ -197,19 +175,27 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
 
   /** Whether the key holds a value; it is not read as Keyv's JSON, so any stored text counts. */
   has(key: string): Promise<boolean> {
+    return this.#readOne(key, (value) => value !== null);
+  }
+
+  /** Whether each key holds a value: one multi-get per server, values not read as Keyv's. */
+  hasMany(keys: string[]): Promise<boolean[]> {
+    return this.#readMany(keys, (hits, key) => hits.has(key));
+  }
+
+  /** One key's read under the current namespace version, its reply mapped by `then`. */
+  #readOne<T>(key: string, then: (value: unknown) => T): Promise<T> {
     let storeKey: string;
     try {
       storeKey = toStoreKey(key);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#run((base) =>
-      this.client.get(memcachedKey(base, storeKey)).then((value) => value !== null),
-    );
+    return this.#run((base) => this.client.get(memcachedKey(base, storeKey)).then(then));
   }
 
-  /** Whether each key holds a value: one multi-get per server, values not read as Keyv's. */
-  hasMany(keys: string[]): Promise<boolean[]> {
+  /** One multi-get per server for `keys`; `pick` makes each key's answer from the hits. */
+  #readMany<T>(keys: string[], pick: (hits: Map<string, unknown>, key: string) => T): Promise<T[]> {
     let storeKeys: string[];
     try {
       storeKeys = keys.map(toStoreKey);
@@ -218,7 +204,7 @@ export class KeyvMemkit extends EventEmitter<KeyvMemkitEvents> {
     }
     return this.#run((base) => {
       const full = storeKeys.map((key) => memcachedKey(base, key));
-      return this.client.getMulti(full).then((hits) => full.map((key) => hits.has(key)));
+      return this.client.getMulti(full).then((hits) => full.map((key) => pick(hits, key)));
     });
   }
 

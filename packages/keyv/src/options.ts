@@ -4,7 +4,7 @@ import {
   checkOptionKeys,
   invalidOption,
   keyPrefixOption,
-  type MemcachedClient,
+  MemcachedClient,
   type ServerList,
   stringOption,
 } from '@memkit/core';
@@ -112,6 +112,15 @@ export function resolveKeyvMemkitOptions(options?: KeyvMemkitOptions): ResolvedK
     keyPrefix,
     format,
   });
+}
+
+/** The options a store target stands for: a client you own, servers, or the options themselves. */
+export function storeOptionsOf(
+  target: MemcachedClient | ServerList | KeyvMemkitOptions | undefined,
+): KeyvMemkitOptions {
+  if (target instanceof MemcachedClient) return { client: target };
+  if (typeof target === 'string' || Array.isArray(target)) return { servers: target as ServerList };
+  return { ...(target as KeyvMemkitOptions | undefined) };
 }
 
 /** Whether `text` can be part of a memcached key as it is. */

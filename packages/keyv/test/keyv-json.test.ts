@@ -4,19 +4,8 @@ import { Buffer } from 'node:buffer';
 import { defaultDeserialize, defaultSerialize } from '@keyv/serialize';
 import { MemcachedSerializationError } from '@memkit/core';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../test/conformance/lib/rng.js';
 import { decodeKeyvJson, encodeKeyvJson } from '../src/internal/keyv-json.js';
-
-/** Deterministic PRNG (mulberry32), so a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TRICKY_STRINGS = [
   '',
@@ -113,7 +102,7 @@ function outcome(read: (text: string) => unknown, text: string): string {
 describe("decodeKeyvJson reads Keyv's format as @keyv/serialize does", () => {
   it('agrees with defaultDeserialize on 5,000 generated envelopes', () => {
     for (let seed = 1; seed <= 5000; seed++) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const envelope = { value: generate(next, 0), expires: next() < 0.5 ? undefined : 1e12 };
       const text = defaultSerialize(envelope);
       expect(picture(decodeKeyvJson(text)), `seed ${seed}: ${text}`).toBe(
@@ -205,7 +194,7 @@ describe("decodeKeyvJson reads Keyv's format as @keyv/serialize does", () => {
 
   it("writes Keyv's own bytes", () => {
     for (let seed = 1; seed <= 500; seed++) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const envelope = { value: generate(next, 0), expires: 1e12 };
       expect(encodeKeyvJson(envelope)).toBe(defaultSerialize(envelope));
     }

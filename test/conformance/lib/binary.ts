@@ -200,3 +200,6 @@ export function normalizeBinaryTranscript(transcript: string): string {
   if (rest.length > 0) out += `partial=${hex(rest)}\n`;
   return out + trailer;
 }
+
+/** The empty STAT packet that ends a stats reply to a request with the default opaque. */
+export const STATS_END = `\x81\x10${'\0'.repeat(10)}${u32(0xa0000010)}${'\0'.repeat(8)}`;

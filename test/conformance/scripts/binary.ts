@@ -1,4 +1,4 @@
-import { bin, binDelta, binStore, OP, u32, u64 } from '../lib/binary.js';
+import { bin, binDelta, binStore, OP, STATS_END, u32, u64 } from '../lib/binary.js';
 import type { ConformanceScript } from '../lib/script.js';
 
 function b(name: string, text: string, extra: Omit<ConformanceScript, 'name' | 'steps'> = {}) {
@@ -10,9 +10,6 @@ function bs(name: string, steps: string[], extra: Omit<ConformanceScript, 'name'
 }
 
 const none = '';
-
-/** The empty STAT packet that ends a stats reply to a request with the default opaque. */
-const STATS_END = `\x81\x10${'\0'.repeat(10)}${u32(0xa0000010)}${'\0'.repeat(8)}`;
 
 /** Binary scripts run on a `-B auto` server: the first byte (0x80) selects the protocol. */
 export const binaryScripts: ConformanceScript[] = [

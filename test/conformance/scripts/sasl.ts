@@ -1,8 +1,5 @@
-import { bin, binStore, OP, u32 } from '../lib/binary.js';
+import { bin, binStore, OP, STATS_END } from '../lib/binary.js';
 import type { ConformanceScript } from '../lib/script.js';
-
-/** The empty STAT packet that ends a stats reply to a request with the default opaque. */
-const STATS_END = `\x81\x10${'\0'.repeat(10)}${u32(0xa0000010)}${'\0'.repeat(8)}`;
 
 /** The one user both servers accept in the -S suite. */
 export const SASL_USER = { username: 'alice', password: 's3cret' };

@@ -58,7 +58,7 @@ export interface ServerOptions {
    */
   sasl?: ServerCredentials | readonly ServerCredentials[] | undefined;
   /**
-   * memcached's -Y: text connections must first send `set <any> <flags> <exptime> <len>` with
+   * memcached's -Y: text connections must first send `set <key> <flags> <exptime> <len>` with
    * `<user> <password>` as its data, matching one of these. Binary is refused (text only).
    * @default undefined (no authentication)
    */

@@ -1,7 +1,7 @@
-import { invalidOption, MemcachedClient, type ServerList } from '@memkit/core';
+import { invalidOption, type MemcachedClient, type ServerList } from '@memkit/core';
 import type { Keyv, KeyvOptions } from 'keyv';
 import { KeyvMemkit } from '../keyv-memkit.js';
-import type { KeyvMemkitOptions } from '../options.js';
+import { type KeyvMemkitOptions, storeOptionsOf } from '../options.js';
 
 /** A Keyv class: the installed major's (5 or 6) constructor. */
 export type KeyvClass = new (options: KeyvOptions) => Keyv;
@@ -35,12 +35,7 @@ export function createKeyvWith(
       );
     }
   }
-  const storeOptions: KeyvMemkitOptions =
-    target instanceof MemcachedClient
-      ? { client: target }
-      : typeof target === 'string' || Array.isArray(target)
-        ? { servers: target as ServerList }
-        : { ...(target as KeyvMemkitOptions | undefined) };
+  const storeOptions = storeOptionsOf(target);
   if (storeOptions.format !== undefined) {
     throw invalidOption('format', 'absent with createKeyv, which chooses it', storeOptions.format);
   }
